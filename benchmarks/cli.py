@@ -1,0 +1,132 @@
+"""Command line: ``python -m benchmarks [--quick] [--repeats N] [--only NAME] [--out PATH]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from benchmarks import BENCHMARKS, gradcheck, training
+from benchmarks.gradcheck import gradcheck_table, run_gradcheck
+from benchmarks.machine import blas_threads, machine_info, machine_summary
+from benchmarks.training import run_training, training_table
+from benchmarks.verify_all import run_verify_all, verify_table
+
+__all__ = ["DEFAULT_REPEATS", "RESULTS_DIR", "main"]
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+"""Where the raw JSON goes by default (gitignored except .gitkeep)."""
+DEFAULT_REPEATS: dict[str, int] = {"training": 7, "gradcheck": 5, "verify": 3}
+"""Repeats per benchmark when ``--repeats`` is not given (``--quick``: 2, 2, 1)."""
+_QUICK_REPEATS: dict[str, int] = {"training": 2, "gradcheck": 2, "verify": 1}
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors: one line and the usage on stderr, exit code 2, no traceback."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog="python -m benchmarks",
+        description="derivcheck benchmarks: training throughput vs peers, gradient-check "
+        "scaling, and `verify all` end to end. Prints Markdown tables; saves raw JSON.",
+    )
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes (seconds); for smoke tests, not for numbers")
+    parser.add_argument("--repeats", type=_positive_int, default=None, metavar="N",
+                        help="timed repeats per measurement (default: training "
+                        f"{DEFAULT_REPEATS['training']}, gradcheck {DEFAULT_REPEATS['gradcheck']},"
+                        f" verify {DEFAULT_REPEATS['verify']})")
+    parser.add_argument("--only", action="append", choices=BENCHMARKS, metavar="NAME",
+                        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
+    parser.add_argument("--out", type=Path, default=None, metavar="PATH",
+                        help=f"JSON results file (default {RESULTS_DIR}/bench[-quick].json)")
+    return parser
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> None:
+    """Atomic write: a temp file in the same directory, then os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, indent=2, sort_keys=True)
+            fh.write("\n")
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why ``path`` cannot be written (None if it can): probed with a temp file beside it."""
+    if path.is_dir():
+        return "it is a directory, expected a file path"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        return str(exc.strerror or exc)
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the selected benchmarks, print their tables, save the JSON; 0 on success."""
+    args = _parser().parse_args(argv)
+    selected = [name for name in BENCHMARKS if args.only is None or name in args.only]
+    defaults = _QUICK_REPEATS if args.quick else DEFAULT_REPEATS
+    repeats = {name: args.repeats or defaults[name] for name in BENCHMARKS}
+    out: Path = args.out or RESULTS_DIR / ("bench-quick.json" if args.quick else "bench.json")
+    problem = _unwritable(out)
+    if problem is not None:  # fail before minutes of timing, not after
+        _log(f"python -m benchmarks: error: cannot write --out {out}: {problem}")
+        return 2
+    threads = blas_threads()
+    payload: dict[str, Any] = {"options": {"quick": args.quick, "repeats": repeats,
+                                           "only": selected, "threads": threads}}
+    tables: list[str] = []
+    if "training" in selected:
+        settings = training.QUICK if args.quick else training.FULL
+        payload["training"] = run_training(settings, repeats["training"], threads, _log)
+        tables.append(training_table(payload["training"]))
+    if "gradcheck" in selected:
+        gc_settings = gradcheck.QUICK if args.quick else gradcheck.FULL
+        payload["gradcheck"] = run_gradcheck(gc_settings, repeats["gradcheck"], _log)
+        tables.append(gradcheck_table(payload["gradcheck"]))
+    if "verify" in selected:
+        payload["verify"] = run_verify_all(repeats["verify"], _log)
+        tables.append(verify_table(payload["verify"]))
+    payload["machine"] = machine_info()  # after the peers loaded: lists their thread pools too
+    print(machine_summary(payload["machine"]), end="\n\n")
+    print("\n\n".join(tables))
+    try:
+        _write_json(out, payload)
+    except OSError as exc:
+        _log(f"python -m benchmarks: error: cannot write --out {out}: {exc.strerror or exc}")
+        return 2
+    _log(f"raw results: {out}")
+    return 0

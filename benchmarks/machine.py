@@ -1,0 +1,102 @@
+"""The machine a result was measured on: BLAS kernel and threads (threadpoolctl), versions."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+from importlib import metadata
+from typing import Any
+
+__all__ = ["ENV_VARS", "blas_threads", "machine_info", "machine_summary"]
+
+ENV_VARS: tuple[str, ...] = (
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "XLA_FLAGS",
+)
+"""Environment variables that change which kernels run or how many threads they use."""
+
+_PACKAGES: tuple[str, ...] = ("numpy", "scikit-learn", "torch", "jax", "jaxlib", "threadpoolctl")
+
+
+def _threadpool_info() -> list[dict[str, Any]]:
+    """List (via threadpoolctl) the loaded BLAS/OpenMP libraries (empty if it is missing)."""
+    importlib.import_module("numpy")  # only loaded libraries are listed: load NumPy's BLAS
+    try:
+        threadpoolctl = importlib.import_module("threadpoolctl")
+    except ImportError:
+        return []
+    info: list[dict[str, Any]] = threadpoolctl.threadpool_info()
+    return info
+
+
+def _numpy_blas(info: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Pick the BLAS entry that NumPy itself loaded (NumPy wheels bundle ``scipy_openblas64_``)."""
+    import numpy as np
+
+    numpy_dir = os.path.dirname(os.path.dirname(np.__file__))  # noqa: PTH120
+    blas = [lib for lib in info if lib.get("user_api") == "blas"]
+    for lib in blas:
+        if str(lib.get("filepath", "")).startswith(os.path.join(numpy_dir, "numpy")):  # noqa: PTH118
+            return lib
+    return blas[0] if blas else None
+
+
+def blas_threads() -> int:
+    """Threads NumPy's BLAS uses (the count every peer is given); CPU count if unknown."""
+    lib = _numpy_blas(_threadpool_info())
+    if lib is not None and isinstance(lib.get("num_threads"), int):
+        return int(lib["num_threads"])
+    return os.cpu_count() or 1
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine_info() -> dict[str, Any]:
+    """JSON-serialisable description of the machine, its BLAS and the relevant environment."""
+    info = _threadpool_info()
+    numpy_blas = _numpy_blas(info)
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "numpy_blas": None
+        if numpy_blas is None
+        else {
+            key: numpy_blas.get(key)
+            for key in ("internal_api", "version", "architecture", "num_threads", "prefix")
+        },
+        "threadpools": [
+            {
+                key: lib.get(key)
+                for key in ("user_api", "internal_api", "prefix", "version", "architecture",
+                            "num_threads")
+            }
+            for lib in info
+        ],
+        "env": {name: os.environ.get(name) for name in ENV_VARS},
+        "versions": {name: _version(name) for name in _PACKAGES},
+    }
+
+
+def machine_summary(info: dict[str, Any]) -> str:
+    """One Markdown paragraph: CPUs, NumPy's BLAS kernel and threads, the OpenBLAS variables."""
+    blas = info.get("numpy_blas") or {}
+    env = info.get("env", {})
+    env_text = ", ".join(f"{k}={v}" for k, v in env.items() if v is not None) or "none set"
+    return (
+        f"Machine: {info.get('cpu_count')} CPUs ({info.get('processor')}), Python "
+        f"{info.get('python')}; NumPy BLAS: {blas.get('internal_api', 'unknown')} "
+        f"{blas.get('version', '')} kernel `{blas.get('architecture', 'unknown')}`, "
+        f"{blas.get('num_threads', '?')} threads; environment: {env_text}."
+    )

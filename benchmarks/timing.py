@@ -1,0 +1,77 @@
+"""Wall-clock timing: peers timed round-robin in one process, summarised by their median."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+__all__ = ["Timing", "time_once", "time_round_robin"]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds per repeat of one timed callable."""
+
+    seconds: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        """Median over repeats (the number every ratio uses)."""
+        return statistics.median(self.seconds)
+
+    @property
+    def min(self) -> float:
+        """Fastest repeat."""
+        return min(self.seconds)
+
+    @property
+    def max(self) -> float:
+        """Slowest repeat."""
+        return max(self.seconds)
+
+    def to_json(self) -> dict[str, float | list[float]]:
+        """Raw numbers for the results file."""
+        return {
+            "median_s": self.median,
+            "min_s": self.min,
+            "max_s": self.max,
+            "repeats_s": list(self.seconds),
+        }
+
+
+def time_once(fn: Callable[[], object]) -> float:
+    """Seconds taken by one call of ``fn`` (garbage collected before, collector off during)."""
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def time_round_robin(
+    fns: Mapping[str, Callable[[], object]], repeats: int, warmup: int = 1
+) -> dict[str, Timing]:
+    """Time every callable ``repeats`` times, interleaved so machine noise hits all alike.
+
+    Each callable first runs ``warmup`` times untimed (JIT compilation, buffer allocation, caches).
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be a positive int, got {repeats!r}")
+    if warmup < 0:
+        raise ValueError(f"warmup must be a non-negative int, got {warmup!r}")
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            samples[name].append(time_once(fn))
+    return {name: Timing(tuple(s)) for name, s in samples.items()}

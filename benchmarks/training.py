@@ -1,0 +1,162 @@
+"""Benchmark 1: one epoch of mini-batch SGD, ``mlp`` beside its peers, and the GEMM roofline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from benchmarks.data import make_dataset
+from benchmarks.optional import PeerUnavailableError
+from benchmarks.peers import PEERS, EpochFn, TrainConfig
+from benchmarks.roofline import epoch_gemm_flops, gemm_epoch
+from benchmarks.tables import fmt_ms, fmt_ratio, markdown_table
+from benchmarks.timing import time_round_robin
+
+__all__ = [
+    "FULL",
+    "OURS",
+    "QUICK",
+    "ROOFLINE",
+    "TARGET_RATIO",
+    "TARGET_ROOFLINE",
+    "TrainingSettings",
+    "run_training",
+    "training_table",
+]
+
+OURS = "mlp (ours)"
+ROOFLINE = "GEMM roofline"
+TARGET_RATIO = 1.0
+"""Ours / fastest peer must be at most this."""
+TARGET_ROOFLINE = 0.60
+"""Ours must reach at least this fraction of the GEMM roofline."""
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Problem size of the training benchmark."""
+
+    n: int
+    """Training samples N per epoch."""
+    sizes: tuple[int, ...]
+    batch_size: int
+    learning_rate: float
+    seed: int
+    dtypes: tuple[str, ...]
+
+
+FULL = TrainingSettings(
+    n=12_800, sizes=(784, 128, 10), batch_size=128, learning_rate=0.1, seed=0,
+    dtypes=("float64", "float32"),
+)
+"""Issue 6: 784-128-10, batch 128, 12,800 samples, both dtypes."""
+QUICK = TrainingSettings(
+    n=256, sizes=(64, 32, 10), batch_size=64, learning_rate=0.1, seed=0,
+    dtypes=("float64", "float32"),
+)
+"""Tiny sizes for the smoke test (seconds)."""
+
+
+def run_training(
+    settings: TrainingSettings, repeats: int, threads: int, log: Callable[[str], None]
+) -> dict[str, Any]:
+    """Time every available implementation side by side, per dtype; JSON-serialisable result."""
+    cfg = TrainConfig(
+        sizes=settings.sizes,
+        batch_size=settings.batch_size,
+        learning_rate=settings.learning_rate,
+        seed=settings.seed,
+        threads=threads,
+    )
+    flops = epoch_gemm_flops(settings.sizes, settings.n)
+    result: dict[str, Any] = {"settings": asdict(settings), "gemm_flops_per_epoch": flops,
+                              "dtypes": {}}
+    for dtype in settings.dtypes:
+        data = make_dataset(settings.n, settings.sizes[0], settings.sizes[-1], settings.seed, dtype)
+        fns: dict[str, EpochFn] = {}
+        skipped: dict[str, str] = {}
+        for name, build in PEERS.items():
+            try:
+                fns[name] = build(data, cfg)
+            except PeerUnavailableError as exc:
+                skipped[name] = str(exc)
+                log(f"training {dtype}: {name} skipped: {exc}")
+        fns[ROOFLINE] = gemm_epoch(
+            settings.sizes, settings.n, settings.batch_size, dtype, settings.seed
+        )
+        log(f"training {dtype}: timing {', '.join(fns)} ({repeats} repeats, round-robin)")
+        timings = time_round_robin(fns, repeats)
+        result["dtypes"][dtype] = _summarise(
+            {name: t.to_json() for name, t in timings.items()}, skipped, flops
+        )
+    return result
+
+
+def _summarise(
+    timings: dict[str, dict[str, Any]], skipped: dict[str, str], flops: int
+) -> dict[str, Any]:
+    """Medians to GFLOP/s, ratios ours/peer, the fastest peer and the two targets."""
+    median = {name: float(t["median_s"]) for name, t in timings.items()}
+    peers = {name: m for name, m in median.items() if name not in (OURS, ROOFLINE)}
+    ours = median.get(OURS)
+    fastest = min(peers, key=lambda name: peers[name]) if peers else None
+    ratios = {name: ours / m for name, m in peers.items()} if ours is not None else {}
+    ratio_fastest = ratios.get(fastest) if fastest is not None else None
+    roofline_fraction = median[ROOFLINE] / ours if ours is not None else None
+    return {
+        "timings": timings,
+        "skipped": skipped,
+        "gflops": {name: flops / m / 1e9 for name, m in median.items()},
+        "ratios_ours_over_peer": ratios,
+        "fastest_peer": fastest,
+        "ratio_vs_fastest": ratio_fastest,
+        "roofline_fraction": roofline_fraction,
+        "target_ratio_met": None if ratio_fastest is None else ratio_fastest <= TARGET_RATIO,
+        "target_roofline_met": None
+        if roofline_fraction is None
+        else roofline_fraction >= TARGET_ROOFLINE,
+    }
+
+
+def _verdict(met: bool | None) -> str:
+    return "n/a" if met is None else ("met" if met else "MISSED")
+
+
+def training_table(result: dict[str, Any]) -> str:
+    """Markdown: one row per dtype and implementation, then the targets per dtype."""
+    s = result["settings"]
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    for dtype, r in result["dtypes"].items():
+        for name in [*PEERS, ROOFLINE]:
+            if name in r["skipped"]:
+                why = r["skipped"][name]
+                rows.append([dtype, name, "n/a", "n/a", "n/a", "n/a", f"skipped: {why}"])
+                continue
+            t = r["timings"][name]
+            ratio = r["ratios_ours_over_peer"].get(name)
+            if name == ROOFLINE and r["roofline_fraction"] is not None:
+                note = f"ours at {100 * r['roofline_fraction']:.0f}% of it"
+            else:
+                note = "fastest peer" if name == r["fastest_peer"] else ""
+            rows.append([
+                dtype, name, fmt_ms(t["median_s"]), fmt_ms(t["min_s"]),
+                f"{r['gflops'][name]:.1f}", fmt_ratio(ratio), note,
+            ])
+        fraction = r["roofline_fraction"]
+        notes.append(
+            f"- {dtype}: ours / fastest peer ({r['fastest_peer']}) = "
+            f"{fmt_ratio(r['ratio_vs_fastest'])} (target <= {TARGET_RATIO:.1f}: "
+            f"{_verdict(r['target_ratio_met'])}); ours at "
+            f"{'n/a' if fraction is None else f'{100 * fraction:.0f}%'} of the GEMM roofline "
+            f"(target >= {100 * TARGET_ROOFLINE:.0f}%: {_verdict(r['target_roofline_met'])})"
+        )
+    sizes = "-".join(str(n) for n in s["sizes"])
+    title = (
+        f"**Training throughput**: one epoch of SGD, {sizes} (sigmoid, softmax + cross-entropy), "
+        f"batch {s['batch_size']}, N = {s['n']:,}; median of the repeats; "
+        f"GFLOP/s counts the {result['gemm_flops_per_epoch'] / 1e9:.3g} GFLOP of GEMMs per epoch."
+    )
+    header = ["dtype", "implementation", "median ms", "min ms", "GFLOP/s", "ours / this", "note"]
+    return "\n".join([title, "", markdown_table(header, rows), "", *notes])
