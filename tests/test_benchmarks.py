@@ -1,0 +1,135 @@
+"""Smoke tests of the benchmark suite: tiny sizes, no wall-time assertions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from benchmarks import cli
+from benchmarks.data import make_dataset
+from benchmarks.gradcheck import sizes_for
+from benchmarks.roofline import epoch_gemm_flops, gemm_epoch
+from benchmarks.tables import markdown_table
+from benchmarks.timing import time_round_robin
+from benchmarks.training import OURS, ROOFLINE
+from benchmarks.verify_all import PHASES, find_phases, run_verify_all
+
+Capture = pytest.CaptureFixture[str]
+
+
+def _run(tmp_path: Path, *args: str) -> dict[str, Any]:
+    out = tmp_path / "bench.json"
+    assert cli.main(["--quick", "--repeats", "1", "--out", str(out), *args]) == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_training_quick_runs_every_installed_peer(tmp_path: Path, capsys: Capture) -> None:
+    result = _run(tmp_path, "--only", "training")
+    assert set(result) == {"options", "training", "machine"}
+    for dtype in ("float64", "float32"):
+        r = result["training"]["dtypes"][dtype]
+        assert ROOFLINE in r["timings"]
+        assert set(r["timings"]) | set(r["skipped"]) == {OURS, "scikit-learn", "PyTorch",
+                                                         "JAX jit", ROOFLINE}
+        for t in r["timings"].values():
+            assert t["median_s"] > 0 and len(t["repeats_s"]) == 1
+    printed = capsys.readouterr().out
+    assert "| dtype | implementation |" in printed and "NumPy BLAS" in printed
+
+
+def test_gradcheck_quick(tmp_path: Path) -> None:
+    result = _run(tmp_path, "--only", "gradcheck")["gradcheck"]
+    if result["skipped"]:
+        pytest.skip(result["skipped"])
+    assert [r["P"] for r in result["rows"]] == sorted(r["P"] for r in result["rows"])
+    for row in result["rows"]:
+        assert row["directional"]["ok"], row
+        assert row["directional"]["ratio"] > 0
+    assert any("full" in row for row in result["rows"])
+
+
+def test_verify_phases_read_from_the_cli_json(tmp_path: Path) -> None:
+    fake = (
+        "import json, sys; p = sys.argv[sys.argv.index('--json') + 1]; "
+        "json.dump({'summary': {'timings': {'imports': 0.5, 'symbolic': 1.0, 'numeric': 2.0}}}, "
+        "open(p, 'w'))"
+    )
+    result = run_verify_all(2, lambda _: None, command=[sys.executable, "-c", fake])
+    assert result["all_exit_zero"]
+    assert result["median_phases_s"] == {"imports": 0.5, "symbolic": 1.0, "numeric": 2.0}
+    assert len(result["runs"]) == 2 and result["median_wall_s"] > 0
+
+
+def test_find_phases_nested_and_absent() -> None:
+    assert find_phases({"a": [{"imports": 1, "reports": 2.5}]}) == {"imports": 1.0, "reports": 2.5}
+    assert find_phases({"imports": 1}) is None
+    assert find_phases([]) is None
+    assert set(PHASES) == {"imports", "symbolic", "numeric", "experiments", "reports"}
+
+
+def test_gemm_flops_match_the_five_products_of_issue_6() -> None:
+    n = 12_800
+    assert epoch_gemm_flops((784, 128, 10), n) == 2 * n * (2 * 784 * 128 + 3 * 128 * 10)
+
+
+def test_gemm_epoch_handles_a_partial_last_batch() -> None:
+    gemm_epoch((5, 4, 3), n=10, batch_size=4, dtype="float32", seed=0)()
+
+
+def test_sizes_for_hits_the_parameter_count() -> None:
+    for P in (1_000, 10_000, 1_000_000):
+        w, _, k = sizes_for(P, 10)
+        count = w * w + w + k * w + k
+        assert abs(count - P) / P < 0.05
+    with pytest.raises(ValueError, match="P must be"):
+        sizes_for(0, 10)
+
+
+def test_dataset_is_seeded_and_keeps_dtype() -> None:
+    a = make_dataset(64, 8, 3, seed=1, dtype="float32")
+    b = make_dataset(64, 8, 3, seed=1, dtype="float32")
+    assert a.X.dtype == a.Y.dtype == np.float32
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.Y.argmax(axis=1), a.labels)
+    with pytest.raises(ValueError, match="dtype"):
+        make_dataset(4, 2, 2, seed=0, dtype="float16")
+
+
+def test_round_robin_validates_repeats() -> None:
+    with pytest.raises(ValueError, match="repeats"):
+        time_round_robin({"x": lambda: None}, 0)
+    calls: list[str] = []
+    timings = time_round_robin({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 2)
+    assert calls == ["a", "b", "a", "b", "a", "b"]  # warm-up, then interleaved
+    assert set(timings) == {"a", "b"}
+
+
+def test_markdown_table_rejects_ragged_rows() -> None:
+    assert markdown_table(["x", "y"], [["a", "1.5"]]).splitlines()[1] == "| --- | ---: |"
+    with pytest.raises(ValueError, match="rows"):
+        markdown_table(["x", "y"], [["a"]])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--only", "nope"], "invalid choice"),
+        (["--repeats", "0"], "positive integer"),
+        (["--bogus"], "unrecognized arguments"),
+    ],
+)
+def test_usage_errors_exit_2(argv: list[str], message: str, capsys: Capture) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unwritable_out_fails_before_running(tmp_path: Path, capsys: Capture) -> None:
+    assert cli.main(["--quick", "--only", "training", "--out", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
