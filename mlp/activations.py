@@ -1,0 +1,277 @@
+"""Activation functions, eqs. (13)-(22), each forward pass next to its derivative."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "ACTIVATIONS",
+    "HIDDEN_ACTIVATIONS",
+    "OUTPUT_ACTIVATIONS",
+    "Activation",
+    "FloatArray",
+    "heaviside",
+    "heaviside_prime",
+    "identity",
+    "identity_prime",
+    "log1m_sigmoid",
+    "log1m_softmax",
+    "log_sigmoid",
+    "log_softmax",
+    "relu",
+    "relu_prime",
+    "sigmoid",
+    "sigmoid_prime",
+    "softmax",
+    "softmax_jvp",
+    "tanh",
+    "tanh_prime",
+    "vjp",
+]
+
+FloatArray = NDArray[np.floating[Any]]
+"""A float32 or float64 array; batch-major (rows are samples) wherever it is 2-D."""
+
+ForwardFn = Callable[[FloatArray, FloatArray | None, FloatArray | None], FloatArray]
+"""``forward(z, out, work) -> a``; ``work`` is an optional scratch array shaped like ``z``."""
+DerivativeFn = Callable[[FloatArray, FloatArray, FloatArray | None], FloatArray]
+"""``derivative(z, a, out) -> σ'(z)`` elementwise, from the cached ``z`` and ``a = σ(z)``."""
+
+
+def _out(z: FloatArray, out: FloatArray | None) -> FloatArray:
+    return np.empty_like(z) if out is None else out
+
+
+# --- sigmoid, eqs. (13)-(14) -------------------------------------------------------------------
+
+
+def sigmoid(
+    z: FloatArray, out: FloatArray | None = None, work: FloatArray | None = None
+) -> FloatArray:
+    """Sigmoid, eq. (13): ``1 / (1 + e^{-z})``, computed without overflow.
+
+    Uses ``e = exp(-|z|)`` (never overflows): ``σ(z) = 1/(1+e)`` for ``z >= 0`` and ``e/(1+e)`` for
+    ``z < 0``, so both tails keep full relative accuracy. ``exp`` may underflow to 0 for
+    ``|z| > 745`` (float64); that 0 is the correctly rounded result and NumPy ignores underflow.
+    """
+    out = _out(z, out)
+    e = np.empty_like(z) if work is None else work
+    np.abs(z, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e = exp(-|z|) in (0, 1]
+    np.add(e, 1.0, out=out)
+    np.divide(e, out, out=e)  # e/(1+e) = σ(-|z|), exact in the lower tail
+    np.subtract(1.0, e, out=out)  # 1 - σ(-|z|) = σ(|z|) >= 1/2, no cancellation
+    np.copyto(out, e, where=z < 0)
+    return out
+
+
+def sigmoid_prime(z: FloatArray, a: FloatArray, out: FloatArray | None = None) -> FloatArray:
+    """Sigmoid derivative, eq. (14): ``σ'(z) = σ(z)(1 - σ(z))``, from the cached ``a = σ(z)``."""
+    out = _out(a, out)
+    np.subtract(1.0, a, out=out)
+    np.multiply(out, a, out=out)
+    return out
+
+
+def log_sigmoid(z: FloatArray) -> FloatArray:
+    """``ln σ(z) = -softplus(-z) = -ln(1 + e^{-z})``, finite for every finite ``z``."""
+    return np.negative(np.logaddexp(0.0, -z))
+
+
+def log1m_sigmoid(z: FloatArray) -> FloatArray:
+    """``ln(1 - σ(z)) = ln σ(-z) = -softplus(z)``, finite for every finite ``z``."""
+    return np.negative(np.logaddexp(0.0, z))
+
+
+# --- softmax, eqs. (15)-(16) -------------------------------------------------------------------
+
+
+def softmax(
+    z: FloatArray, out: FloatArray | None = None, work: FloatArray | None = None
+) -> FloatArray:
+    """Softmax over each row, eq. (15), shifted by the row max so ``exp`` never overflows."""
+    del work  # the row max and the row sum are (batch, 1): small
+    out = _out(z, out)
+    np.subtract(z, np.max(z, axis=-1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    np.divide(out, np.sum(out, axis=-1, keepdims=True), out=out)
+    return out
+
+
+def softmax_jvp(a: FloatArray, g: FloatArray, out: FloatArray | None = None) -> FloatArray:
+    """Softmax Jacobian, eq. (16), applied to ``g`` row by row without materialising it.
+
+    ``∂a_i/∂z_j = a_j (δ_ji - a_i)`` is symmetric, so ``J g = J^T g = a ⊙ (g - Σ_k g_k a_k)``.
+    ``out`` may be ``g`` itself (in place).
+    """
+    s = np.sum(g * a, axis=-1, keepdims=True)
+    out = _out(g, out)
+    np.subtract(g, s, out=out)
+    np.multiply(out, a, out=out)
+    return out
+
+
+def log_softmax(z: FloatArray) -> FloatArray:
+    """``ln σ_sm(z)_k = z_k - ln Σ_j e^{z_j}`` (log-sum-exp shifted by the row max)."""
+    m = np.max(z, axis=-1, keepdims=True)
+    shifted: FloatArray = z - m
+    shifted -= np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    return shifted
+
+
+def log1m_softmax(z: FloatArray) -> FloatArray:
+    """``ln(1 - σ_sm(z)_k)``, accurate even when ``σ_sm(z)_k`` rounds to 1.
+
+    Entries with ``a_k <= 1/2`` use ``log1p(-a_k)``. Only the row's arg-max can have ``a_k > 1/2``;
+    for it ``1 - a_k = Σ_{j≠k} e^{z_j} / Σ_j e^{z_j}``, a difference of two log-sum-exps with no
+    cancellation. A one-column softmax is the constant 1, so its value is ``-inf``.
+    """
+    log_a = log_softmax(z)
+    out = np.log1p(-np.minimum(np.exp(log_a), 0.5))
+    if z.shape[-1] == 1:
+        out[...] = -np.inf
+        return out
+    rows = np.arange(z.shape[0])
+    k = np.argmax(z, axis=-1)
+    others = z.copy()
+    others[rows, k] = -np.inf
+    m = np.max(others, axis=-1, keepdims=True)
+    lse_others = m[:, 0] + np.log(np.sum(np.exp(others - m), axis=-1))
+    m_all = np.max(z, axis=-1, keepdims=True)
+    lse_all = m_all[:, 0] + np.log(np.sum(np.exp(z - m_all), axis=-1))
+    out[rows, k] = lse_others - lse_all
+    return out
+
+
+# --- tanh, eqs. (17)-(18) ----------------------------------------------------------------------
+
+
+def tanh(
+    z: FloatArray, out: FloatArray | None = None, work: FloatArray | None = None
+) -> FloatArray:
+    """Hyperbolic tangent, eq. (17)."""
+    del work
+    return np.tanh(z, out=_out(z, out))
+
+
+def tanh_prime(z: FloatArray, a: FloatArray, out: FloatArray | None = None) -> FloatArray:
+    """Tanh derivative, eq. (18): ``1 - tanh²(z)``, from the cached ``a = tanh(z)``."""
+    out = _out(a, out)
+    np.multiply(a, a, out=out)
+    np.subtract(1.0, out, out=out)
+    return out
+
+
+# --- relu, eqs. (19)-(20) ----------------------------------------------------------------------
+
+
+def relu(
+    z: FloatArray, out: FloatArray | None = None, work: FloatArray | None = None
+) -> FloatArray:
+    """Rectifier, eq. (19): ``z`` for ``z >= 0``, else 0."""
+    del work
+    return np.maximum(z, 0.0, out=_out(z, out))
+
+
+def relu_prime(z: FloatArray, a: FloatArray, out: FloatArray | None = None) -> FloatArray:
+    """Rectifier derivative, eq. (20): 1 for ``z >= 0``, else 0.
+
+    At ``z = 0`` relu has no derivative; the paper's convention (eq. 20) takes 1 there (any value in
+    [0, 1] is a subgradient). Needs ``z``: ``a = 0`` cannot tell ``z = 0`` from ``z < 0``.
+    """
+    del a
+    return np.greater_equal(z, 0.0, out=_out(z, out))
+
+
+# --- Heaviside, eqs. (21)-(22) -----------------------------------------------------------------
+
+
+def heaviside(
+    z: FloatArray, out: FloatArray | None = None, work: FloatArray | None = None
+) -> FloatArray:
+    """Heaviside step, eq. (21): 1 for ``z >= 0`` (so ``H(0) = 1``), else 0."""
+    del work
+    return np.greater_equal(z, 0.0, out=_out(z, out))
+
+
+def heaviside_prime(z: FloatArray, a: FloatArray, out: FloatArray | None = None) -> FloatArray:
+    """Heaviside derivative, eq. (22): 0 (for ``z ≠ 0``; undefined at 0, taken as 0).
+
+    Gradients through a Heaviside layer are therefore identically zero.
+    """
+    del a
+    out = _out(z, out)
+    out[...] = 0.0
+    return out
+
+
+# --- identity ----------------------------------------------------------------------------------
+
+
+def identity(
+    z: FloatArray, out: FloatArray | None = None, work: FloatArray | None = None
+) -> FloatArray:
+    """Identity output ``a = z`` (regression with MSE)."""
+    del work
+    out = _out(z, out)
+    np.copyto(out, z)
+    return out
+
+
+def identity_prime(z: FloatArray, a: FloatArray, out: FloatArray | None = None) -> FloatArray:
+    """Identity derivative: 1."""
+    del a
+    out = _out(z, out)
+    out[...] = 1.0
+    return out
+
+
+# --- registry ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation: forward, elementwise derivative (``None`` for softmax), where it may go."""
+
+    name: str
+    equations: str
+    forward: ForwardFn
+    derivative: DerivativeFn | None
+    hidden: bool
+    output: bool
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation("sigmoid", "eqs. (13)-(14)", sigmoid, sigmoid_prime, True, True),
+    "tanh": Activation("tanh", "eqs. (17)-(18)", tanh, tanh_prime, True, False),
+    "relu": Activation("relu", "eqs. (19)-(20)", relu, relu_prime, True, False),
+    "heaviside": Activation("heaviside", "eqs. (21)-(22)", heaviside, heaviside_prime, True, False),
+    "softmax": Activation("softmax", "eqs. (15)-(16)", softmax, None, False, True),
+    "identity": Activation("identity", "a = z", identity, identity_prime, False, True),
+}
+"""Every activation by name."""
+
+HIDDEN_ACTIVATIONS: frozenset[str] = frozenset(n for n, f in ACTIVATIONS.items() if f.hidden)
+"""Names allowed for hidden layers: sigmoid, tanh, relu, heaviside."""
+OUTPUT_ACTIVATIONS: frozenset[str] = frozenset(n for n, f in ACTIVATIONS.items() if f.output)
+"""Names allowed for the output layer: sigmoid, softmax, identity."""
+
+
+def vjp(
+    name: str, z: FloatArray, a: FloatArray, g: FloatArray, out: FloatArray | None = None
+) -> FloatArray:
+    """``g`` times the activation's Jacobian at ``z``: ``g ⊙ σ'(z)``, or eq. (16)'s JVP for softmax.
+
+    ``out`` may be ``g`` (in place); ``a = σ(z)`` is the cached forward value.
+    """
+    act = ACTIVATIONS[name]
+    if act.derivative is None:
+        return softmax_jvp(a, g, out)
+    d = act.derivative(z, a, None)
+    return np.multiply(g, d, out=_out(g, out))
