@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmarks [--quick] [--repeats N] [--only NAME] [--out PATH]``."""
+"""Command line: ``python -m benchmarks [--quick] [--repeats N] [--only NAME] [--profile] ...``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from typing import Any, NoReturn
 
 from benchmarks import BENCHMARKS, gradcheck, training
 from benchmarks.gradcheck import gradcheck_table, run_gradcheck
+from benchmarks.hotspots import profile_ours
 from benchmarks.machine import blas_threads, machine_info, machine_summary
+from benchmarks.optional import PeerUnavailableError
 from benchmarks.training import run_training, training_table
 from benchmarks.verify_all import run_verify_all, verify_table
 
@@ -58,6 +60,8 @@ def _parser() -> _Parser:
                         f" verify {DEFAULT_REPEATS['verify']})")
     parser.add_argument("--only", action="append", choices=BENCHMARKS, metavar="NAME",
                         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile our training epoch with pyinstrument (text to stdout)")
     parser.add_argument("--out", type=Path, default=None, metavar="PATH",
                         help=f"JSON results file (default {RESULTS_DIR}/bench[-quick].json)")
     return parser
@@ -79,6 +83,18 @@ def _write_json(path: Path, payload: dict[str, Any]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _profiles(settings: training.TrainingSettings, threads: int) -> dict[str, str]:
+    """Pyinstrument text per dtype (or the reason it cannot run)."""
+    profiles: dict[str, str] = {}
+    for dtype in settings.dtypes:
+        _log(f"profiling mlp (ours), {dtype}")
+        try:
+            profiles[dtype] = profile_ours(settings, dtype, threads)
+        except PeerUnavailableError as exc:
+            profiles[dtype] = f"profile skipped: {exc}"
+    return profiles
 
 
 def _unwritable(path: Path) -> str | None:
@@ -113,12 +129,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = training.QUICK if args.quick else training.FULL
         payload["training"] = run_training(settings, repeats["training"], threads, _log)
         tables.append(training_table(payload["training"]))
+        if args.profile:
+            payload["profile"] = _profiles(settings, threads)
+            tables += [f"```text\n{text}\n```" for text in payload["profile"].values()]
     if "gradcheck" in selected:
         gc_settings = gradcheck.QUICK if args.quick else gradcheck.FULL
         payload["gradcheck"] = run_gradcheck(gc_settings, repeats["gradcheck"], _log)
         tables.append(gradcheck_table(payload["gradcheck"]))
     if "verify" in selected:
-        payload["verify"] = run_verify_all(repeats["verify"], _log)
+        payload["verify"] = run_verify_all(
+            repeats["verify"], _log, subcommand="symbolic" if args.quick else "all"
+        )
         tables.append(verify_table(payload["verify"]))
     payload["machine"] = machine_info()  # after the peers loaded: lists their thread pools too
     print(machine_summary(payload["machine"]), end="\n\n")

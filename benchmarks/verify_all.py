@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -14,7 +15,14 @@ from typing import Any
 
 from benchmarks.tables import markdown_table
 
-__all__ = ["PHASES", "TARGET_SECONDS", "find_phases", "run_verify_all", "verify_table"]
+__all__ = [
+    "PHASES",
+    "TARGET_SECONDS",
+    "find_phases",
+    "parse_groups",
+    "run_verify_all",
+    "verify_table",
+]
 
 TARGET_SECONDS = 30.0
 """``verify all`` must finish within this wall time."""
@@ -25,8 +33,13 @@ PHASES: tuple[str, ...] = ("imports", "symbolic", "numeric", "experiments", "rep
 def find_phases(payload: Any) -> dict[str, float] | None:
     """Find the phase -> seconds mapping inside the CLI's ``--json`` payload, wherever it is nested.
 
-    Looks for a dict whose keys include at least two of :data:`PHASES` with numeric values.
+    The CLI writes it as the top-level ``"timings"``; otherwise the first dict whose keys include
+    at least two of :data:`PHASES` with numeric values.
     """
+    if isinstance(payload, dict) and isinstance(payload.get("timings"), dict):
+        top = {k: v for k, v in payload["timings"].items() if isinstance(v, int | float)}
+        if top:
+            return {k: float(v) for k, v in top.items()}
     if isinstance(payload, dict):
         hits = {k: v for k, v in payload.items() if k in PHASES and isinstance(v, int | float)}
         if len(hits) >= 2:
@@ -43,6 +56,19 @@ def find_phases(payload: Any) -> dict[str, float] | None:
     return None
 
 
+_GROUP_LINE = re.compile(r"^\[(?P<group>[^\]]+?)\s*\]\s+\d+ checks:.*\(\s*(?P<s>[\d.]+) s\)\s*$")
+
+
+def parse_groups(stderr: str) -> dict[str, float]:
+    """Seconds per check group from the CLI's progress lines (``[num/mlp] ... (3.2 s)``)."""
+    groups: dict[str, float] = {}
+    for line in stderr.splitlines():
+        match = _GROUP_LINE.match(line.strip())
+        if match:
+            groups[match["group"]] = float(match["s"])
+    return groups
+
+
 def _run_once(command: Sequence[str], workdir: Path) -> dict[str, Any]:
     """One run in ``workdir`` (reports go there, never into the repository's reports/)."""
     json_path = workdir / "verify.json"
@@ -57,6 +83,7 @@ def _run_once(command: Sequence[str], workdir: Path) -> dict[str, Any]:
         "wall_s": wall,
         "exit_code": proc.returncode,
         "phases_s": phases,
+        "groups_s": parse_groups(proc.stderr),
         "stderr_tail": proc.stderr.strip().splitlines()[-12:],
     }
 
@@ -65,17 +92,26 @@ def run_verify_all(
     repeats: int,
     log: Callable[[str], None],
     command: Sequence[str] | None = None,
+    subcommand: str = "all",
 ) -> dict[str, Any]:
-    """Run ``verify all`` ``repeats`` times in a subprocess; medians of wall time and phases."""
+    """Run ``python -m verify <subcommand>`` ``repeats`` times in a subprocess; medians.
+
+    ``command`` replaces the whole command (tests pass a stand-in); ``--json`` and
+    ``--reports-dir`` (a temporary directory) are appended to it.
+    """
+    label = f"python -m verify {subcommand}" if command is None else "stand-in command"
     if command is None:
-        command = [sys.executable, "-m", "verify", "all"]
+        command = [sys.executable, "-m", "verify", subcommand]
     runs = []
     for i in range(repeats):
         with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
             run = _run_once(command, Path(tmp))
-        log(f"verify all run {i + 1}/{repeats}: {run['wall_s']:.1f} s, exit {run['exit_code']}")
+        log(f"{label} run {i + 1}/{repeats}: {run['wall_s']:.1f} s, exit {run['exit_code']}")
         runs.append(run)
     median_wall = statistics.median(r["wall_s"] for r in runs)
+    groups: dict[str, float] = {}
+    for name in dict.fromkeys(g for r in runs for g in r["groups_s"]):
+        groups[name] = statistics.median(r["groups_s"][name] for r in runs if name in r["groups_s"])
     phases: dict[str, float] = {}
     with_phases = [r["phases_s"] for r in runs if r["phases_s"]]
     for name in PHASES:
@@ -83,10 +119,12 @@ def run_verify_all(
         if values:
             phases[name] = statistics.median(values)
     return {
+        "label": label,
         "command": list(command),
         "runs": runs,
         "median_wall_s": median_wall,
         "median_phases_s": phases,
+        "median_groups_s": groups,
         "all_exit_zero": all(r["exit_code"] == 0 for r in runs),
         "target_met": median_wall < TARGET_SECONDS,
     }
@@ -94,14 +132,21 @@ def run_verify_all(
 
 def verify_table(result: dict[str, Any]) -> str:
     """Markdown: the phase split and the wall time against the target."""
-    rows = [[name, f"{seconds:.2f}"] for name, seconds in result["median_phases_s"].items()]
+    rows = []
+    for name, seconds in result["median_phases_s"].items():
+        rows.append([name, f"{seconds:.2f}"])
+        if name == "numeric":  # the CLI's per-group progress lines, where present
+            rows += [[f"&nbsp;&nbsp;{group}", f"{s:.2f}"]
+                     for group, s in result.get("median_groups_s", {}).items()
+                     if group.startswith("num/")]
     if rows:
         rows.append(["sum of phases", f"{sum(result['median_phases_s'].values()):.2f}"])
     rows.append(["wall (subprocess, incl. interpreter start)", f"{result['median_wall_s']:.2f}"])
     n = len(result["runs"])
     exits = sorted({r["exit_code"] for r in result["runs"]})
     title = (
-        f"**`python -m verify all` end to end**: median of {n} run(s) in a subprocess "
+        f"**`{result['label']}` end to end**: median of {n} run(s) "
+        "in a subprocess "
         f"(exit codes {exits}); phases as the CLI reports them."
     )
     verdict = (

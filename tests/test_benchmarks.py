@@ -10,14 +10,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from benchmarks import cli
+from benchmarks import cli, verify_all
 from benchmarks.data import make_dataset
 from benchmarks.gradcheck import sizes_for
 from benchmarks.roofline import epoch_gemm_flops, gemm_epoch
 from benchmarks.tables import markdown_table
 from benchmarks.timing import time_round_robin
 from benchmarks.training import OURS, ROOFLINE
-from benchmarks.verify_all import PHASES, find_phases, run_verify_all
+from benchmarks.verify_all import PHASES, find_phases, parse_groups, run_verify_all
 
 Capture = pytest.CaptureFixture[str]
 
@@ -65,9 +65,34 @@ def test_verify_phases_read_from_the_cli_json(tmp_path: Path) -> None:
     assert len(result["runs"]) == 2 and result["median_wall_s"] > 0
 
 
+def test_cli_quick_verify_runs_the_symbolic_subcommand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    def fake(repeats: int, log: Any, command: Any = None, subcommand: str = "all") -> Any:
+        seen.append(subcommand)
+        return run_verify_all(repeats, log, command=[sys.executable, "-c", "pass"])
+
+    monkeypatch.setattr("benchmarks.cli.run_verify_all", fake)
+    result = _run(tmp_path, "--only", "verify")["verify"]
+    assert seen == ["symbolic"]
+    assert result["median_phases_s"] == {} and result["all_exit_zero"]
+
+
+def test_parse_groups_reads_the_cli_progress_lines() -> None:
+    stderr = (
+        "[symbolic   ]   40 checks:   40 ok,   0 not ok  (  2.5 s)\n"
+        "[num/mlp    ]  120 checks:  119 ok,   1 not ok  ( 10.0 s)\nnoise\n"
+    )
+    assert parse_groups(stderr) == {"symbolic": 2.5, "num/mlp": 10.0}
+    assert verify_all.TARGET_SECONDS == 30.0
+
+
 def test_find_phases_nested_and_absent() -> None:
     assert find_phases({"a": [{"imports": 1, "reports": 2.5}]}) == {"imports": 1.0, "reports": 2.5}
     assert find_phases({"imports": 1}) is None
+    assert find_phases({"checks": [], "timings": {"imports": 0.25}}) == {"imports": 0.25}
     assert find_phases([]) is None
     assert set(PHASES) == {"imports", "symbolic", "numeric", "experiments", "reports"}
 
