@@ -50,24 +50,36 @@ def _out(z: FloatArray, out: FloatArray | None) -> FloatArray:
 # --- sigmoid, eqs. (13)-(14) -------------------------------------------------------------------
 
 
+def _exp_cap(dtype: np.dtype[Any]) -> float:
+    """Return the largest integer ``t`` with ``e^{-t} >= tiny`` and ``1/(1 + e^t) >= tiny``."""
+    return float(np.floor(-np.log(np.finfo(dtype).tiny)))
+
+
+_EXP_CAP: dict[np.dtype[Any], float] = {
+    np.dtype(np.float32): _exp_cap(np.dtype(np.float32)),  # 87
+    np.dtype(np.float64): _exp_cap(np.dtype(np.float64)),  # 708
+}
+
+
 def sigmoid(
     z: FloatArray, out: FloatArray | None = None, work: FloatArray | None = None
 ) -> FloatArray:
-    """Sigmoid, eq. (13): ``1 / (1 + e^{-z})``, computed without overflow.
+    """Sigmoid, eq. (13): ``1 / (1 + e^{-z})``, in place in ``out`` and never warning.
 
-    Uses ``e = exp(-|z|)`` (never overflows): ``σ(z) = 1/(1+e)`` for ``z >= 0`` and ``e/(1+e)`` for
-    ``z < 0``, so both tails keep full relative accuracy. ``exp`` may underflow to 0 for
-    ``|z| > 745`` (float64); that 0 is the correctly rounded result and NumPy ignores underflow.
+    ``z`` is clipped to ``[-708, 708]`` (float64; ``[-87, 87]`` in float32) so ``e^{-z}`` neither
+    overflows nor underflows and neither does the quotient: for ``z < -708`` the result is
+    ``1/(1 + e^{708}) ≈ 3e-308`` instead of something smaller (an absolute change below the
+    smallest normal number); for ``z > 708`` it is 1 as before. Everywhere
+    else the formula is accurate to a few ulps in both tails (no ``1 - ...`` cancellation).
     """
+    del work
     out = _out(z, out)
-    e = np.empty_like(z) if work is None else work
-    np.abs(z, out=e)
-    np.negative(e, out=e)
-    np.exp(e, out=e)  # e = exp(-|z|) in (0, 1]
-    np.add(e, 1.0, out=out)
-    np.divide(e, out, out=e)  # e/(1+e) = σ(-|z|), exact in the lower tail
-    np.subtract(1.0, e, out=out)  # 1 - σ(-|z|) = σ(|z|) >= 1/2, no cancellation
-    np.copyto(out, e, where=z < 0)
+    cap = _EXP_CAP.get(z.dtype, 708.0)
+    np.clip(z, -cap, cap, out=out)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1.0, out=out)
+    np.reciprocal(out, out=out)
     return out
 
 
