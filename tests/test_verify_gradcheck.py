@@ -1,0 +1,189 @@
+"""check_gradient / assert_gradient: passes on right gradients, fails (and localises) wrong ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import verify
+from verify.gradcheck import FULL_MAX_ELEMENTS
+
+
+def _layer(X: np.ndarray) -> tuple[Any, Any]:
+    """f([W, b]) = mean tanh(X W^T + b) summed over units; its hand gradient."""
+    n = X.shape[0]
+
+    def f(p: list[np.ndarray]) -> Any:
+        W, b = p
+        return np.sum(np.tanh(X @ W.T + b)) / n
+
+    def grad(p: list[np.ndarray]) -> list[np.ndarray]:
+        W, b = p
+        delta = (1 - np.tanh(X @ W.T + b) ** 2) / n
+        return [(delta.T @ X).astype(W.dtype), delta.sum(axis=0).astype(b.dtype)]
+
+    return f, grad
+
+
+@given(
+    n_in=st.integers(1, 5),
+    n_out=st.integers(1, 4),
+    batch=st.integers(1, 6),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**16),
+)
+def test_passes_on_correct_gradients(n_in: int, n_out: int, batch: int, dtype: Any, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(batch, n_in))
+    f, grad = _layer(X)
+    p = [rng.normal(size=(n_out, n_in)).astype(dtype), rng.normal(size=n_out).astype(dtype)]
+    verify.assert_gradient(f, grad, p)
+    verify.assert_gradient(f, grad, p, mode="directional", seed=seed)
+
+
+@given(
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**16),
+    which=st.sampled_from(["sign", "scale", "transpose_square"]),
+)
+def test_fails_on_wrong_gradients_and_names_the_element(dtype: Any, seed: int, which: str) -> None:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(4, 3))
+    f, grad = _layer(X)
+    p = [rng.normal(size=(3, 3)).astype(dtype), rng.normal(size=3).astype(dtype)]
+
+    def broken(q: list[np.ndarray]) -> list[np.ndarray]:
+        dW, db = grad(q)
+        if which == "sign":
+            db = -db
+        elif which == "scale":
+            dW = dW * 4  # a dropped batch mean
+        else:
+            dW = dW.T.copy()
+        return [dW, db]
+
+    if which == "transpose_square" and np.allclose(grad(p)[0], grad(p)[0].T, rtol=1e-3):
+        return
+    if which == "sign" and np.max(np.abs(grad(p)[1])) < 1e-3:
+        return
+    result = verify.check_gradient(f, broken, p)
+    assert not result.ok
+    expected_array = 1 if which == "sign" else 0
+    assert result.failing_arrays == [expected_array]
+    assert isinstance(result.worst, verify.ElementCheck)
+    assert result.worst.array == expected_array
+    assert f"x[{expected_array}]" in str(result)
+    with pytest.raises(AssertionError, match="FAIL"):
+        verify.assert_gradient(f, broken, p)
+
+
+def test_directional_mode_localises_one_wrong_element_in_a_large_input() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(60, 40))  # 2400 elements: auto picks directional
+    assert x.size > FULL_MAX_ELEMENTS
+    f = lambda x: float(np.sum(np.sin(x)))  # noqa: E731
+
+    def bad(x: np.ndarray) -> np.ndarray:
+        g = np.cos(x)
+        g[17, 23] += 0.5
+        return g
+
+    ok = verify.check_gradient(f, np.cos, x)
+    assert ok.ok and ok.mode == "directional" and ok.evaluations < 30
+    result = verify.check_gradient(f, bad, x, seed=5)
+    assert not result.ok
+    assert isinstance(result.worst, verify.ElementCheck)
+    assert result.worst.index == (17, 23)
+    assert "x[17, 23]" in str(result)
+    assert [d.seed for d in result.directions] == [5, 6, 7]
+
+
+@given(
+    n=st.integers(1, 8),
+    seed=st.integers(0, 2**16),
+    convention=st.sampled_from([0.0, 1.0, 0.5]),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_never_fails_at_relu_kinks_with_a_convention(n: int, seed: int, convention: float, dtype: Any) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n).astype(dtype)
+    x[rng.random(n) < 0.5] = 0.0  # exact kinks
+    w = rng.normal(size=n)
+
+    def f(x: np.ndarray) -> Any:
+        return np.sum(w * np.maximum(x, 0))
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        return w * np.where(x > 0, 1.0, np.where(x == 0, convention, 0.0))
+
+    result = verify.check_gradient(f, grad, x)
+    assert result.ok, str(result)
+    assert len(result.kinks) == int(np.count_nonzero(x == 0))
+
+
+def test_kink_outside_one_sided_derivatives_fails() -> None:
+    x = np.array([0.0, 1.0])
+    result = verify.check_gradient(
+        lambda x: np.sum(np.maximum(x, 0)), lambda x: np.array([2.0, 1.0]), x
+    )
+    assert not result.ok
+    assert result.kinks and not result.kinks[0].accepted
+    assert "REJECTED" in str(result)
+
+
+@pytest.mark.parametrize(
+    ("f", "grad", "needle"),
+    [
+        (lambda x: x, np.cos, "scalar"),
+        (lambda x: 1 / 0, np.cos, "ZeroDivisionError"),
+        (lambda x: np.nan, np.cos, "not finite"),
+        (lambda x: np.sum(x), lambda x: np.ones(2), "shape"),
+        (lambda x: np.sum(x), lambda x: np.full(x.shape, np.nan), "not finite"),
+        (lambda x: np.sum(x), lambda x: 1 / 0, "grad_f raised"),
+    ],
+)
+def test_misbehaving_functions_give_a_clear_failed_result(f: Any, grad: Any, needle: str) -> None:
+    result = verify.check_gradient(f, grad, np.ones(3))
+    assert not result.ok
+    assert needle in str(result)
+
+
+def test_structure_and_transpose_hints() -> None:
+    p = [np.ones((2, 3)), np.ones(2)]
+    f = lambda p: float(np.sum(p[0]) + np.sum(p[1]))  # noqa: E731
+    r1 = verify.check_gradient(f, lambda p: np.ones(3), p)
+    assert not r1.ok and "list/tuple" in r1.message
+    r2 = verify.check_gradient(f, lambda p: [np.ones((3, 2)), np.ones(2)], p)
+    assert not r2.ok and "transposed?" in r2.message
+    r3 = verify.check_gradient(f, lambda p: [np.ones((2, 3))], p)
+    assert not r3.ok and "1 arrays" in r3.message
+
+
+def test_bad_arguments_raise_clear_errors() -> None:
+    with pytest.raises(TypeError, match="float32 or float64"):
+        verify.check_gradient(np.sum, np.ones_like, np.arange(3))
+    with pytest.raises(ValueError, match="mode"):
+        verify.check_gradient(np.sum, np.ones_like, np.ones(3), mode="fast")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="directions"):
+        verify.check_gradient(np.sum, np.ones_like, np.ones(3), directions=0)
+    with pytest.raises(ValueError, match="finite"):
+        verify.check_gradient(np.sum, np.ones_like, np.array([1.0, np.nan]))
+
+
+def test_domain_boundary_shrinks_the_step() -> None:
+    x = np.array([1e-7, 2.0])  # log(x - h) undefined for the default step
+    result = verify.check_gradient(lambda x: np.sum(np.log(x)), lambda x: 1 / x, x)
+    assert result.ok, str(result)
+
+
+def test_float32_function_falls_back_to_float32_differences() -> None:
+    x = np.linspace(-1, 1, 5).astype(np.float32)
+    f = lambda x: np.sum(np.tanh(x.astype(np.float32)))  # noqa: E731
+    result = verify.check_gradient(f, lambda x: (1 - np.tanh(x) ** 2).astype(np.float32), x)
+    assert result.ok and result.fd_dtype == "float32"
+    wrong = verify.check_gradient(f, lambda x: (1 - np.tanh(x)).astype(np.float32), x)
+    assert not wrong.ok

@@ -1,0 +1,195 @@
+"""Directional checks ``<grad f, u>`` along signed random directions: cost independent of P.
+
+For a user function: one directional derivative by finite differences (4 evaluations of ``f``,
+Richardson-extrapolated) against ``<grad_f(x), u>``; on failure, the failing array and then one
+failing element are found by bisection over index ranges (``O(log P)`` more evaluations).
+For networks: see :func:`verify.mlp_checks.check_network_directional` (JVP/VJP in JAX).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from verify.budget import Budget, fd_budget, fd_step, grad_tolerance
+from verify.finite_diff import richardson
+from verify.inputs import Objective, label
+
+__all__ = [
+    "DirectionCheck",
+    "bisect_element",
+    "check_direction",
+    "rademacher",
+    "restrict",
+]
+
+
+@dataclass(frozen=True)
+class DirectionCheck:
+    """One directional check: ``<grad_f, u>`` against the finite difference of ``f`` along ``u``."""
+
+    seed: int
+    """``u = rademacher(shapes, seed)``: reproducible from this number alone."""
+    scope: str
+    """Which part of x the direction covers: ``all``, ``x[1]`` or ``x[1] flat[8:16]``."""
+    analytic: float
+    reference: float
+    abs_error: float
+    budget: Budget
+    ok: bool
+    kink: tuple[float, float] | None = None
+    """One-sided directional derivatives ``(D-, D+)`` when ``f`` is not smooth along ``u``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "seed": self.seed,
+            "scope": self.scope,
+            "analytic": self.analytic,
+            "reference": self.reference,
+            "abs_error": self.abs_error,
+            "budget": self.budget.to_dict(),
+            "ok": self.ok,
+            "kink": list(self.kink) if self.kink is not None else None,
+        }
+
+
+def rademacher(shapes: list[tuple[int, ...]], seed: int) -> list[np.ndarray[Any, Any]]:
+    """Signed random direction: entries +-1 (float64), one array per shape, from ``seed``."""
+    rng = np.random.default_rng(seed)
+    return [rng.choice(np.array([-1.0, 1.0]), size=s) for s in shapes]
+
+
+def restrict(
+    u: list[np.ndarray[Any, Any]], array: int | None, lo: int = 0, hi: int | None = None
+) -> list[np.ndarray[Any, Any]]:
+    """``u`` zeroed outside array ``array`` (flat range ``[lo, hi)``); ``array=None`` keeps all."""
+    if array is None:
+        return [a.copy() for a in u]
+    out = [np.zeros_like(a) for a in u]
+    flat_in = u[array].reshape(-1)
+    flat_out = out[array].reshape(-1)
+    end = flat_in.size if hi is None else hi
+    flat_out[lo:end] = flat_in[lo:end]
+    return out
+
+
+def _scope(array: int | None, lo: int, hi: int | None, n: int, single: bool) -> str:
+    if array is None:
+        return "all"
+    head = label(array, None, single)
+    if lo == 0 and (hi is None or hi == n):
+        return head
+    return f"{head} flat[{lo}:{hi}]"
+
+
+def check_direction(
+    obj: Objective,
+    grads: list[np.ndarray[Any, Any]],
+    u: list[np.ndarray[Any, Any]],
+    seed: int,
+    f0: float,
+    *,
+    array: int | None = None,
+    lo: int = 0,
+    hi: int | None = None,
+) -> DirectionCheck:
+    """Check ``<grad, u>`` (``u`` restricted to ``array[lo:hi]``) against FD of ``f`` along ``u``.
+
+    The steps actually taken (after rounding ``x + t u`` to the working dtype) enter the analytic
+    side, so rounding of the perturbation is never mistaken for a gradient error.
+    """
+    d = restrict(u, array, lo, hi)
+    x = obj.work
+    fd_dt = obj.fd_dtype
+    g64 = [np.asarray(g, dtype=np.float64) for g in grads]
+    xmax = max(float(np.max(np.abs(a), initial=0.0)) for a in x)
+    h = fd_step(xmax, fd_dt)
+
+    def point(t: float) -> tuple[list[np.ndarray[Any, Any]], float]:
+        moved = [
+            (a + fd_dt.type(t) * di.astype(fd_dt)).astype(fd_dt) for a, di in zip(x, d, strict=True)
+        ]
+        # <g, actual displacement>: the exact first-order change of f for this perturbation.
+        dot = sum(
+            float(np.dot(g.reshape(-1), (m.astype(np.float64) - a.astype(np.float64)).reshape(-1)))
+            for g, m, a in zip(g64, moved, x, strict=True)
+        )
+        return moved, dot
+
+    def diff(s: float) -> tuple[float, float, float]:
+        mp, dp = point(s)
+        mm, dm = point(-s)
+        fp, fm = obj.value(mp), obj.value(mm)
+        return (fp - fm) / (2 * s), (dp - dm) / (2 * s), max(abs(fp), abs(fm))
+
+    d_h, e_h, s1 = diff(h)
+    d_h2, e_h2, s2 = diff(h / 2)
+    measured = richardson(d_h, d_h2)
+    expected = richardson(e_h, e_h2)
+    analytic = float(
+        sum(float(np.dot(g.reshape(-1), di.reshape(-1))) for g, di in zip(g64, d, strict=True))
+    )
+    # Rounding allowed in grad: independent per-element errors add in quadrature (4 sigma).
+    var = 0.0
+    for g, di in zip(grads, d, strict=True):
+        n_active = int(np.count_nonzero(di))
+        if n_active:
+            scale = float(np.max(np.abs(g), initial=0.0))
+            var += (
+                n_active
+                * grad_tolerance(
+                    g.dtype if g.dtype in (np.float32, np.float64) else np.float64, scale
+                )
+                ** 2
+            )
+    budget = fd_budget(d_h, d_h2, max(s1, s2), h, fd_dt, 4.0 * math.sqrt(var))
+    err = abs(measured - expected)
+    reference = analytic + (measured - expected)
+    scope = _scope(array, lo, hi, x[array].size if array is not None else 0, obj.xs.single)
+    if not math.isfinite(measured):
+        return DirectionCheck(seed, scope, analytic, reference, math.inf, budget, False)
+    if err <= budget.total:
+        return DirectionCheck(seed, scope, analytic, reference, err, budget, True)
+    # Not smooth along u? Compare with the one-sided directional derivatives.
+    left = 2 * _one(obj, point, -h / 4, f0) - _one(obj, point, -h / 2, f0)
+    right = 2 * _one(obj, point, h / 4, f0) - _one(obj, point, h / 2, f0)
+    lo_v, hi_v = min(left, right), max(left, right)
+    if hi_v - lo_v > budget.total and lo_v - budget.total <= analytic <= hi_v + budget.total:
+        return DirectionCheck(seed, scope, analytic, reference, err, budget, True, (left, right))
+    return DirectionCheck(seed, scope, analytic, reference, err, budget, False)
+
+
+def _one(obj: Objective, point: Any, s: float, f0: float) -> float:
+    moved, _ = point(s)
+    return (obj.value(moved) - f0) / s
+
+
+def bisect_element(
+    obj: Objective,
+    grads: list[np.ndarray[Any, Any]],
+    u: list[np.ndarray[Any, Any]],
+    seed: int,
+    f0: float,
+    array: int,
+) -> tuple[int | None, list[DirectionCheck]]:
+    """Flat index of one failing element of ``array`` by bisection (``None`` if errors cancel)."""
+    lo, hi = 0, obj.work[array].size
+    trail: list[DirectionCheck] = []
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        left = check_direction(obj, grads, u, seed, f0, array=array, lo=lo, hi=mid)
+        trail.append(left)
+        if not left.ok:
+            hi = mid
+            continue
+        right = check_direction(obj, grads, u, seed, f0, array=array, lo=mid, hi=hi)
+        trail.append(right)
+        if not right.ok:
+            lo = mid
+            continue
+        return None, trail
+    return lo, trail

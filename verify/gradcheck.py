@@ -1,0 +1,434 @@
+"""Public gradient check: ``check_gradient(f, grad_f, x)`` and ``assert_gradient`` for pytest.
+
+Pass/fail is judged per element against an estimated error budget (finite-difference truncation
++ rounding + the analytic side's dtype rounding), never a fixed atol/rtol. Kinks are recognised
+from one-sided differences and never fail when ``grad_f`` lies between them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from verify.budget import NOISE_FACTOR, Budget, fd_step, grad_tolerance, machine_eps
+from verify.directional import DirectionCheck, bisect_element, check_direction, rademacher
+from verify.finite_diff import NonFiniteError, central_difference
+from verify.inputs import Arrays, Objective, UserError, evaluate_grad, label, normalise_x
+
+__all__ = [
+    "FULL_MAX_ELEMENTS",
+    "ElementCheck",
+    "GradientResult",
+    "Kink",
+    "assert_gradient",
+    "check_gradient",
+]
+
+FULL_MAX_ELEMENTS = 1024
+"""``mode="auto"`` checks every element (4-5 evaluations of f each) up to this many elements of x
+in total, and switches to directional checks (``4 * directions`` evaluations) above it."""
+
+Mode = Literal["auto", "full", "directional"]
+_MAX_LISTED = 8
+
+
+@dataclass(frozen=True)
+class ElementCheck:
+    """One element's comparison: analytic ``grad_f`` against the finite-difference reference."""
+
+    array: int
+    index: tuple[int, ...]
+    analytic: float
+    reference: float
+    abs_error: float
+    rel_error: float
+    """``abs_error`` over the largest |entry| of this array of grad_f (normwise relative error)."""
+    budget: Budget
+    method: str
+    """``central`` (Richardson), ``complex_step``, ``one_sided`` (kink) or ``undefined``."""
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Within budget (kinks are judged separately)."""
+        return self.abs_error <= self.budget.total
+
+    def where(self, single: bool) -> str:
+        """``x[1][2, 0]``."""
+        return label(self.array, self.index, single)
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A point where ``f`` is not differentiable along one element: the one-sided derivatives."""
+
+    array: int
+    index: tuple[int, ...]
+    left: float
+    right: float
+    analytic: float
+    accepted: bool
+    """Whether ``grad_f`` lies in ``[min(left, right), max(left, right)]`` (up to the budget)."""
+
+
+@dataclass
+class GradientResult:
+    """Outcome of :func:`check_gradient`; ``str(result)`` is a readable report."""
+
+    ok: bool
+    mode: Literal["full", "directional", "none"]
+    message: str
+    max_abs_error: float = 0.0
+    max_rel_error: float = 0.0
+    worst: ElementCheck | DirectionCheck | None = None
+    """Full mode: the element with the largest error/budget ratio. Directional mode: the localised
+    failing element if found, else the worst direction."""
+    failures: list[ElementCheck] = field(default_factory=list)
+    kinks: list[Kink] = field(default_factory=list)
+    directions: list[DirectionCheck] = field(default_factory=list)
+    localisation: list[DirectionCheck] = field(default_factory=list)
+    failing_arrays: list[int] = field(default_factory=list)
+    n_elements: int = 0
+    evaluations: int = 0
+    fd_dtype: str = ""
+    complex_step: bool = False
+    seed: int = 0
+    single: bool = True
+
+    def __str__(self) -> str:
+        """Multi-line report: verdict, worst element (where, values, budget), failures, kinks."""
+        head = "PASS" if self.ok else "FAIL"
+        lines = [
+            f"check_gradient: {head} ({self.mode} mode, {self.n_elements} elements, "
+            f"{self.evaluations} evaluations of f, reference in {self.fd_dtype or '-'}"
+            f"{', complex step' if self.complex_step else ''})"
+        ]
+        if self.message:
+            lines.append(f"  {self.message}")
+        if self.mode == "none":
+            return "\n".join(lines)
+        lines.append(
+            f"  max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
+            "(relative to the largest entry of each gradient array)"
+        )
+        w = self.worst
+        if isinstance(w, ElementCheck):
+            verdict = "within" if w.ok else "OVER"
+            lines.append(
+                f"  worst: {w.where(self.single)}: grad_f = {w.analytic:.10g}, reference = "
+                f"{w.reference:.10g} ({w.method}); |error| {w.abs_error:.3g} {verdict} budget "
+                f"{w.budget.total:.3g} (truncation {w.budget.truncation:.2g}, rounding "
+                f"{w.budget.rounding:.2g}, grad rounding {w.budget.reference:.2g}, "
+                f"h {w.budget.step:.2g})"
+            )
+        elif isinstance(w, DirectionCheck):
+            lines.append(
+                f"  worst direction: seed {w.seed} ({w.scope}): <grad_f, u> = {w.analytic:.10g}, "
+                f"finite difference = {w.reference:.10g}; |error| {w.abs_error:.3g}, budget "
+                f"{w.budget.total:.3g}"
+            )
+        if self.failing_arrays:
+            names = ", ".join(label(a, None, self.single) for a in self.failing_arrays)
+            lines.append(f"  failing arrays: {names}")
+        if self.failures:
+            shown = ", ".join(e.where(self.single) for e in self.failures[:_MAX_LISTED])
+            more = (
+                f" (+{len(self.failures) - _MAX_LISTED} more)"
+                if len(self.failures) > _MAX_LISTED
+                else ""
+            )
+            lines.append(f"  failing elements: {len(self.failures)}: {shown}{more}")
+        for k in self.kinks[:_MAX_LISTED]:
+            state = "accepted: between them" if k.accepted else "REJECTED: outside them"
+            lines.append(
+                f"  kink at {label(k.array, k.index, self.single)}: one-sided derivatives "
+                f"[{k.left:.6g}, {k.right:.6g}], grad_f = {k.analytic:.6g} ({state})"
+            )
+        if self.directions:
+            seeds = ", ".join(str(d.seed) for d in self.directions)
+            lines.append(f"  directions: {len(self.directions)} Rademacher (+-1), seeds {seeds}")
+        return "\n".join(lines)
+
+
+def _fd_dtype(f: Callable[[Any], Any], xs: Arrays, promote: bool) -> np.dtype[Any]:
+    """float64 if possible: float32 inputs are promoted when ``f`` then computes in float64."""
+    if all(a.dtype == np.float64 for a in xs.arrays):
+        return np.dtype(np.float64)
+    if promote:
+        try:
+            out = np.asarray(f(xs.pack([a.astype(np.float64) for a in xs.arrays])))
+            if out.dtype == np.float64 and out.size == 1 and np.isfinite(out).all():
+                return np.dtype(np.float64)
+        except Exception:
+            pass
+    return np.dtype(np.float32)
+
+
+def check_gradient(
+    f: Callable[[Any], Any],
+    grad_f: Callable[[Any], Any],
+    x: Any,
+    *,
+    mode: Mode = "auto",
+    seed: int = 0,
+    directions: int = 3,
+    promote: bool = True,
+    complex_step: bool | None = None,
+) -> GradientResult:
+    """Check ``grad_f`` against finite differences of ``f`` at ``x``.
+
+    ``x`` is one float32/float64 array or a list/tuple of them; ``f`` and ``grad_f`` receive ``x``
+    in that same structure, ``f`` returns a scalar and ``grad_f`` arrays shaped like ``x``.
+    ``mode="full"`` checks every element; ``"directional"`` checks ``directions`` signed random
+    directions (seeds ``seed, seed+1, ...``) and localises a failure by bisection; ``"auto"`` is
+    full up to :data:`FULL_MAX_ELEMENTS` elements. ``promote``: difference float32 inputs in float64
+    when ``f`` supports it. ``complex_step``: ``None`` tries it and keeps it where it agrees with
+    the central difference. Misbehaving ``f``/``grad_f`` give ``ok=False`` with a message.
+    """
+    if mode not in ("auto", "full", "directional"):
+        raise ValueError(f"mode must be 'auto', 'full' or 'directional'; got {mode!r}")
+    if not isinstance(directions, int) or isinstance(directions, bool) or directions < 1:
+        raise ValueError(f"directions must be a positive int; got {directions!r}")
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int; got {type(seed).__name__}")
+    if not callable(f) or not callable(grad_f):
+        raise TypeError("f and grad_f must be callables")
+    xs = normalise_x(x)
+    fd_dt = _fd_dtype(f, xs, promote)
+    obj = Objective(f, xs, fd_dt)
+    base = GradientResult(
+        ok=False,
+        mode="none",
+        message="",
+        n_elements=xs.total,
+        fd_dtype=str(fd_dt),
+        seed=int(seed),
+        single=xs.single,
+    )
+    try:
+        f0 = obj.value()
+    except UserError as exc:
+        base.message = f"f(x) failed: {exc}"
+        base.evaluations = obj.evaluations
+        return base
+    if not math.isfinite(f0):
+        base.message = f"f(x) is not finite: {f0}"
+        return base
+    try:
+        grads = evaluate_grad(grad_f, xs)
+    except UserError as exc:
+        base.message = str(exc)
+        base.evaluations = obj.evaluations
+        return base
+    chosen = (
+        mode if mode != "auto" else ("full" if xs.total <= FULL_MAX_ELEMENTS else "directional")
+    )
+    try:
+        if chosen == "full":
+            result = _full(obj, grads, f0, complex_step)
+        else:
+            result = _directional(obj, grads, f0, int(seed), directions)
+    except UserError as exc:
+        base.message = f"f failed at a perturbed point: {exc}"
+        base.evaluations = obj.evaluations
+        return base
+    result.n_elements, result.fd_dtype, result.seed = xs.total, str(fd_dt), int(seed)
+    result.single, result.evaluations = xs.single, obj.evaluations
+    return result
+
+
+def assert_gradient(
+    f: Callable[[Any], Any], grad_f: Callable[[Any], Any], x: Any, **options: Any
+) -> GradientResult:
+    """:func:`check_gradient`, raising AssertionError with the readable report when it fails."""
+    result = check_gradient(f, grad_f, x, **options)
+    if not result.ok:
+        raise AssertionError(str(result))
+    return result
+
+
+def _full(
+    obj: Objective, grads: list[np.ndarray[Any, Any]], f0: float, complex_step: bool | None
+) -> GradientResult:
+    """Every element: Richardson central difference (+ complex step), kink analysis on mismatch."""
+    fd_dt = obj.fd_dtype
+    use_cs = complex_step is not False
+    cs_used = False
+    checks: list[ElementCheck] = []
+    kinks: list[Kink] = []
+    failures: list[ElementCheck] = []
+    for a, (x, g) in enumerate(zip(obj.work, grads, strict=True)):
+        g_dt = g.dtype if g.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        scale = float(np.max(np.abs(g), initial=0.0))
+        ref_tol = grad_tolerance(g_dt, scale)
+        gflat = g.reshape(-1)
+        for i in range(x.size):
+            index = tuple(int(j) for j in np.unravel_index(i, x.shape))
+            gi = float(gflat[i])
+            shift = obj.element_shift(a, i)
+            h = fd_step(float(x.reshape(-1)[i]), fd_dt)
+            try:
+                cd = central_difference(shift, h)
+            except NonFiniteError as exc:
+                bad = ElementCheck(
+                    a,
+                    index,
+                    gi,
+                    math.nan,
+                    math.inf,
+                    math.inf,
+                    Budget(0, 0, ref_tol, h, str(fd_dt)),
+                    "undefined",
+                    str(exc),
+                )
+                checks.append(bad)
+                failures.append(bad)
+                continue
+            budget = cd.budget(fd_dt, ref_tol)
+            ref, method = cd.value, "central"
+            if use_cs:
+                try:
+                    cs = obj.complex_element(a, i)
+                    if abs(cs - cd.value) <= budget.total - budget.reference:
+                        eps = machine_eps(fd_dt)
+                        cs_round = NOISE_FACTOR * eps * (abs(cs) + abs(f0) / max(1.0, abs(h)))
+                        ref, method, cs_used = cs, "complex_step", True
+                        budget = Budget(0.0, cs_round, ref_tol, h, str(fd_dt))
+                except UserError:
+                    use_cs = bool(complex_step)  # auto: stop trying after the first refusal
+            err = abs(gi - ref)
+            rel = err / scale if scale > 0 else (0.0 if err == 0 else math.inf)
+            check = ElementCheck(a, index, gi, ref, err, rel, budget, method)
+            left, right = cd.sides(f0)
+            lo, hi = min(left, right), max(left, right)
+            fd_tol = cd.budget(fd_dt, ref_tol).total
+            if hi - lo > 2.0 * fd_tol:  # not differentiable at x (to the resolution h)
+                accepted = lo - fd_tol <= gi <= hi + fd_tol
+                kinks.append(Kink(a, index, left, right, gi, accepted))
+                dist = 0.0 if accepted else min(abs(gi - lo), abs(gi - hi))
+                nearest = min(max(gi, lo), hi)
+                state = "between" if accepted else "outside"
+                check = ElementCheck(
+                    a,
+                    index,
+                    gi,
+                    nearest,
+                    dist,
+                    dist / scale if scale > 0 else math.inf,
+                    cd.budget(fd_dt, ref_tol),
+                    "one_sided",
+                    f"kink: {state} one-sided derivatives",
+                )
+            checks.append(check)
+            if not check.ok:
+                failures.append(check)
+    worst = max(checks, key=_ratio)
+    ok = not failures
+    msg = (
+        "every element within its error budget"
+        if ok
+        else (f"{len(failures)} of {len(checks)} elements outside their error budget")
+    )
+    if kinks:
+        msg += f"; {len(kinks)} kink(s) found (f not differentiable there)"
+    return GradientResult(
+        ok=ok,
+        mode="full",
+        message=msg,
+        max_abs_error=max(c.abs_error for c in checks),
+        max_rel_error=max(c.rel_error for c in checks),
+        worst=worst,
+        failures=failures,
+        kinks=kinks,
+        failing_arrays=sorted({c.array for c in failures}),
+        complex_step=cs_used,
+    )
+
+
+def _ratio(c: ElementCheck) -> float:
+    """Error over budget (inf for an undefined reference)."""
+    if not math.isfinite(c.abs_error):
+        return math.inf
+    return (
+        c.abs_error / c.budget.total if c.budget.total > 0 else (math.inf if c.abs_error else 0.0)
+    )
+
+
+def _directional(
+    obj: Objective, grads: list[np.ndarray[Any, Any]], f0: float, seed: int, directions: int
+) -> GradientResult:
+    """Check signed random directions; on failure find the arrays and one element by bisection."""
+    shapes = [a.shape for a in obj.work]
+    checks: list[DirectionCheck] = []
+    for k in range(directions):
+        u = rademacher(shapes, seed + k)
+        checks.append(check_direction(obj, grads, u, seed + k, f0))
+    failed = [c for c in checks if not c.ok]
+    worst_dir = max(
+        checks, key=lambda c: c.abs_error / c.budget.total if c.budget.total > 0 else math.inf
+    )
+    scale = max((float(np.max(np.abs(g), initial=0.0)) for g in grads), default=0.0)
+    result = GradientResult(
+        ok=not failed,
+        mode="directional",
+        message="",
+        max_abs_error=max(c.abs_error for c in checks),
+        max_rel_error=max(c.abs_error for c in checks)
+        / max(sum(float(np.abs(g).sum()) for g in grads), 1e-300),
+        worst=worst_dir,
+        directions=checks,
+    )
+    if not failed:
+        result.message = f"{directions} directional derivatives within their error budgets"
+        return result
+    # Localise: which arrays, then one element by bisection, then that element in full.
+    bad = failed[0]
+    u = rademacher(shapes, bad.seed)
+    loc: list[DirectionCheck] = []
+    arrays: list[int] = []
+    for a in range(len(shapes)):
+        c = check_direction(obj, grads, u, bad.seed, f0, array=a)
+        loc.append(c)
+        if not c.ok:
+            arrays.append(a)
+    result.failing_arrays = arrays
+    parts = [f"{len(failed)} of {directions} directional derivatives outside their error budgets"]
+    if arrays:
+        flat, trail = bisect_element(obj, grads, u, bad.seed, f0, arrays[0])
+        loc.extend(trail)
+        if flat is not None:
+            x = obj.work[arrays[0]]
+            index = tuple(int(j) for j in np.unravel_index(flat, x.shape))
+            g = grads[arrays[0]]
+            gi = float(g.reshape(-1)[flat])
+            g_dt = g.dtype if g.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+            ref_tol = grad_tolerance(g_dt, float(np.max(np.abs(g), initial=0.0)))
+            h = fd_step(float(x.reshape(-1)[flat]), obj.fd_dtype)
+            cd = central_difference(obj.element_shift(arrays[0], flat), h)
+            err = abs(gi - cd.value)
+            el = ElementCheck(
+                arrays[0],
+                index,
+                gi,
+                cd.value,
+                err,
+                err / scale if scale > 0 else math.inf,
+                cd.budget(obj.fd_dtype, ref_tol),
+                "central",
+                "located by bisection",
+            )
+            result.worst = el
+            result.failures = [el]
+            result.max_rel_error = max(result.max_rel_error, el.rel_error)
+            parts.append(f"first failing element located: {el.where(obj.xs.single)}")
+        else:
+            parts.append("errors cancel inside the array: element not isolated")
+    else:
+        parts.append("no single array fails alone (errors spread across arrays)")
+    result.localisation = loc
+    result.message = "; ".join(parts)
+    return result

@@ -1,0 +1,198 @@
+"""Input plumbing for gradient checks: normalise x, call f and grad_f defensively, perturb x."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from verify.budget import float_dtype
+from verify.finite_diff import COMPLEX_STEP, Shift
+
+__all__ = ["Arrays", "Objective", "UserError", "evaluate_grad", "label", "normalise_x"]
+
+Structure = Literal["single", "list", "tuple"]
+
+
+class UserError(Exception):
+    """``f`` or ``grad_f`` misbehaved (raised, wrong shape, NaN): ``ok=False``, not a crash."""
+
+
+def label(array: int, index: tuple[int, ...] | None, single: bool) -> str:
+    """``x[2, 0]`` for a single array, ``x[1][2, 0]`` for element ``(2, 0)`` of array 1."""
+    head = "x" if single else f"x[{array}]"
+    if index is None:
+        return head
+    return head + ("[" + ", ".join(str(i) for i in index) + "]" if index else "")
+
+
+@dataclass
+class Arrays:
+    """``x`` as a list of float arrays, remembering if it came as one array, a list or a tuple."""
+
+    arrays: list[np.ndarray[Any, Any]]
+    structure: Structure
+
+    @property
+    def single(self) -> bool:
+        """Whether ``x`` was one array."""
+        return self.structure == "single"
+
+    @property
+    def total(self) -> int:
+        """Number of scalar elements over all arrays."""
+        return sum(a.size for a in self.arrays)
+
+    def pack(self, arrays: Sequence[np.ndarray[Any, Any]]) -> Any:
+        """``arrays`` in the caller's structure (what ``f`` and ``grad_f`` receive)."""
+        if self.structure == "single":
+            return arrays[0]
+        return list(arrays) if self.structure == "list" else tuple(arrays)
+
+
+def normalise_x(x: Any) -> Arrays:
+    """Validate ``x`` (array or list/tuple of arrays of float32/float64) and copy it.
+
+    Raises TypeError for non-float input and ValueError for empty or non-finite input.
+    """
+    if isinstance(x, list | tuple):
+        if not x:
+            raise ValueError("x must be an array or a non-empty list/tuple of arrays; got empty")
+        items: Sequence[Any] = x
+        structure: Structure = "list" if isinstance(x, list) else "tuple"
+    else:
+        items, structure = [x], "single"
+    arrays: list[np.ndarray[Any, Any]] = []
+    for k, item in enumerate(items):
+        name = "x" if structure == "single" else f"x[{k}]"
+        try:
+            arr = np.array(item, copy=True)
+        except Exception as exc:  # pragma: no cover - exotic objects
+            raise TypeError(f"{name} must be an array; got {type(item).__name__}") from exc
+        if arr.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise TypeError(
+                f"{name} must be a float32 or float64 array; got dtype {arr.dtype} "
+                f"(cast it, e.g. np.asarray({name}, dtype=np.float64))"
+            )
+        if arr.size == 0:
+            raise ValueError(f"{name} must have at least one element; got shape {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be finite; it contains NaN or inf")
+        arrays.append(arr)
+    return Arrays(arrays, structure)
+
+
+def _scalar(out: Any, what: str) -> float:
+    """``out`` as a Python float, or UserError saying why it is not a finite real scalar."""
+    try:
+        arr = np.asarray(out)
+    except Exception as exc:
+        raise UserError(f"{what} returned {type(out).__name__}, not a scalar") from exc
+    if arr.size != 1:
+        raise UserError(f"{what} must return a scalar; got an array of shape {arr.shape}")
+    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise UserError(f"{what} must return a real scalar; got dtype {arr.dtype}")
+    return float(arr.reshape(()))
+
+
+class Objective:
+    """``f`` evaluated at perturbed copies of ``x`` in the finite-difference dtype ``fd_dtype``."""
+
+    def __init__(self, f: Callable[[Any], Any], xs: Arrays, fd_dtype: Any) -> None:
+        self.f = f
+        self.xs = xs
+        self.fd_dtype = float_dtype(fd_dtype, name="fd_dtype")
+        self.work = [a.astype(self.fd_dtype, copy=True) for a in xs.arrays]
+        self.evaluations = 0
+
+    def value(self, arrays: Sequence[np.ndarray[Any, Any]] | None = None) -> float:
+        """Evaluate ``f`` at ``arrays`` (default: unperturbed) as a float; UserError if bad."""
+        self.evaluations += 1
+        packed = self.xs.pack(list(arrays) if arrays is not None else self.work)
+        try:
+            out = self.f(packed)
+        except Exception as exc:
+            raise UserError(f"f raised {type(exc).__name__}: {exc}") from exc
+        return _scalar(out, "f")
+
+    def element_shift(self, array: int, flat: int) -> Shift:
+        """Return the line ``t -> f(x + t e_i)`` for element ``flat`` of array ``array``."""
+        work = self.work[array].reshape(-1)
+        dt = self.fd_dtype.type
+
+        def shift(t: float) -> tuple[float, float]:
+            x0 = work[flat]
+            xt = dt(x0 + dt(t))
+            work[flat] = xt
+            try:
+                return float(xt) - float(x0), self.value()
+            finally:
+                work[flat] = x0
+
+        return shift
+
+    def complex_element(self, array: int, flat: int) -> float:
+        """Complex-step derivative along element ``flat`` of array ``array``; UserError if not."""
+        cdtype = np.dtype(np.complex128 if self.fd_dtype == np.float64 else np.complex64)
+        h = COMPLEX_STEP[cdtype]
+        arrays = [a.astype(cdtype) for a in self.work]
+        arrays[array].reshape(-1)[flat] += 1j * h
+        self.evaluations += 1
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", np.exceptions.ComplexWarning)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                out = np.asarray(self.f(self.xs.pack(arrays)))
+        except Exception as exc:
+            raise UserError(f"complex step unsupported: {type(exc).__name__}") from exc
+        if out.size != 1 or not np.iscomplexobj(out):
+            raise UserError("complex step unsupported: f does not return a complex scalar")
+        value = float(np.imag(out.reshape(()))) / h
+        if not math.isfinite(value):
+            raise UserError("complex step unsupported: non-finite imaginary part")
+        return value
+
+
+def evaluate_grad(grad_f: Callable[[Any], Any], xs: Arrays) -> list[np.ndarray[Any, Any]]:
+    """Call ``grad_f(x)`` and check its structure and shapes against ``x`` (UserError if wrong)."""
+    try:
+        out = grad_f(xs.pack([a.copy() for a in xs.arrays]))
+    except Exception as exc:
+        raise UserError(f"grad_f raised {type(exc).__name__}: {exc}") from exc
+    if xs.single:
+        parts: list[Any] = [out]
+    else:
+        if not isinstance(out, list | tuple):
+            raise UserError(
+                f"grad_f must return a list/tuple of {len(xs.arrays)} arrays like x; "
+                f"got {type(out).__name__}"
+            )
+        if len(out) != len(xs.arrays):
+            raise UserError(
+                f"grad_f returned {len(out)} arrays; x has {len(xs.arrays)} (one per array)"
+            )
+        parts = list(out)
+    grads: list[np.ndarray[Any, Any]] = []
+    for k, (g, x) in enumerate(zip(parts, xs.arrays, strict=True)):
+        name = label(k, None, xs.single)
+        try:
+            arr = np.asarray(g)
+        except Exception as exc:
+            raise UserError(f"grad_f for {name} is {type(g).__name__}, not an array") from exc
+        if arr.shape != x.shape:
+            hint = " (transposed?)" if arr.shape == x.shape[::-1] and arr.ndim > 1 else ""
+            raise UserError(
+                f"grad_f returned shape {arr.shape} for {name} of shape {x.shape}{hint}"
+            )
+        if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+            raise UserError(f"grad_f for {name} has dtype {arr.dtype}; expected real floats")
+        bad = np.argwhere(~np.isfinite(arr))
+        if bad.size:
+            idx = tuple(int(i) for i in bad[0])
+            raise UserError(f"grad_f is not finite at {label(k, idx, xs.single)}: {arr[idx]}")
+        grads.append(arr)
+    return grads
