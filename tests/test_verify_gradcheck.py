@@ -36,7 +36,9 @@ def _layer(X: np.ndarray) -> tuple[Any, Any]:
     dtype=st.sampled_from([np.float32, np.float64]),
     seed=st.integers(0, 2**16),
 )
-def test_passes_on_correct_gradients(n_in: int, n_out: int, batch: int, dtype: Any, seed: int) -> None:
+def test_passes_on_correct_gradients(
+    n_in: int, n_out: int, batch: int, dtype: Any, seed: int
+) -> None:
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(batch, n_in))
     f, grad = _layer(X)
@@ -108,7 +110,9 @@ def test_directional_mode_localises_one_wrong_element_in_a_large_input() -> None
     convention=st.sampled_from([0.0, 1.0, 0.5]),
     dtype=st.sampled_from([np.float32, np.float64]),
 )
-def test_never_fails_at_relu_kinks_with_a_convention(n: int, seed: int, convention: float, dtype: Any) -> None:
+def test_never_fails_at_relu_kinks_with_a_convention(
+    n: int, seed: int, convention: float, dtype: Any
+) -> None:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n).astype(dtype)
     x[rng.random(n) < 0.5] = 0.0  # exact kinks
