@@ -1,4 +1,4 @@
-"""Activations, eqs. (13)-(22): values, derivatives vs central differences, softmax JVP, stability."""
+"""Activations, eqs. (13)-(22): values, derivatives vs central differences, softmax JVP."""
 
 from __future__ import annotations
 
@@ -165,5 +165,5 @@ def test_out_buffers_and_dtype(name: str, dtype: type) -> None:
 
 
 def test_registries() -> None:
-    assert act.HIDDEN_ACTIVATIONS == {"sigmoid", "tanh", "relu", "heaviside"}
-    assert act.OUTPUT_ACTIVATIONS == {"sigmoid", "softmax", "identity"}
+    assert {"sigmoid", "tanh", "relu", "heaviside"} == act.HIDDEN_ACTIVATIONS
+    assert {"sigmoid", "softmax", "identity"} == act.OUTPUT_ACTIVATIONS

@@ -117,7 +117,7 @@ def test_identity_with_log_cost_is_rejected() -> None:
 
 
 def test_valid_pairs() -> None:
-    assert deltas.VALID_PAIRS == {
+    assert {
         ("sigmoid", "mse"),
         ("sigmoid", "cross_entropy"),
         ("sigmoid", "binary_cross_entropy"),
@@ -125,4 +125,4 @@ def test_valid_pairs() -> None:
         ("softmax", "cross_entropy"),
         ("softmax", "binary_cross_entropy"),
         ("identity", "mse"),
-    }
+    } == deltas.VALID_PAIRS
