@@ -1,0 +1,72 @@
+"""The generated ``reports/``: index, one page per family, errata, experiments and figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from verify.report.errata import render_errata
+from verify.report.files import FRESHNESS_SUFFIXES, stale_files, write_reports
+from verify.report.index import render_index
+from verify.report.pages import FAMILIES, family_file, render_family_page
+from verify.results import Record
+
+if TYPE_CHECKING:
+    from derivations.claims import Claim
+    from verify.experiments import ExperimentResults
+    from verify.figures import FDCurve
+
+__all__ = [
+    "FD_FIGURE",
+    "FRESHNESS_SUFFIXES",
+    "ReportInputs",
+    "build_reports",
+    "stale_files",
+    "write_reports",
+]
+
+FD_FIGURE = "figures/fd_step.png"
+"""Path of the finite-difference step-size figure, relative to ``reports/``."""
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything the reports are made of (no timings, paths or hostnames: byte-stable)."""
+
+    claims: Sequence[Claim]
+    records: Sequence[Record]
+    experiments: ExperimentResults | None = None
+    fd_curves: Sequence[FDCurve] = field(default=())
+
+
+def build_reports(inputs: ReportInputs) -> dict[str, bytes]:
+    """Render every report file in memory: relative path -> bytes (UTF-8 Markdown or PNG)."""
+    from verify.report.experiments_page import render_experiments, render_training_summary
+
+    claims, records, results = list(inputs.claims), list(inputs.records), inputs.experiments
+    files: dict[str, bytes] = {}
+    fd_png: bytes | None = None
+    if inputs.fd_curves:
+        from verify.figures import fd_figure
+
+        fd_png = fd_figure(inputs.fd_curves)
+        files[FD_FIGURE] = fd_png
+    files["README.md"] = render_index(
+        claims, records, results, fd_figure=FD_FIGURE if fd_png else None
+    ).encode()
+    families = [f for f in FAMILIES if any(c.family == f for c in claims)]
+    families += sorted({c.family for c in claims} - set(families))
+    if results is not None and "training" not in families:
+        families.append("training")
+    for family in families:
+        extra = render_training_summary(results) if family == "training" and results else ""
+        files[family_file(family)] = render_family_page(family, claims, records, extra).encode()
+    files["errata.md"] = render_errata(claims, records).encode()
+    if results is not None:
+        from verify.figures import training_figure
+        from verify.report.experiments_page import TRAINING_FIGURE
+
+        files["experiments.md"] = render_experiments(results).encode()
+        files[TRAINING_FIGURE] = training_figure(results)
+    return files

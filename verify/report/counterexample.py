@@ -1,0 +1,53 @@
+"""Evaluate a wrong claim's printed and derived forms at its counterexample point."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sympy as sp
+
+from derivations.claims import Claim
+
+__all__ = ["evaluate_at", "format_point"]
+
+
+def format_point(point: Mapping[str, float]) -> str:
+    """``z = 0.5, y = 1`` (values to 3 significant digits)."""
+    return ", ".join(f"{k} = {float(v):.3g}" for k, v in point.items())
+
+
+def _value(expr: Any, point: Mapping[str, float]) -> str | None:
+    if expr is None:
+        return None
+    if not isinstance(expr, sp.Basic | sp.MatrixBase):
+        return None
+    by_name = {str(s): s for s in expr.free_symbols}
+    subs = {by_name[k]: sp.Float(v) for k, v in point.items() if k in by_name}
+    try:
+        val = expr.subs(subs).evalf(6)
+    except Exception:  # sympy cannot evaluate it: show the point only
+        return None
+    if isinstance(val, sp.MatrixBase):
+        if val.free_symbols:
+            return None
+        return "[" + ", ".join(f"{float(x):.3g}" for x in val) + "]"
+    if val.free_symbols or not val.is_number:
+        return None
+    try:
+        return f"{float(val):.3g}"
+    except TypeError:
+        return None
+
+
+def evaluate_at(claim: Claim) -> tuple[str, str] | None:
+    """Return (printed value, true value) at ``claim.counterexample`` (``None``: not evaluable)."""
+    point = claim.counterexample
+    if not point:
+        return None
+    truth = claim.truth if claim.truth is not None else claim.corrected
+    paper = _value(claim.paper, point)
+    true = _value(truth, point)
+    if paper is None or true is None:
+        return None
+    return paper, true

@@ -1,0 +1,119 @@
+"""``reports/errata.md``: every place the paper is wrong or needs a condition, with evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from derivations.claims import Claim, Verdict
+from verify.report.counterexample import evaluate_at, format_point
+from verify.report.evidence import claim_records, fmt_claim_errors
+from verify.report.experiments_page import claim_text
+from verify.report.pages import family_file
+from verify.report.render import heading, latex, math_block, method_label, verdict_label
+from verify.results import Record
+
+__all__ = ["errata_claims", "render_errata"]
+
+_CONDITIONAL = (Verdict.HOLDS_IF, Verdict.HOLDS_ALMOST_EVERYWHERE)
+
+
+def errata_claims(claims: Sequence[Claim]) -> list[Claim]:
+    """Claims that belong in the errata: wrong, conditional, or with a wrong printed line."""
+    return [
+        c
+        for c in claims
+        if c.verdict is Verdict.WRONG or c.verdict in _CONDITIONAL or c.first_wrong_step is not None
+    ]
+
+
+def _found(claim: Claim, records: Sequence[Record]) -> str:
+    backing = claim_records(claim.id, records)
+    text = f"How it was found: {method_label(str(claim.method))} comparison of the printed form "
+    text += "with the SymPy-derived truth"
+    if backing:
+        jax_err, fd_err = fmt_claim_errors(backing)
+        ok = sum(r.status == "ok" for r in backing)
+        text += (
+            f"; {len(backing)} numeric checks ({ok} as expected), worst error vs JAX {jax_err}, "
+            f"vs finite differences {fd_err}"
+        )
+    return text + "."
+
+
+def _entry(claim: Claim, records: Sequence[Record]) -> list[str]:
+    out = [
+        heading(3, f"{claim.ref}: {claim.title}"),
+        "",
+        f"Verdict: {verdict_label(str(claim.verdict))}. "
+        f"[Full derivation]({family_file(claim.family)}#{claim.id}).",
+        "",
+    ]
+    printed = claim.printed or latex(claim.paper)
+    if printed:
+        out += ["Printed:", "", math_block(printed), ""]
+    if claim.verdict is Verdict.WRONG:
+        fix = claim.corrected if claim.corrected is not None else claim.truth
+        if fix is not None:
+            out += ["Corrected:", "", math_block(latex(fix)), ""]
+    elif claim.verdict in _CONDITIONAL:
+        what = "except on" if claim.verdict is Verdict.HOLDS_ALMOST_EVERYWHERE else "only if"
+        out += [f"Holds {what}: {claim.condition or '(condition not recorded)'}.", ""]
+        if claim.corrected is not None:
+            out += ["In general:", "", math_block(latex(claim.corrected)), ""]
+    first = claim.first_wrong_step
+    if first is not None:
+        step = next(s for s in claim.steps if s.index == first)
+        out += [f"First wrong line of the derivation: line {first} of {len(claim.steps)}:", ""]
+        out += [math_block(latex(step.paper)), ""]
+        if step.residual is not None:
+            out += ["Printed minus true:", "", math_block(latex(step.residual)), ""]
+    if claim.counterexample:
+        values = evaluate_at(claim)
+        line = f"Numeric counterexample: {format_point(claim.counterexample)}"
+        if values is not None:
+            line += f": printed {values[0]}, true {values[1]}"
+        out += [line + ".", ""]
+    out += [_found(claim, records), ""]
+    if claim.note:
+        out += [f"Note: {claim.note}", ""]
+    return out
+
+
+def render_errata(claims: Sequence[Claim], records: Sequence[Record]) -> str:
+    """Render the whole ``errata.md``."""
+    wrong = [c for c in claims if c.verdict is Verdict.WRONG]
+    lines_only = [
+        c for c in claims if c.verdict is not Verdict.WRONG and c.first_wrong_step is not None
+        and c.verdict not in _CONDITIONAL
+    ]
+    conditional = [c for c in claims if c.verdict in _CONDITIONAL]
+    experiments = [r for r in records if r.kind == "experiment" and r.verdict == "does_not_hold"]
+    out = [
+        heading(1, "Errata"),
+        "",
+        f"{len(wrong)} claims are wrong as printed, {len(conditional)} hold only under a "
+        "condition, "
+        f"{len(lines_only)} reach a true conclusion through a wrong line. Each entry: the printed "
+        "form, the corrected form, a counterexample, and how the checker found it. Back to the "
+        "[index](README.md).",
+        "",
+    ]
+    for title, group in (
+        ("Wrong as printed", wrong),
+        ("True only under a condition", conditional),
+        ("A wrong line in a derivation whose conclusion holds", lines_only),
+    ):
+        if group:
+            out += [heading(2, title), ""]
+            for c in group:
+                out += _entry(c, records)
+    if experiments:
+        out += [heading(2, "Training claims not borne out on data"), ""]
+        for r in experiments:
+            out += [
+                heading(3, f"{r.ref}: {claim_text(r)}"),
+                "",
+                f"[Experiment](experiments.md#{r.id}): {verdict_label(r.verdict)}. {r.message}.",
+                "",
+            ]
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,96 @@
+"""Join numeric records to claims: the checks behind a claim, worst errors, harness groups."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from verify.report.render import fmt_err
+from verify.results import Record
+
+__all__ = [
+    "FD_KEYS",
+    "JAX_KEYS",
+    "claim_records",
+    "eq_numbers",
+    "fmt_claim_errors",
+    "harness_groups",
+    "max_detail",
+    "max_errors",
+]
+
+JAX_KEYS: tuple[str, ...] = ("max_err_jax", "max_abs_err_jax", "err_jax", "jax_error", "error_jax")
+"""``details`` keys holding an error against JAX autodiff (the first present is used)."""
+FD_KEYS: tuple[str, ...] = ("max_err_fd", "max_abs_err_fd", "err_fd", "fd_error", "error_fd")
+"""``details`` keys holding an error against finite differences."""
+
+_RANGE = re.compile(r"(\d+)\s*(?:[-–]|to)\s*(\d+)")
+_INT = re.compile(r"\d+")
+
+
+def eq_numbers(ref: str) -> list[int]:
+    """Equation numbers named by a reference: ``eq. 16`` -> [16], ``eqs. 33-34`` -> [33, 34]."""
+    if "eq" not in ref.lower():
+        return []
+    numbers: list[int] = []
+    rest = ref
+    for m in _RANGE.finditer(ref):
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if lo <= hi <= lo + 40:
+            numbers += range(lo, hi + 1)
+    rest = _RANGE.sub(" ", ref)
+    numbers += [int(n) for n in _INT.findall(rest)]
+    return sorted(set(numbers))
+
+
+def claim_records(claim_id: str, records: Iterable[Record]) -> list[Record]:
+    """Numeric records backing ``claim_id``: same id, an id under it, or ``details["claim"]``."""
+    prefix = claim_id + "."
+    return [
+        r
+        for r in records
+        if r.kind == "numeric"
+        and (r.id == claim_id or r.id.startswith(prefix) or r.details.get("claim") == claim_id)
+    ]
+
+
+def max_detail(records: Sequence[Record], keys: Sequence[str]) -> float | None:
+    """Largest finite value under the first matching key of ``keys`` over ``records``."""
+    best: float | None = None
+    for r in records:
+        for k in keys:
+            v: Any = r.details.get(k)
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                x = abs(float(v))
+                if math.isnan(x):
+                    return math.nan
+                best = x if best is None else max(best, x)
+                break
+    return best
+
+
+def max_errors(records: Sequence[Record]) -> tuple[float | None, float | None]:
+    """(worst error vs JAX, worst error vs finite differences) over ``records``."""
+    return max_detail(records, JAX_KEYS), max_detail(records, FD_KEYS)
+
+
+def harness_groups(records: Iterable[Record], claim_ids: Iterable[str]) -> dict[str, list[Record]]:
+    """Numeric records not tied to a claim, grouped by the first two parts of their id."""
+    ids = set(claim_ids)
+    groups: dict[str, list[Record]] = {}
+    for r in records:
+        if r.kind != "numeric" or r.details.get("claim") in ids:
+            continue
+        if r.id in ids or any(r.id.startswith(i + ".") for i in ids):
+            continue
+        key = ".".join(r.id.split(".")[:2])
+        groups.setdefault(key, []).append(r)
+    return dict(sorted(groups.items()))
+
+
+def fmt_claim_errors(records: Sequence[Record]) -> tuple[str, str]:
+    """Return the worst errors of :func:`max_errors`, formatted byte-stably (``—``: none)."""
+    jax_err, fd_err = max_errors(records)
+    return fmt_err(jax_err), fmt_err(fd_err)

@@ -1,0 +1,176 @@
+"""``reports/README.md``: what was checked and how, the headline numbers, one row per claim."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from derivations.claims import Claim
+from verify.report.evidence import claim_records, fmt_claim_errors, harness_groups
+from verify.report.experiments_page import claim_text
+from verify.report.pages import FAMILIES, family_file
+from verify.report.render import (
+    bullet,
+    heading,
+    method_label,
+    status_label,
+    table,
+    verdict_label,
+)
+from verify.results import Record
+
+if TYPE_CHECKING:
+    from verify.experiments import ExperimentResults
+
+__all__ = ["render_index"]
+
+_HOW = """\
+Every formula of the paper *Neural networks and Back Propagation* (H. M. M. Vege, 2018) is treated
+as a claim to test, not as truth. Three independent lines of evidence:
+
+1. **Symbolic** (`derivations/`): each claim is transcribed as printed; SymPy derives the truth from
+   the definition (`sympy.diff`, never typed by hand) and compares. Vector claims are proved for a
+   symbolic dimension K (`IndexedBase`, `Sum`, `KroneckerDelta`) where possible, otherwise for each
+   K in a range (*enumerated*). Multi-line derivations are judged line by line.
+2. **Numeric** (`verify/`): each differentiable claim is evaluated at random points in float64 and
+   held against JAX autodiff and against finite differences (central, Richardson-extrapolated,
+   with a dtype-aware step); the NumPy MLP's back-propagation (`mlp/`) is checked the same way.
+3. **Experiments** (`verify/experiments.py`): the training claims of sec. 5 are run on
+   scikit-learn's bundled 8x8 digits with fixed seeds and a fixed train/validation/test split.
+
+Errors below 1e-6 are printed as their power-of-ten bound (`< 1e-15`) so that this page is
+byte-identical on every machine. Regenerate with `python -m verify report`; check freshness with
+`python -m verify report --check`."""
+
+
+def _headline(
+    claims: Sequence[Claim], records: Sequence[Record], experiments: ExperimentResults | None
+) -> str:
+    by_verdict = Counter(str(c.verdict) for c in claims)
+    order = ["holds", "holds_if", "holds_almost_everywhere", "convention", "wrong", "definition"]
+    parts = [f"{by_verdict[v]} {verdict_label(v).strip('*')}" for v in order if by_verdict[v]]
+    parts += [f"{n} {v}" for v, n in sorted(by_verdict.items()) if v not in order]
+    unexpected = sum(c.verdict is not c.expected for c in claims)
+    numeric = [r for r in records if r.kind == "numeric"]
+    lines = [f"**{len(claims)} claims checked**: " + ", ".join(parts) + "."]
+    lines.append(
+        f"Symbolic verdicts as expected: {len(claims) - unexpected} of {len(claims)}"
+        + (f" (**{unexpected} unexpected**)." if unexpected else ".")
+    )
+    if numeric:
+        ok = sum(r.status == "ok" for r in numeric)
+        lines.append(f"Numeric checks: {ok} of {len(numeric)} ok.")
+    exp = [r for r in records if r.kind == "experiment"]
+    if exp:
+        ok = sum(r.status == "ok" for r in exp)
+        line = f"Experiments on the digits: {ok} of {len(exp)} as expected"
+        if experiments is not None:
+            best = experiments.run(experiments.selected)
+            line += f"; test accuracy {100 * best.test_accuracy:.1f}% ([details](experiments.md))"
+        lines.append(line + ".")
+    errors = [r for r in records if r.status == "error"]
+    if errors:
+        lines.append(f"**{len(errors)} check groups could not run**: "
+                     + ", ".join(f"`{r.id}`" for r in errors) + ".")
+    return bullet(lines)
+
+
+def _claims_table(claims: Sequence[Claim], records: Sequence[Record]) -> str:
+    rows = []
+    for c in claims:
+        jax_err, fd_err = fmt_claim_errors(claim_records(c.id, records))
+        status = "ok" if c.verdict is c.expected else "unexpected"
+        rows.append([
+            c.ref,
+            f"[{c.title}]({family_file(c.family)}#{c.id})",
+            verdict_label(str(c.verdict)),
+            method_label(str(c.method)),
+            jax_err,
+            fd_err,
+            status_label(status),
+        ])
+    for r in records:
+        if r.kind == "experiment":
+            rows.append([
+                r.ref,
+                f"[{claim_text(r)}](experiments.md#{r.id})",
+                verdict_label(r.verdict),
+                "experiment (digits)",
+                "—",
+                "—",
+                status_label(r.status),
+            ])
+    return table(
+        ["paper", "claim", "verdict", "method", "max error vs JAX", "max error vs FD", "status"],
+        rows,
+    )
+
+
+def _harness(records: Sequence[Record], claims: Sequence[Claim]) -> str:
+    groups = harness_groups(records, [c.id for c in claims])
+    if not groups:
+        return ""
+    rows = []
+    for name, recs in groups.items():
+        ok = sum(r.status == "ok" for r in recs)
+        jax_err, fd_err = fmt_claim_errors(recs)
+        rows.append([f"`{name}`", len(recs), ok, len(recs) - ok, jax_err, fd_err])
+    total = sum(len(v) for v in groups.values())
+    passed = sum(r.status == "ok" for v in groups.values() for r in v)
+    return "\n".join([
+        heading(2, "Harness checks of the NumPy MLP"),
+        "",
+        f"{passed} of {total} checks pass: the hand-written back-propagation of `mlp/` against JAX "
+        "autodiff and finite differences, and the kinks of relu and Heaviside.",
+        "",
+        table(["group", "checks", "pass", "not ok", "max error vs JAX", "max error vs FD"], rows),
+    ])
+
+
+def render_index(
+    claims: Sequence[Claim],
+    records: Sequence[Record],
+    experiments: ExperimentResults | None = None,
+    fd_figure: str | None = None,
+) -> str:
+    """Render ``reports/README.md`` (``fd_figure``: path of the step-size figure, if any)."""
+    families = [f for f in FAMILIES if any(c.family == f for c in claims)]
+    families += sorted({c.family for c in claims} - set(families))
+    pages = [f"[{FAMILIES.get(f, (f.capitalize(), ''))[0]}]({family_file(f)})" for f in families]
+    pages.append("[Errata](errata.md): every place where the paper is wrong or needs a condition")
+    if experiments is not None:
+        pages.append("[Experiments](experiments.md): the training claims on the digits")
+    out = [
+        heading(1, "derivcheck report: *Neural networks and Back Propagation*"),
+        "",
+        heading(2, "What was checked and how"),
+        "",
+        _HOW,
+        "",
+    ]
+    if fd_figure:
+        out += [
+            "Finite differences need a step h: too large and truncation dominates, too small and "
+            "rounding does. The harness's step sits at the bottom of the V:",
+            "",
+            f"![Central-difference error vs step size h, float64 and float32]({fd_figure})",
+            "",
+        ]
+    out += [
+        heading(2, "Headline"),
+        "",
+        _headline(claims, records, experiments),
+        "",
+        heading(2, "Every claim"),
+        "",
+        "One row per claim, in paper order; the claim links to its derivation and evidence.",
+        "",
+        _claims_table(claims, records),
+        "",
+    ]
+    harness = _harness(records, claims)
+    if harness:
+        out += [harness, ""]
+    out += [heading(2, "Pages"), "", bullet(pages), ""]
+    return "\n".join(out)

@@ -1,0 +1,148 @@
+"""Markdown building blocks for the reports: GitHub math fences, tables, byte-stable numbers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sympy as sp
+
+__all__ = [
+    "bullet",
+    "cell",
+    "fmt_err",
+    "fmt_num",
+    "fmt_pct",
+    "heading",
+    "inline_math",
+    "latex",
+    "math_block",
+    "method_label",
+    "status_label",
+    "table",
+    "verdict_label",
+]
+
+_VERDICTS: dict[str, str] = {
+    "holds": "holds",
+    "holds_if": "holds if",
+    "holds_almost_everywhere": "holds almost everywhere",
+    "convention": "convention",
+    "wrong": "**wrong**",
+    "definition": "definition",
+    "does_not_hold": "**does not hold**",
+    "hidden_frozen": "hidden layer frozen",
+    "hidden_learns": "hidden layer learns",
+    "pass": "pass",
+    "fail": "**fail**",
+    "error": "**error**",
+}
+
+_METHODS: dict[str, str] = {
+    "symbolic": "symbolic",
+    "symbolic_general_K": "proved for symbolic K",
+    "enumerated": "enumerated K",
+    "numeric": "numeric (mpmath)",
+    "definition": "definition",
+    "inspection": "inspection",
+}
+
+
+def latex(expr: Any) -> str:
+    """LaTeX of a SymPy expression or matrix (``sympy.latex``), or the string itself."""
+    if expr is None:
+        return ""
+    if isinstance(expr, str):
+        return expr.strip()
+    return str(sp.latex(expr))
+
+
+def math_block(tex: str) -> str:
+    """Display math in a GitHub ```` ```math ```` fence (never ``$$``)."""
+    body = tex.strip()
+    if body.startswith("$$") and body.endswith("$$"):
+        body = body[2:-2].strip()
+    return f"```math\n{body}\n```"
+
+
+def inline_math(tex: str) -> str:
+    """Inline math as GitHub's ``$`...`$`` (safe against Markdown emphasis)."""
+    return f"$`{tex.strip()}`$"
+
+
+def heading(level: int, text: str) -> str:
+    """Return a Markdown ATX heading."""
+    return f"{'#' * level} {text}"
+
+
+def bullet(items: Iterable[str]) -> str:
+    """Return a bulleted list."""
+    return "\n".join(f"- {i}" for i in items)
+
+
+def cell(text: Any) -> str:
+    """One table cell: pipes escaped, newlines flattened."""
+    return str(text).replace("\n", " ").replace("|", "\\|").strip()
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Return a GitHub Markdown table."""
+    lines = [
+        "| " + " | ".join(cell(h) for h in headers) + " |",
+        "| " + " | ".join("---" for _ in headers) + " |",
+    ]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def fmt_err(x: float | None) -> str:
+    """Format a numerical error byte-stably across machines.
+
+    Rounding-level errors (below ``1e-6``) are printed as their power-of-ten bound (``< 1e-13``):
+    BLAS and libm differ in the last bits, the bound does not. Larger errors (a wrong formula) get
+    two significant digits.
+    """
+    if x is None:
+        return "—"
+    x = abs(float(x))
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf"
+    if x == 0.0:
+        return "0"
+    if x < 1e-6:
+        return f"< 1e{math.floor(math.log10(x)) + 1}"
+    return fmt_num(x)
+
+
+def fmt_num(x: float, digits: int = 2) -> str:
+    """``x`` to ``digits`` significant digits, without a trailing exponent for ordinary sizes."""
+    x = float(x)
+    if x == 0.0 or math.isnan(x) or math.isinf(x):
+        return str(x)
+    if 1e-3 <= abs(x) < 1e5:
+        decimals = max(digits - 1 - math.floor(math.log10(abs(x))), 0)
+        return f"{x:.{decimals}f}"
+    return f"{x:.{digits - 1}e}"
+
+
+def fmt_pct(fraction: float, decimals: int = 1) -> str:
+    """Format an accuracy (a fraction) as a percentage."""
+    return f"{100.0 * float(fraction):.{decimals}f}%"
+
+
+def verdict_label(verdict: str) -> str:
+    """Human form of a verdict (wrong ones in bold)."""
+    return _VERDICTS.get(verdict, verdict.replace("_", " "))
+
+
+def method_label(method: str) -> str:
+    """Human form of a :class:`derivations.claims.Method` value."""
+    return _METHODS.get(method, method.replace("_", " "))
+
+
+def status_label(status: str) -> str:
+    """``ok``, or the failure in capitals so it stands out."""
+    return "ok" if status == "ok" else f"**{status.upper()}**"
