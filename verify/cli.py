@@ -338,19 +338,30 @@ def _atomic_write(path: Path, data: bytes) -> None:
 def _parser() -> _Parser:
     common = _Parser(add_help=False)
     common.add_argument(
-        "--json", metavar="PATH", type=Path, default=argparse.SUPPRESS,
+        "--json",
+        metavar="PATH",
+        type=Path,
+        default=argparse.SUPPRESS,
         help="write machine-readable results to PATH",
     )
     common.add_argument(
-        "--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
+        "--quiet",
+        "-q",
+        action="store_true",
+        default=argparse.SUPPRESS,
         help="no progress or summary on stderr (errors are still printed)",
     )
     common.add_argument(
-        "--reports-dir", metavar="DIR", type=Path, default=argparse.SUPPRESS,
+        "--reports-dir",
+        metavar="DIR",
+        type=Path,
+        default=argparse.SUPPRESS,
         help="where the reports live (default: reports/ in the current directory)",
     )
     common.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS,
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
         help="let exceptions from check groups propagate with a traceback",
     )
     parser = _Parser(
@@ -364,7 +375,8 @@ def _parser() -> _Parser:
         p = sub.add_parser(name, help=text, description=text, parents=[common])
         if name == "report":
             p.add_argument(
-                "--check", action="store_true",
+                "--check",
+                action="store_true",
                 help="regenerate into a temporary directory; exit 1 if the committed Markdown "
                 "differs",
             )

@@ -83,7 +83,10 @@ def render_errata(claims: Sequence[Claim], records: Sequence[Record]) -> str:
     """Render the whole ``errata.md``."""
     wrong = [c for c in claims if c.verdict is Verdict.WRONG]
     lines_only = [
-        c for c in claims if c.verdict is not Verdict.WRONG and c.first_wrong_step is not None
+        c
+        for c in claims
+        if c.verdict is not Verdict.WRONG
+        and c.first_wrong_step is not None
         and c.verdict not in _CONDITIONAL
     ]
     conditional = [c for c in claims if c.verdict in _CONDITIONAL]

@@ -47,20 +47,31 @@ def _runs_table(results: ExperimentResults) -> str:
     rows = []
     for r in results.runs:
         h = r.history
-        rows.append([
-            r.spec.name + (" (selected)" if r.spec.name == results.selected else ""),
-            r.spec.init,
-            r.spec.hidden,
-            r.spec.schedule,
-            _g3(h["val_cost"][0]),
-            _g3(h["val_cost"][-1]),
-            fmt_pct(h["val_accuracy"][0]),
-            fmt_pct(h["val_accuracy"][-1]),
-            fmt_pct(r.test_accuracy),
-        ])
+        rows.append(
+            [
+                r.spec.name + (" (selected)" if r.spec.name == results.selected else ""),
+                r.spec.init,
+                r.spec.hidden,
+                r.spec.schedule,
+                _g3(h["val_cost"][0]),
+                _g3(h["val_cost"][-1]),
+                fmt_pct(h["val_accuracy"][0]),
+                fmt_pct(h["val_accuracy"][-1]),
+                fmt_pct(r.test_accuracy),
+            ]
+        )
     return table(
-        ["run", "init", "hidden", "η schedule", "val cost, epoch 1", "val cost, last",
-         "val accuracy, epoch 1", "val accuracy, last", "test accuracy"],
+        [
+            "run",
+            "init",
+            "hidden",
+            "η schedule",
+            "val cost, epoch 1",
+            "val cost, last",
+            "val accuracy, epoch 1",
+            "val accuracy, last",
+            "test accuracy",
+        ],
         rows,
     )
 

@@ -71,8 +71,11 @@ def _headline(
         lines.append(line + ".")
     errors = [r for r in records if r.status == "error"]
     if errors:
-        lines.append(f"**{len(errors)} check groups could not run**: "
-                     + ", ".join(f"`{r.id}`" for r in errors) + ".")
+        lines.append(
+            f"**{len(errors)} check groups could not run**: "
+            + ", ".join(f"`{r.id}`" for r in errors)
+            + "."
+        )
     return bullet(lines)
 
 
@@ -81,26 +84,30 @@ def _claims_table(claims: Sequence[Claim], records: Sequence[Record]) -> str:
     for c in claims:
         jax_err, fd_err = fmt_claim_errors(claim_records(c.id, records))
         status = "ok" if c.verdict is c.expected else "unexpected"
-        rows.append([
-            c.ref,
-            f"[{c.title}]({family_file(c.family)}#{c.id})",
-            verdict_label(str(c.verdict)),
-            method_label(str(c.method)),
-            jax_err,
-            fd_err,
-            status_label(status),
-        ])
+        rows.append(
+            [
+                c.ref,
+                f"[{c.title}]({family_file(c.family)}#{c.id})",
+                verdict_label(str(c.verdict)),
+                method_label(str(c.method)),
+                jax_err,
+                fd_err,
+                status_label(status),
+            ]
+        )
     for r in records:
         if r.kind == "experiment":
-            rows.append([
-                r.ref,
-                f"[{claim_text(r)}](experiments.md#{r.id})",
-                verdict_label(r.verdict),
-                "experiment (digits)",
-                "—",
-                "—",
-                status_label(r.status),
-            ])
+            rows.append(
+                [
+                    r.ref,
+                    f"[{claim_text(r)}](experiments.md#{r.id})",
+                    verdict_label(r.verdict),
+                    "experiment (digits)",
+                    "—",
+                    "—",
+                    status_label(r.status),
+                ]
+            )
     return table(
         ["paper", "claim", "verdict", "method", "max error vs JAX", "max error vs FD", "status"],
         rows,
@@ -118,14 +125,18 @@ def _harness(records: Sequence[Record], claims: Sequence[Claim]) -> str:
         rows.append([f"`{name}`", len(recs), ok, len(recs) - ok, jax_err, fd_err])
     total = sum(len(v) for v in groups.values())
     passed = sum(r.status == "ok" for v in groups.values() for r in v)
-    return "\n".join([
-        heading(2, "Harness checks of the NumPy MLP"),
-        "",
-        f"{passed} of {total} checks pass: the hand-written back-propagation of `mlp/` against JAX "
-        "autodiff and finite differences, and the kinks of relu and Heaviside.",
-        "",
-        table(["group", "checks", "pass", "not ok", "max error vs JAX", "max error vs FD"], rows),
-    ])
+    return "\n".join(
+        [
+            heading(2, "Harness checks of the NumPy MLP"),
+            "",
+            f"{passed} of {total} checks pass: the hand-written back-propagation of `mlp/` "
+            "against JAX autodiff and finite differences, and the kinks of relu and Heaviside.",
+            "",
+            table(
+                ["group", "checks", "pass", "not ok", "max error vs JAX", "max error vs FD"], rows
+            ),
+        ]
+    )
 
 
 def render_index(

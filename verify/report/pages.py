@@ -22,16 +22,26 @@ __all__ = ["FAMILIES", "family_file", "render_claim", "render_family_page"]
 
 FAMILIES: dict[str, tuple[str, str]] = {
     "network": ("Network and forward pass", "Sec. 2: the layer map, the forward pass, gradients."),
-    "costs": ("Cost functions", "Sec. 3 and 6.1-6.2: quadratic and cross-entropy costs and "
-              "their derivatives."),
-    "activations": ("Activation functions", "Sec. 4: sigmoid, softmax, tanh, relu, Heaviside "
-                    "and their derivatives."),
-    "deltas": ("Output deltas", "Sec. 6.3: the output error δ^L for each cost/activation pair "
-               "of Table 1."),
-    "backprop": ("Back-propagation", "Sec. 6: the chain rule, the δ recurrence and the "
-                 "weight and bias gradients."),
-    "training": ("Training", "Sec. 5: Algorithm 1, the learning-rate schedule, weight "
-                 "initialisation and accuracy."),
+    "costs": (
+        "Cost functions",
+        "Sec. 3 and 6.1-6.2: quadratic and cross-entropy costs and their derivatives.",
+    ),
+    "activations": (
+        "Activation functions",
+        "Sec. 4: sigmoid, softmax, tanh, relu, Heaviside and their derivatives.",
+    ),
+    "deltas": (
+        "Output deltas",
+        "Sec. 6.3: the output error δ^L for each cost/activation pair of Table 1.",
+    ),
+    "backprop": (
+        "Back-propagation",
+        "Sec. 6: the chain rule, the δ recurrence and the weight and bias gradients.",
+    ),
+    "training": (
+        "Training",
+        "Sec. 5: Algorithm 1, the learning-rate schedule, weight initialisation and accuracy.",
+    ),
 }
 """Family -> (page title, one-line scope), in report order."""
 
@@ -70,8 +80,9 @@ def _evidence(records: Sequence[Record]) -> list[str]:
     return [
         "**Numeric evidence** (float64; JAX autodiff and finite differences):",
         "",
-        table(["check", "verdict", "max error vs JAX", "max error vs FD", "status", "detail"],
-              rows),
+        table(
+            ["check", "verdict", "max error vs JAX", "max error vs FD", "status", "detail"], rows
+        ),
         "",
     ]
 
@@ -125,14 +136,16 @@ def render_family_page(
     rows = []
     for c in mine:
         jax_err, fd_err = fmt_claim_errors(claim_records(c.id, records))
-        rows.append([
-            c.ref,
-            f"[{c.title}](#{c.id})",
-            verdict_label(str(c.verdict)),
-            method_label(str(c.method)),
-            jax_err,
-            fd_err,
-        ])
+        rows.append(
+            [
+                c.ref,
+                f"[{c.title}](#{c.id})",
+                verdict_label(str(c.verdict)),
+                method_label(str(c.method)),
+                jax_err,
+                fd_err,
+            ]
+        )
     out = [
         heading(1, title),
         "",
@@ -142,12 +155,12 @@ def render_family_page(
     ]
     if rows:
         out += [
-            table(["paper", "claim", "verdict", "method", "max error vs JAX", "max error vs FD"],
-                  rows),
+            table(
+                ["paper", "claim", "verdict", "method", "max error vs JAX", "max error vs FD"], rows
+            ),
             "",
         ]
     out += [render_claim(c, records) for c in mine]
     if extra:
         out += ["", extra.rstrip(), ""]
     return "\n".join(out).rstrip() + "\n"
-

@@ -1,0 +1,233 @@
+"""The ``python -m verify`` CLI: exit codes 0/1/2, ``--json``, progress, unwritable outputs."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+import verify.figures
+from derivations.claims import Claim, Method, Verdict
+from verify import cli
+from verify.experiments import ExperimentResults, Run, RunSpec, Settings, judge
+from verify.results import Record
+
+z = sp.Symbol("z", real=True)
+SIG = 1 / (1 + sp.exp(-z))
+
+
+def _claims(verdict: Verdict = Verdict.HOLDS) -> list[Claim]:
+    return [
+        Claim(
+            id="sigmoid.derivative",
+            ref="eq. 14",
+            family="activations",
+            title="Sigmoid",
+            verdict=verdict,
+            expected=Verdict.HOLDS,
+            method=Method.SYMBOLIC,
+            paper=SIG * (1 - SIG),
+            truth=sp.diff(SIG, z),
+        ),
+        Claim(
+            id="ce.derivative",
+            ref="eq. 30",
+            family="costs",
+            title="CE derivative",
+            verdict=Verdict.WRONG,
+            expected=Verdict.WRONG,
+            method=Method.SYMBOLIC,
+        ),
+    ]
+
+
+def _numeric(claims: list[Claim]) -> list[Record]:
+    return [
+        Record(
+            f"{c.id}.points",
+            c.ref,
+            "numeric",
+            "pass",
+            "pass",
+            "ok",
+            "numeric",
+            "",
+            {"max_err_jax": 1e-17},
+        )
+        for c in claims
+    ]
+
+
+def _experiments() -> ExperimentResults:
+    s = Settings(epochs=2)
+    hist = {
+        "cost": [1.0, 0.5],
+        "accuracy": [0.5, 0.9],
+        "val_cost": [1.0, 0.6],
+        "val_accuracy": [0.5, 0.96],
+        "learning_rate": [1.0, 1.0],
+    }
+    lin = dict(hist, learning_rate=[1.0 * (1 - 1 / 3), 1.0 * (1 - 2 / 3)])
+    runs = tuple(
+        Run(
+            spec,
+            lin if spec.schedule == "linear" else hist,
+            0.97,
+            0.0 if spec.hidden == "heaviside" else 1.0,
+        )
+        for spec in (
+            RunSpec("default", "d"),
+            RunSpec("large", "l", init="large"),
+            RunSpec("fan_in", "f", init="fan_in"),
+            RunSpec("linear", "lin", schedule="linear"),
+            RunSpec("heaviside", "h", init="fan_in", hidden="heaviside"),
+        )
+    )
+    selected, records = judge(runs, s)
+    return ExperimentResults(s, {"train": 8, "validation": 2, "test": 2}, runs, selected, records)
+
+
+def _sources(verdict: Verdict = Verdict.HOLDS, broken: bool = False) -> cli.Sources:
+    def boom(_claims: list[Claim]) -> list[Record]:
+        raise RuntimeError("kaboom\nsecond line")
+
+    groups = [("claims", _numeric)] + ([("broken", boom)] if broken else [])
+    return cli.Sources(
+        claims=lambda: _claims(verdict),
+        numeric=groups,
+        experiments=_experiments,
+        fd_curves=None,
+        list_checks=lambda: ["experiment.fake  sec. 5  experiment"],
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_png(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(verify.figures, "training_figure", lambda _r: b"\x89PNG fake")
+
+
+def _run(argv: list[str], sources: cli.Sources | None = None) -> tuple[int, str, str]:
+    err, out = io.StringIO(), io.StringIO()
+    code = cli.main(argv, sources=sources or _sources(), err=err, out=out)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_all_ok_writes_json_and_reports(tmp_path: Path) -> None:
+    js = tmp_path / "out.json"
+    code, _, err = _run(["all", "--json", str(js), "--reports-dir", str(tmp_path / "r")])
+    assert code == cli.EXIT_OK, err
+    doc = json.loads(js.read_text())
+    assert set(doc) >= {"checks", "summary"}
+    kinds = {c["kind"] for c in doc["checks"]}
+    assert kinds == {"symbolic", "numeric", "experiment"}
+    fields = {"id", "ref", "kind", "verdict", "expected", "status", "method", "message", "details"}
+    assert all(set(c) == fields for c in doc["checks"])
+    sym = [c for c in doc["checks"] if c["kind"] == "symbolic"]
+    assert [(c["id"], c["verdict"], c["expected"]) for c in sym] == [
+        ("sigmoid.derivative", "holds", "holds"),
+        ("ce.derivative", "wrong", "wrong"),
+    ]
+    assert doc["summary"]["not_ok"] == 0 and doc["summary"]["total"] == len(doc["checks"])
+    assert set(doc["timings"]) == set(cli.PHASES)
+    assert (tmp_path / "r" / "README.md").is_file()
+    assert (tmp_path / "r" / "experiments.md").is_file()
+    assert "[symbolic   ]    2 checks:    2 ok" in err
+    assert "time: imports" in err and "| reports" in err
+
+
+def test_unexpected_verdict_exits_1(tmp_path: Path) -> None:
+    code, _, err = _run(
+        ["symbolic", "--json", str(tmp_path / "o.json")], _sources(verdict=Verdict.WRONG)
+    )
+    assert code == cli.EXIT_NOT_OK
+    assert "NOT OK sigmoid.derivative" in err
+    doc = json.loads((tmp_path / "o.json").read_text())
+    assert {c["kind"] for c in doc["checks"]} == {"symbolic"}
+    assert doc["checks"][0]["status"] == "unexpected"
+
+
+def test_failing_group_is_an_error_record(tmp_path: Path) -> None:
+    code, _, err = _run(["numeric", "--json", str(tmp_path / "o.json")], _sources(broken=True))
+    assert code == cli.EXIT_NOT_OK
+    assert "error: numeric.broken: RuntimeError: kaboom" in err and "second line" not in err
+    doc = json.loads((tmp_path / "o.json").read_text())
+    assert {c["kind"] for c in doc["checks"]} == {"numeric"}
+    assert [c["id"] for c in doc["checks"] if c["status"] == "error"] == ["numeric.broken"]
+
+
+def test_quiet_prints_nothing_when_ok() -> None:
+    code, _, err = _run(["symbolic", "--quiet"])
+    assert code == 0 and err == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["bogus"], "invalid choice: 'bogus'"),
+        (["all", "--nope"], "unrecognized arguments: --nope"),
+        ([], "a command is required"),
+        (["symbolic", "--check"], "unrecognized arguments: --check"),
+    ],
+)
+def test_usage_errors_exit_2(argv: list[str], needle: str) -> None:
+    code, out, err = _run(argv)
+    assert code == cli.EXIT_USAGE
+    assert needle in err and "usage: python -m verify" in err
+    assert "Traceback" not in err and out == ""
+    assert err.splitlines()[0].startswith("python -m verify: error:")
+
+
+def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--help"], sources=_sources()) == 0
+    assert "report" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("where", ["missing_dir/out.json", "a_file/out.json"])
+def test_unwritable_json_path(tmp_path: Path, where: str) -> None:
+    (tmp_path / "a_file").write_text("not a directory")
+    code, _, err = _run(["symbolic", "--json", str(tmp_path / where)])
+    assert code == cli.EXIT_NOT_OK
+    assert len(err.strip().splitlines()) == 1 and "cannot write --json" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+def test_unwritable_reports_dir(tmp_path: Path) -> None:
+    blocker = tmp_path / "reports"
+    blocker.write_text("a file")
+    code, _, err = _run(["all", "--quiet", "--reports-dir", str(blocker)])
+    assert code == cli.EXIT_NOT_OK
+    assert "cannot write reports" in err and "Traceback" not in err
+    assert blocker.read_text() == "a file"
+
+
+def test_report_check_detects_stale(tmp_path: Path) -> None:
+    rd = ["--reports-dir", str(tmp_path / "r")]
+    assert _run(["report", "--quiet", *rd])[0] == 0
+    assert _run(["report", "--check", "--quiet", *rd])[0] == 0
+    (tmp_path / "r" / "costs.md").write_text("hand edit\n")
+    code, _, err = _run(["report", "--check", "--quiet", *rd])
+    assert code == cli.EXIT_NOT_OK
+    assert "costs.md" in err and "python -m verify report" in err
+    assert (tmp_path / "r" / "costs.md").read_text() == "hand edit\n"
+
+
+def test_list_one_line_each() -> None:
+    code, out, _ = _run(["list"])
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("sigmoid.derivative") and "eq. 14" in lines[0]
+    assert any(line.startswith("numeric.claims") for line in lines)
+    assert lines[-1].startswith("experiment.fake")
+
+
+def test_python_m_verify_usage_error() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "verify", "frobnicate"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 2
+    assert "invalid choice" in proc.stderr and "Traceback" not in proc.stderr
