@@ -1,5 +1,19 @@
 """SymPy re-derivations of every closed-form claim in the backprop notes, with verdicts."""
 
 from derivations.claims import Claim, Method, NumericSpec, Step, Verdict
+from derivations.equivalence import Decision, decide
+from derivations.registry import all_claims, claims_by_family, get, timings
 
-__all__ = ["Claim", "Method", "NumericSpec", "Step", "Verdict"]
+__all__ = [
+    "Claim",
+    "Decision",
+    "Method",
+    "NumericSpec",
+    "Step",
+    "Verdict",
+    "all_claims",
+    "claims_by_family",
+    "decide",
+    "get",
+    "timings",
+]

@@ -91,7 +91,7 @@ class NumericSpec:
     """Points where ``definition`` is not differentiable (checked one-sided, never as a failure)."""
 
     def lambdify(self, expr: sp.Expr | sp.Matrix, modules: str = "numpy") -> Callable[..., Any]:
-        """Callable of ``expr`` taking ``variables`` positionally (``modules``: numpy, jax, mpmath)."""
+        """Callable of ``expr`` taking ``variables`` positionally (numpy, jax or mpmath)."""
         return sp.lambdify(self.variables, expr, modules=modules)  # type: ignore[no-any-return]
 
 
@@ -104,7 +104,8 @@ class Claim:
     ref: str
     """Where in the paper: ``eq. 16``, ``sec. 6.2``, ``Algorithm 1``, ``Table 1``."""
     family: str
-    """Report page: ``network``, ``costs``, ``activations``, ``deltas``, ``backprop``, ``training``."""
+    """Report page: ``network``, ``costs``, ``activations``, ``deltas``, ``backprop``,
+    ``training``."""
     title: str
     """One line."""
     verdict: Verdict

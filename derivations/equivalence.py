@@ -1,0 +1,229 @@
+"""Decide whether a printed formula equals a derived one: SymPy first, then 50-digit mpmath."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from derivations.claims import Method
+
+__all__ = [
+    "Decision",
+    "Sampler",
+    "collapse_kronecker",
+    "decide",
+    "shape_of",
+    "uniform_sampler",
+]
+
+Sampler = Callable[[np.random.Generator], dict[sp.Symbol, float]]
+"""Draws one valid point (symbol -> float) from a ``numpy.random.Generator``."""
+
+_SIMPLIFY_OPS_LIMIT = 400
+"""Above this many operations, ``simplify`` is skipped (too slow) and mpmath decides."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Outcome of comparing a printed formula with its derived truth."""
+
+    equal: bool
+    method: Method
+    residual: sp.Expr | sp.Matrix | None
+    """``paper - truth`` simplified (``None`` when equal); ``ShapeMismatch(...)`` symbol if shapes
+    differ."""
+    counterexample: dict[str, float] | None
+    """For ``equal=False``: a point (variable name -> value) where paper and truth differ."""
+    detail: str = ""
+
+
+def shape_of(expr: sp.Expr | sp.Matrix) -> tuple[int, int] | None:
+    """Shape of a SymPy matrix, ``None`` for a scalar expression."""
+    if isinstance(expr, sp.MatrixBase):
+        rows, cols = expr.shape
+        return (int(rows), int(cols))
+    return None
+
+
+def uniform_sampler(
+    variables: Sequence[sp.Symbol], low: float = 0.05, high: float = 0.95
+) -> Sampler:
+    """Sampler drawing each of ``variables`` uniformly from ``(low, high)``."""
+
+    def sample(rng: np.random.Generator) -> dict[sp.Symbol, float]:
+        return {v: float(rng.uniform(low, high)) for v in variables}
+
+    return sample
+
+
+def collapse_kronecker(expr: sp.Expr) -> sp.Expr:
+    """Use each ``KroneckerDelta(p, q)`` factor of a term to set ``q = p`` in the rest of it.
+
+    SymPy leaves ``(f(i) - f(j)) * KroneckerDelta(i, j)`` alone although it is identically 0;
+    this rewrite is exact for integer indices (the factor vanishes unless ``p = q``).
+    """
+    expr = sp.expand(expr)
+    out: list[sp.Expr] = []
+    for term in sp.Add.make_args(expr):
+        deltas = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.KroneckerDelta)]
+        if not deltas:
+            out.append(term)
+            continue
+        delta = deltas[0]
+        p, q = delta.args
+        rest = sp.Mul(*[f for f in sp.Mul.make_args(term) if f is not delta])
+        target, source = (p, q) if isinstance(q, sp.Symbol) else (q, p)
+        if isinstance(source, sp.Symbol):
+            rest = collapse_kronecker(rest.subs(source, target))
+            out.append(sp.KroneckerDelta(p, q) * rest)
+        else:
+            out.append(term)
+    return sp.expand(sp.Add(*out))
+
+
+def _entries(expr: sp.Expr | sp.Matrix) -> list[sp.Expr]:
+    if isinstance(expr, sp.MatrixBase):
+        return list(expr)
+    return [sp.sympify(expr)]
+
+
+def _rebuild(entries: list[sp.Expr], like: sp.Expr | sp.Matrix) -> sp.Expr | sp.Matrix:
+    shape = shape_of(like)
+    if shape is None:
+        return entries[0]
+    return sp.Matrix(shape[0], shape[1], entries)
+
+
+def _concretise(expr: sp.Expr, functions: Mapping[Any, sp.Lambda] | None) -> sp.Expr:
+    if not functions:
+        return expr
+    for f, lam in functions.items():
+        expr = expr.subs(f, lam)
+    return expr.doit()
+
+
+def _symbolic_zero(entry: sp.Expr, assumptions: Any) -> sp.Expr:
+    """Try hard, but cheaply, to reduce one residual entry to 0."""
+    entry = entry.doit()
+    if assumptions is not None:
+        entry = sp.refine(entry, assumptions)
+    if entry.has(sp.KroneckerDelta):
+        entry = collapse_kronecker(entry)
+    entry = sp.expand(entry)
+    if entry == 0:
+        return entry
+    if sp.count_ops(entry) <= _SIMPLIFY_OPS_LIMIT:
+        simplified = sp.simplify(entry)
+        if assumptions is not None:
+            simplified = sp.refine(simplified, assumptions)
+        if simplified.has(sp.KroneckerDelta):
+            simplified = collapse_kronecker(simplified)
+        return sp.simplify(simplified) if simplified != 0 else simplified
+    return entry
+
+
+def _numeric_residuals(
+    entries: list[sp.Expr],
+    variables: Sequence[sp.Symbol],
+    sample: Sampler,
+    n_points: int,
+    dps: int,
+    seed: int,
+) -> tuple[float, dict[sp.Symbol, float] | None]:
+    """Largest |residual| over ``n_points`` sampled points, and the worst point if non-zero."""
+    rng = np.random.default_rng(seed)
+    f = sp.lambdify(list(variables), entries, modules="mpmath")
+    worst = 0.0
+    worst_point: dict[sp.Symbol, float] | None = None
+    tol = mpmath.mpf(10) ** (-(dps - 15))
+    with mpmath.workdps(dps):
+        for _ in range(n_points):
+            point = sample(rng)
+            args = [mpmath.mpf(point[v]) for v in variables]
+            values = f(*args)
+            size = max((abs(mpmath.mpmathify(v)) for v in values), default=mpmath.mpf(0))
+            if size > tol and float(size) > worst:
+                worst = float(size)
+                worst_point = point
+    return worst, worst_point
+
+
+def decide(
+    paper: sp.Expr | sp.Matrix,
+    truth: sp.Expr | sp.Matrix,
+    variables: Sequence[sp.Symbol],
+    sample: Sampler | None = None,
+    *,
+    functions: Mapping[Any, sp.Lambda] | None = None,
+    assumptions: Any = None,
+    n_points: int = 20,
+    dps: int = 50,
+    seed: int = 0,
+) -> Decision:
+    """Decide ``paper == truth`` identically in ``variables``.
+
+    Order: shapes; ``expand``/``simplify`` of the residual (with ``refine(assumptions)`` and
+    Kronecker-delta collapsing); then, before anything is called unequal, ``n_points`` sampled
+    points evaluated with mpmath at ``dps`` digits (``functions`` maps abstract SymPy functions,
+    e.g. ``sigma``, to concrete ``Lambda``s for this step). A non-zero residual confirmed at a
+    point gives ``equal=False`` with that point as counterexample; a residual that vanishes at
+    every point but does not simplify to 0 is settled by ``Expr.equals`` or, failing that,
+    reported equal with ``Method.NUMERIC`` (evidence, not proof).
+    """
+    if not isinstance(variables, (list, tuple)):
+        raise TypeError(f"variables: expected a list or tuple of SymPy symbols, got {variables!r}")
+    if n_points < 1:
+        raise ValueError(f"n_points: expected a positive integer, got {n_points}")
+    if sample is None:
+        sample = uniform_sampler(variables)
+    shape_p, shape_t = shape_of(paper), shape_of(truth)
+    if shape_p != shape_t:
+        anywhere = sample(np.random.default_rng(seed))
+        mismatch = sp.Symbol(
+            f"ShapeMismatch(paper={shape_p or 'scalar'}, truth={shape_t or 'scalar'})"
+        )
+        return Decision(
+            equal=False,
+            method=Method.SYMBOLIC,
+            residual=mismatch,
+            counterexample={str(k): v for k, v in anywhere.items()},
+            detail="shapes differ: the printed expression cannot equal the derived one anywhere",
+        )
+    raw = [p - t for p, t in zip(_entries(paper), _entries(truth), strict=True)]
+    reduced = [_symbolic_zero(e, assumptions) for e in raw]
+    # Report the shorter of the reduced and the raw residual (expansion can blow up).
+    shown = [
+        r if sp.count_ops(r) <= sp.count_ops(e) else e for r, e in zip(reduced, raw, strict=True)
+    ]
+    if all(e == 0 for e in reduced):
+        return Decision(True, Method.SYMBOLIC, None, None, "residual simplifies to 0")
+    numeric = [_concretise(e, functions) for e in reduced]
+    if any(e.has(sp.Indexed) or e.has(sp.Sum) for e in numeric):
+        # Symbolic-dimension expressions cannot be sampled: let the caller enumerate K instead.
+        return Decision(
+            False, Method.SYMBOLIC, _rebuild(shown, paper), None, "undecided symbolically"
+        )
+    worst, point = _numeric_residuals(numeric, variables, sample, n_points, dps, seed)
+    if point is not None:
+        return Decision(
+            equal=False,
+            method=Method.SYMBOLIC,
+            residual=_rebuild(shown, paper),
+            counterexample={str(k): v for k, v in point.items()},
+            detail=f"non-zero residual confirmed with mpmath ({dps} digits): "
+            f"|paper - truth| = {worst:.3g}",
+        )
+    if all(e == 0 or e.equals(0) is True for e in numeric):
+        return Decision(True, Method.SYMBOLIC, None, None, "residual is 0 by Expr.equals")
+    return Decision(
+        True,
+        Method.NUMERIC,
+        None,
+        None,
+        f"residual vanishes at {n_points} points with {dps} digits but did not simplify to 0",
+    )
