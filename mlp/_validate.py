@@ -105,7 +105,8 @@ def as_matrix(arr: object, arg: str, dtype: np.dtype[Any], width: int, what: str
         raise ValueError(f"{arg}: expected a non-empty batch, got shape {x.shape}")
     if x.shape[1] != width:
         raise ValueError(f"{arg}: expected width {what}, got shape {x.shape}")
-    out: FloatArray = np.ascontiguousarray(x, dtype=dtype)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing cast is reported below
+        out: FloatArray = np.ascontiguousarray(x, dtype=dtype)
     if not np.isfinite(out).all():
         bad = np.argwhere(~np.isfinite(out))[0]
         raise ValueError(
