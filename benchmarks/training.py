@@ -137,7 +137,7 @@ def training_table(result: dict[str, Any]) -> str:
             t = r["timings"][name]
             ratio = r["ratios_ours_over_peer"].get(name)
             if name == ROOFLINE and r["roofline_fraction"] is not None:
-                note = f"ours at {100 * r['roofline_fraction']:.0f}% of it"
+                note = f"ours at {100 * r['roofline_fraction']:.1f}% of it"
             else:
                 note = "fastest peer" if name == r["fastest_peer"] else ""
             rows.append([
@@ -149,7 +149,7 @@ def training_table(result: dict[str, Any]) -> str:
             f"- {dtype}: ours / fastest peer ({r['fastest_peer']}) = "
             f"{fmt_ratio(r['ratio_vs_fastest'])} (target <= {TARGET_RATIO:.1f}: "
             f"{_verdict(r['target_ratio_met'])}); ours at "
-            f"{'n/a' if fraction is None else f'{100 * fraction:.0f}%'} of the GEMM roofline "
+            f"{'n/a' if fraction is None else f'{100 * fraction:.1f}%'} of the GEMM roofline "
             f"(target >= {100 * TARGET_ROOFLINE:.0f}%: {_verdict(r['target_roofline_met'])})"
         )
     sizes = "-".join(str(n) for n in s["sizes"])
