@@ -140,7 +140,10 @@ def verify_table(result: dict[str, Any]) -> str:
                      for group, s in result.get("median_groups_s", {}).items()
                      if group.startswith("num/")]
     if rows:
-        rows.append(["sum of phases", f"{sum(result['median_phases_s'].values()):.2f}"])
+        total = sum(result["median_phases_s"].values())
+        rows.append(["sum of phases", f"{total:.2f}"])
+        rows.append(["outside the phases (interpreter start, CLI import, JSON)",
+                     f"{max(0.0, result['median_wall_s'] - total):.2f}"])
     rows.append(["wall (subprocess, incl. interpreter start)", f"{result['median_wall_s']:.2f}"])
     n = len(result["runs"])
     exits = sorted({r["exit_code"] for r in result["runs"]})
