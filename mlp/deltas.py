@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from mlp.activations import FloatArray, softmax_jvp, vjp
-from mlp.costs import binary_cross_entropy_grad, cost_grad
+from mlp.costs import cost_grad
 
 __all__ = [
     "FUSED",
@@ -86,14 +86,39 @@ def softmax_mse(
 def softmax_binary_cross_entropy(
     z: FloatArray, a: FloatArray, y: FloatArray, out: FloatArray | None = None
 ) -> FloatArray:
-    """Softmax + binary cross entropy: the softmax JVP of ``-y/a + (1-y)/(1-a)``.
+    """Softmax + binary cross entropy, fused so it stays exact for logits of any size.
 
-    Unfused chain rule; ``a`` is clipped to ``[tiny, 1 - ε⁻]`` of its dtype inside the cost
-    gradient so the quotients stay finite (inexact only where a softmax output rounds to 0 or 1).
+    With ``u = 1 - y``, ``∂ ln a_k/∂z_j = δ_kj - a_j`` and ``∂ ln(1 - a_k)/∂z_j = -a_j`` (k = j) or
+    ``a_j a_k / (1 - a_k)`` (k ≠ j), the chain rule (the softmax JVP, eq. 16, of
+    ``-y/a + u/(1-a)``) becomes
+
+        δ_j = -y_j + a_j Σ_k y_k + u_j a_j - Σ_{k≠j} u_k a_j a_k / (1 - a_k).
+
+    Only the row's arg-max ``k*`` can have ``1 - a_k`` near 0; there ``a_j / (1 - a_{k*})`` is
+    ``s_j``, the softmax of the other logits, computed from ``z`` directly. So nothing divides by a
+    number near 0 and no clipping is needed (unlike ``chain_rule_delta``).
     """
-    del z
-    g = binary_cross_entropy_grad(a, y, out)
-    return softmax_jvp(a, g, g)
+    n, K = z.shape
+    out = np.empty_like(z) if out is None else out
+    if K == 1:  # a one-column softmax is the constant 1: no gradient
+        out[...] = 0.0
+        return out
+    rows = np.arange(n)
+    k_star = np.argmax(z, axis=1)
+    u = 1.0 - y
+    a_rest = a.copy()
+    a_rest[rows, k_star] = 0.0
+    q = a_rest / (1.0 - a_rest)  # a_k / (1 - a_k) off the arg-max (1 - a_k >= 1/2), 0 on it
+    Q = np.sum(u * q, axis=1, keepdims=True)
+    z_rest = z.copy()
+    z_rest[rows, k_star] = -np.inf
+    s = np.exp(z_rest - np.max(z_rest, axis=1, keepdims=True))
+    s /= np.sum(s, axis=1, keepdims=True)  # softmax over k ≠ k*: a_j / (1 - a_{k*}), 0 at k*
+    coupling = a * (Q - u * q) + (u[rows, k_star] * a[rows, k_star])[:, None] * s
+    np.multiply(a, np.sum(y, axis=1, keepdims=True) + u, out=out)
+    out -= y
+    out -= coupling
+    return out
 
 
 def identity_mse(

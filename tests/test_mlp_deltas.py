@@ -126,3 +126,14 @@ def test_valid_pairs() -> None:
         ("softmax", "binary_cross_entropy"),
         ("identity", "mse"),
     } == deltas.VALID_PAIRS
+
+
+@pytest.mark.parametrize(("output", "cost"), PAIRS)
+def test_huge_logits_deltas_are_exact(output: str, cost: str) -> None:
+    # the costs are computed from the logits (log-softmax / softplus), so central differences of
+    # them are accurate even here; every fused delta must agree, softmax + BCE included
+    z = np.array([[1000.0, -1000.0, 0.5], [3.0, 1000.0, -2.0], [800.0, 800.0, -5.0]])
+    y = np.array([[0.0, 1.0, 0.0], [0.5, 0.2, 0.1], [1.0, 0.0, 0.3]])
+    a = ACTIVATIONS[output].forward(z, None, None)
+    delta = deltas.output_delta(output, cost, z, a, y)
+    np.testing.assert_allclose(delta, grad_z_fd(output, cost, z, y, h=1e-4), rtol=1e-6, atol=1e-6)
