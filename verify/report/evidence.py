@@ -15,6 +15,7 @@ __all__ = [
     "JAX_KEYS",
     "claim_records",
     "eq_numbers",
+    "float64_only",
     "fmt_claim_errors",
     "harness_groups",
     "max_detail",
@@ -56,19 +57,38 @@ def claim_records(claim_id: str, records: Iterable[Record]) -> list[Record]:
     ]
 
 
+def _lookup(details: dict[str, Any], keys: Sequence[str]) -> Any:
+    """First of ``keys`` in ``details`` or in a dict nested one level down (``details["fd"]``)."""
+    for k in keys:
+        if k in details:
+            return details[k]
+    for v in details.values():
+        if isinstance(v, dict):
+            for k in keys:
+                if k in v:
+                    return v[k]
+    return None
+
+
 def max_detail(records: Sequence[Record], keys: Sequence[str]) -> float | None:
-    """Largest finite value under the first matching key of ``keys`` over ``records``."""
+    """Largest value under the first matching key of ``keys`` over ``records`` (NaN wins)."""
     best: float | None = None
     for r in records:
-        for k in keys:
-            v: Any = r.details.get(k)
-            if isinstance(v, int | float) and not isinstance(v, bool):
-                x = abs(float(v))
-                if math.isnan(x):
-                    return math.nan
-                best = x if best is None else max(best, x)
-                break
+        v = _lookup(r.details, keys)
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            x = abs(float(v))
+            if math.isnan(x):
+                return math.nan
+            best = x if best is None else max(best, x)
     return best
+
+
+def float64_only(records: Sequence[Record]) -> list[Record]:
+    """Keep the float64 records when dtypes are recorded (float32 errors are larger by design)."""
+    typed = [r for r in records if "dtype" in r.details]
+    if not typed:
+        return list(records)
+    return [r for r in records if r.details.get("dtype", "float64") == "float64"]
 
 
 def max_errors(records: Sequence[Record]) -> tuple[float | None, float | None]:
@@ -77,7 +97,7 @@ def max_errors(records: Sequence[Record]) -> tuple[float | None, float | None]:
 
 
 def harness_groups(records: Iterable[Record], claim_ids: Iterable[str]) -> dict[str, list[Record]]:
-    """Numeric records not tied to a claim, grouped by the first two parts of their id."""
+    """Numeric records not tied to a claim, grouped by the first two parts of their id and dtype."""
     ids = set(claim_ids)
     groups: dict[str, list[Record]] = {}
     for r in records:
@@ -86,11 +106,14 @@ def harness_groups(records: Iterable[Record], claim_ids: Iterable[str]) -> dict[
         if r.id in ids or any(r.id.startswith(i + ".") for i in ids):
             continue
         key = ".".join(r.id.split(".")[:2])
+        dtype = r.details.get("dtype")
+        if isinstance(dtype, str):
+            key += f" ({dtype})"
         groups.setdefault(key, []).append(r)
     return dict(sorted(groups.items()))
 
 
 def fmt_claim_errors(records: Sequence[Record]) -> tuple[str, str]:
     """Return the worst errors of :func:`max_errors`, formatted byte-stably (``—``: none)."""
-    jax_err, fd_err = max_errors(records)
+    jax_err, fd_err = max_errors(float64_only(records))
     return fmt_err(jax_err), fmt_err(fd_err)

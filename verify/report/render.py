@@ -99,9 +99,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 def fmt_err(x: float | None) -> str:
     """Format a numerical error byte-stably across machines.
 
-    Rounding-level errors (below ``1e-6``) are printed as their power-of-ten bound (``< 1e-13``):
-    BLAS and libm differ in the last bits, the bound does not. Larger errors (a wrong formula) get
-    two significant digits.
+    Rounding-level errors (below ``1e-3``: float64 and float32 rounding) are printed as their
+    power-of-ten bound (``< 1e-13``): BLAS and libm differ in the last bits, the bound does not.
+    Larger errors (a wrong formula) get two significant digits.
     """
     if x is None:
         return "—"
@@ -112,7 +112,7 @@ def fmt_err(x: float | None) -> str:
         return "inf"
     if x == 0.0:
         return "0"
-    if x < 1e-6:
+    if x < 1e-3:
         return f"< 1e{math.floor(math.log10(x)) + 1}"
     return fmt_num(x)
 
