@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import os
 import platform
+import re
+import sys
 from importlib import metadata
 from typing import Any
 
@@ -61,6 +63,25 @@ def _version(package: str) -> str | None:
         return None
 
 
+def _peer_info() -> dict[str, Any]:
+    """BLAS and threads of the peers already imported (PyTorch, JAX); never imports them."""
+    peers: dict[str, Any] = {}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        config = str(torch.__config__.show())
+        blas = re.search(r"BLAS_INFO=([^,\s]+)", config)
+        peers["torch"] = {
+            "blas": blas.group(1) if blas else None,
+            "num_threads": int(torch.get_num_threads()),
+        }
+    jax = sys.modules.get("jax")
+    if jax is not None:
+        device = jax.devices()[0]
+        peers["jax"] = {"backend": str(jax.default_backend()),
+                        "device": str(getattr(device, "device_kind", device))}
+    return peers
+
+
 def machine_info() -> dict[str, Any]:
     """JSON-serialisable description of the machine, its BLAS and the relevant environment."""
     info = _threadpool_info()
@@ -84,6 +105,7 @@ def machine_info() -> dict[str, Any]:
             }
             for lib in info
         ],
+        "peers": _peer_info(),
         "env": {name: os.environ.get(name) for name in ENV_VARS},
         "versions": {name: _version(name) for name in _PACKAGES},
     }
@@ -94,9 +116,14 @@ def machine_summary(info: dict[str, Any]) -> str:
     blas = info.get("numpy_blas") or {}
     env = info.get("env", {})
     env_text = ", ".join(f"{k}={v}" for k, v in env.items() if v is not None) or "none set"
+    peers = info.get("peers", {})
+    torch = peers.get("torch")
+    peer_text = "" if torch is None else (
+        f" PyTorch BLAS: {torch.get('blas')}, {torch.get('num_threads')} threads."
+    )
     return (
         f"Machine: {info.get('cpu_count')} CPUs ({info.get('processor')}), Python "
         f"{info.get('python')}; NumPy BLAS: {blas.get('internal_api', 'unknown')} "
         f"{blas.get('version', '')} kernel `{blas.get('architecture', 'unknown')}`, "
-        f"{blas.get('num_threads', '?')} threads; environment: {env_text}."
+        f"{blas.get('num_threads', '?')} threads; environment: {env_text}.{peer_text}"
     )
