@@ -1,0 +1,295 @@
+"""Independent JAX (float64) reference: the network of eq. (4)-(6), activations, costs, autodiff.
+
+Written from the paper with ``jax.numpy`` only; nothing is imported from ``mlp``. Jitted functions
+are cached per architecture (activations, output, cost, relu convention); JAX retraces per shape.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = [
+    "COSTS",
+    "HIDDEN",
+    "OUTPUTS",
+    "Reference",
+    "activation",
+    "enable_x64",
+    "network",
+    "reference",
+]
+
+HIDDEN = ("sigmoid", "tanh", "relu", "heaviside")
+"""Hidden activations, eqs. (13), (17), (19), (21)."""
+OUTPUTS = ("sigmoid", "softmax", "identity")
+"""Output activations, eqs. (13), (15) and the identity."""
+COSTS = ("mse", "cross_entropy", "binary_cross_entropy")
+"""Costs, eqs. (7), (9), (11) (batch means)."""
+
+_FAST_COMPILE: dict[str, Any] = {
+    "xla_backend_optimization_level": 0,
+    "xla_llvm_disable_expensive_passes": True,
+}
+"""XLA options: these graphs are tiny and run once or twice, so compile time is what counts."""
+
+ReluConvention = Literal["paper", "jax"]
+"""``paper``: relu'(0) = 1 (eq. 20, via ``custom_jvp``); ``jax``: ``jax.nn.relu`` (relu'(0) = 0)."""
+
+
+def enable_x64() -> None:
+    """Switch JAX to float64 (the reference precision); idempotent."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
+
+
+@functools.cache
+def _activations() -> dict[str, Callable[[Any], Any]]:
+    """Build the elementwise activations in jax.numpy (once; imports JAX on first use)."""
+    enable_x64()
+    import jax
+    import jax.numpy as jnp
+
+    def sigmoid(z: Any) -> Any:
+        """Sigmoid, eq. (13), as ``(1 + tanh(z/2)) / 2``: no overflow, finite gradient."""
+        return 0.5 * (1.0 + jnp.tanh(0.5 * z))
+
+    @jax.custom_jvp
+    def relu_paper(z: Any) -> Any:
+        """Relu, eq. (19), with the paper's relu'(0) = 1 (eq. 20)."""
+        return jnp.where(z >= 0, z, jnp.zeros_like(z))
+
+    @relu_paper.defjvp
+    def _relu_paper_jvp(primals: Any, tangents: Any) -> Any:
+        (z,), (dz,) = primals, tangents
+        return relu_paper(z), jnp.where(z >= 0, dz, jnp.zeros_like(dz))
+
+    @jax.custom_jvp
+    def heaviside(z: Any) -> Any:
+        """Heaviside, eq. (21), H(0) = 1; derivative 0 everywhere, eq. (22)."""
+        return jnp.where(z >= 0, jnp.ones_like(z), jnp.zeros_like(z))
+
+    @heaviside.defjvp
+    def _heaviside_jvp(primals: Any, tangents: Any) -> Any:
+        (z,), (dz,) = primals, tangents
+        return heaviside(z), jnp.zeros_like(dz)
+
+    return {
+        "sigmoid": sigmoid,
+        "tanh": jnp.tanh,
+        "relu": relu_paper,
+        "relu_jax": jax.nn.relu,
+        "heaviside": heaviside,
+        "identity": lambda z: z,
+    }
+
+
+def activation(name: str, relu: ReluConvention = "paper") -> Callable[[Any], Any]:
+    """Elementwise activation ``name`` in JAX (``relu`` per the chosen convention at 0)."""
+    acts = _activations()
+    key = "relu_jax" if (name == "relu" and relu == "jax") else name
+    if key not in acts:
+        raise ValueError(
+            f"name: expected one of {sorted(set(HIDDEN) | {'identity'})}; got {name!r}"
+        )
+    return acts[key]
+
+
+def _log_output(output: str, z: Any) -> tuple[Any, Any]:
+    """``(ln a, ln(1 - a))`` of the output activation, from the logits ``z`` (stable)."""
+    import jax.numpy as jnp
+
+    if output == "softmax":
+        m = jnp.max(z, axis=-1, keepdims=True)
+        log_a = z - m - jnp.log(jnp.sum(jnp.exp(z - m), axis=-1, keepdims=True))
+    elif output == "sigmoid":
+        log_a = -jnp.logaddexp(0.0, -z)
+    else:
+        raise ValueError(f"output {output!r} has no logarithm (use cost 'mse')")
+    log_1m_a = jnp.log(-jnp.expm1(log_a))
+    return log_a, log_1m_a
+
+
+def _output(output: str, z: Any) -> Any:
+    """Output activation ``a^L = σ_f(z^L)``: softmax eq. (15), sigmoid eq. (13) or identity."""
+    import jax.numpy as jnp
+
+    if output == "softmax":
+        e = jnp.exp(z - jnp.max(z, axis=-1, keepdims=True))
+        return e / jnp.sum(e, axis=-1, keepdims=True)
+    if output == "sigmoid":
+        return _activations()["sigmoid"](z)
+    if output == "identity":
+        return z
+    raise ValueError(f"output: expected one of {OUTPUTS}; got {output!r}")
+
+
+def _cost(cost: str, output: str, z: Any, a: Any, Y: Any) -> Any:
+    """Batch-mean cost: MSE eq. (7), cross entropy eq. (9), binary cross entropy eq. (11)."""
+    import jax.numpy as jnp
+
+    n = z.shape[0]
+    if cost == "mse":
+        return jnp.sum((a - Y) ** 2) / (2.0 * n)
+    log_a, log_1m_a = _log_output(output, z)
+    if cost == "cross_entropy":
+        return -jnp.sum(Y * log_a) / n
+    if cost == "binary_cross_entropy":
+        return -jnp.sum(Y * log_a + (1.0 - Y) * log_1m_a) / n
+    raise ValueError(f"cost: expected one of {COSTS}; got {cost!r}")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """JAX float64 results at one point: cost, output, gradients and per-element rounding scales.
+
+    ``bound_W[l-1]``/``bound_b[l-1]`` bound the magnitudes of the terms summed into each entry of
+    dW^l / db^l (``|δ|`` propagated through ``|W|`` and ``|σ'|``): the scale against which a
+    finite-precision gradient's rounding is judged.
+    """
+
+    cost: float
+    a_L: np.ndarray[Any, Any]  # noqa: N815 - the paper's symbols
+    dW: list[np.ndarray[Any, Any]]  # noqa: N815 - the paper's symbols
+    db: list[np.ndarray[Any, Any]]
+    delta: list[np.ndarray[Any, Any]]
+    """Per-sample ``∂C/∂z^l`` (already divided by the batch size N), layers 1..L."""
+    bound_W: list[np.ndarray[Any, Any]]  # noqa: N815 - the paper's symbols
+    bound_b: list[np.ndarray[Any, Any]]
+
+
+@dataclass(frozen=True)
+class Network:
+    """Jitted JAX functions of one architecture (shared by every check of that architecture)."""
+
+    hidden: tuple[str, ...]
+    output: str
+    cost: str
+    relu: ReluConvention
+    evaluate: Callable[..., Any]
+    """``(Ws, bs, X, Y) -> (cost, a^L, dWs, dbs, deltas, bound_Ws, bound_bs)``."""
+    cost_fn: Callable[..., Any]
+    """``(Ws, bs, X, Y) -> cost`` (jitted)."""
+    cost_jvp: Callable[..., Any]
+    """``(Ws, bs, tWs, tbs, X, Y) -> (cost, <grad C, t>)`` forward mode (jitted)."""
+    forward_jvp: Callable[..., Any]
+    """``(Ws, bs, tWs, tbs, X) -> (a^L, J t)`` forward mode of the network output (jitted)."""
+    forward_vjp: Callable[..., Any]
+    """``(Ws, bs, X, v) -> (v^T J)`` as ``(dWs, dbs)``, reverse mode of the output (jitted)."""
+
+
+@functools.cache
+def network(
+    hidden: tuple[str, ...], output: str, cost: str, relu: ReluConvention = "paper"
+) -> Network:
+    """Build the jitted functions of an architecture (once: cached by its key)."""
+    enable_x64()
+    import jax
+    import jax.numpy as jnp
+
+    acts = [activation(h, relu) for h in hidden]
+    if output not in OUTPUTS:
+        raise ValueError(f"output: expected one of {OUTPUTS}; got {output!r}")
+    if cost not in COSTS:
+        raise ValueError(f"cost: expected one of {COSTS}; got {cost!r}")
+
+    def layers(Ws: Sequence[Any], bs: Sequence[Any], X: Any, shifts: Sequence[Any] | None) -> Any:
+        """Forward pass eq. (4): ``z^l = a^{l-1} W^l^T + b^l`` (batch-major); zs and as."""
+        a = X
+        zs, as_ = [], [X]
+        for k, (W, b) in enumerate(zip(Ws, bs, strict=True)):
+            z = a @ W.T + b
+            if shifts is not None:
+                z = z + shifts[k]
+            zs.append(z)
+            a = acts[k](z) if k < len(acts) else _output(output, z)
+            as_.append(a)
+        return zs, as_
+
+    def total(Ws: Any, bs: Any, shifts: Any, X: Any, Y: Any) -> Any:
+        zs, as_ = layers(Ws, bs, X, shifts)
+        return _cost(cost, output, zs[-1], as_[-1], Y), (zs, as_)
+
+    grad_all = jax.value_and_grad(total, argnums=(0, 1, 2), has_aux=True)
+
+    def evaluate(Ws: Any, bs: Any, X: Any, Y: Any) -> Any:
+        shifts = [jnp.zeros((X.shape[0], W.shape[0]), dtype=X.dtype) for W in Ws]
+        (c, (zs, as_)), (dWs, dbs, deltas) = grad_all(Ws, bs, shifts, X, Y)
+        n = X.shape[0]
+        # |δ| propagated backwards through |W| and |σ'|: term-magnitude bounds for rounding.
+        d_abs = jnp.abs(deltas[-1]) + (jnp.abs(as_[-1]) + jnp.abs(Y)) / n
+        bound_W, bound_b = [], []
+        for k in range(len(Ws) - 1, -1, -1):
+            bound_W.append(d_abs.T @ jnp.abs(as_[k]))
+            bound_b.append(jnp.sum(d_abs, axis=0))
+            if k > 0:
+                slope = jax.jvp(acts[k - 1], (zs[k - 1],), (jnp.ones_like(zs[k - 1]),))[1]
+                d_abs = (d_abs @ jnp.abs(Ws[k])) * jnp.abs(slope)
+        return c, as_[-1], dWs, dbs, deltas, bound_W[::-1], bound_b[::-1]
+
+    def cost_fn(Ws: Any, bs: Any, X: Any, Y: Any) -> Any:
+        zs, as_ = layers(Ws, bs, X, None)
+        return _cost(cost, output, zs[-1], as_[-1], Y)
+
+    def cost_jvp(Ws: Any, bs: Any, tWs: Any, tbs: Any, X: Any, Y: Any) -> Any:
+        return jax.jvp(lambda W, b: cost_fn(W, b, X, Y), (Ws, bs), (tWs, tbs))
+
+    def out(Ws: Any, bs: Any, X: Any) -> Any:
+        return layers(Ws, bs, X, None)[1][-1]
+
+    def forward_jvp(Ws: Any, bs: Any, tWs: Any, tbs: Any, X: Any) -> Any:
+        return jax.jvp(lambda W, b: out(W, b, X), (Ws, bs), (tWs, tbs))
+
+    def forward_vjp(Ws: Any, bs: Any, X: Any, v: Any) -> Any:
+        _, pullback = jax.vjp(lambda W, b: out(W, b, X), Ws, bs)
+        return pullback(v)
+
+    def jit(f: Callable[..., Any]) -> Callable[..., Any]:
+        return jax.jit(f, compiler_options=_FAST_COMPILE)
+
+    return Network(
+        hidden=hidden,
+        output=output,
+        cost=cost,
+        relu=relu,
+        evaluate=jit(evaluate),
+        cost_fn=jit(cost_fn),
+        cost_jvp=jit(cost_jvp),
+        forward_jvp=jit(forward_jvp),
+        forward_vjp=jit(forward_vjp),
+    )
+
+
+def _f64(arrays: Sequence[Any]) -> list[np.ndarray[Any, Any]]:
+    return [np.asarray(a, dtype=np.float64) for a in arrays]
+
+
+def reference(
+    hidden: Sequence[str],
+    output: str,
+    cost: str,
+    Ws: Sequence[Any],
+    bs: Sequence[Any],
+    X: Any,
+    Y: Any,
+    relu: ReluConvention = "paper",
+) -> Reference:
+    """Evaluate the JAX float64 reference at ``(W^l, b^l)``, inputs ``X`` and targets ``Y``."""
+    net = network(tuple(hidden), output, cost, relu)
+    c, a_L, dWs, dbs, deltas, bW, bb = net.evaluate(
+        _f64(Ws), _f64(bs), np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    )
+    return Reference(
+        cost=float(c),
+        a_L=np.asarray(a_L),
+        dW=_f64(dWs),
+        db=_f64(dbs),
+        delta=_f64(deltas),
+        bound_W=_f64(bW),
+        bound_b=_f64(bb),
+    )

@@ -1,0 +1,645 @@
+"""NumPy backprop (``mlp``) against the JAX reference and finite differences, block by block.
+
+``compare_network(net, X, Y)`` works on any object with the MLP API (a user's network, a mutant);
+``check_mlp()`` runs the grid of architectures and returns ``Record``s.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from verify.budget import GRAD_RTOL, float_dtype, machine_eps
+from verify.directional import rademacher
+from verify.gradcheck import GradientResult, check_gradient
+from verify.jax_reference import ReluConvention, network, reference
+from verify.results import Record
+
+__all__ = [
+    "BlockError",
+    "Config",
+    "DirectionalReport",
+    "NetworkReport",
+    "check_mlp",
+    "check_network_directional",
+    "compare_network",
+    "default_grid",
+    "sample_data",
+]
+
+
+@dataclass(frozen=True)
+class BlockError:
+    """NumPy vs JAX for one parameter block: ``dW^l`` or ``db^l``."""
+
+    layer: int
+    """``l`` in 1..L, as in the paper."""
+    param: str
+    """``W`` or ``b``."""
+    max_abs: float
+    max_rel: float
+    """``max_abs`` over the largest |entry| of the JAX block."""
+    worst_index: tuple[int, ...]
+    analytic: float
+    """NumPy value at ``worst_index``."""
+    reference: float
+    """JAX value at ``worst_index``."""
+    budget: float
+    """Allowed error at ``worst_index`` (dtype table times the term-magnitude bound)."""
+    ok: bool
+    factor: float | None = None
+    """When the block is a clean multiple of the reference: NumPy / JAX (e.g. -1, or N)."""
+
+    @property
+    def name(self) -> str:
+        """``dW^3``."""
+        return f"d{self.param}^{self.layer}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "block": self.name,
+            "layer": self.layer,
+            "param": self.param,
+            "max_abs": self.max_abs,
+            "max_rel": self.max_rel,
+            "worst_index": list(self.worst_index),
+            "analytic": self.analytic,
+            "reference": self.reference,
+            "budget": self.budget,
+            "ok": self.ok,
+            "factor": self.factor,
+        }
+
+
+@dataclass
+class NetworkReport:
+    """Outcome of :func:`compare_network`; ``str(report)`` is readable."""
+
+    architecture: str
+    dtype: str
+    blocks: list[BlockError]
+    """Output layer first (``dW^L, db^L, dW^{L-1}, ...``)."""
+    forward_max_abs: float
+    forward_ok: bool
+    cost_abs_error: float
+    first_diverging_layer: int | None
+    """The first layer, counting from the output, where NumPy and JAX gradients diverge."""
+    diagnosis: str
+    fd: GradientResult | None = None
+    """Directional finite differences of ``net.cost`` against ``net.gradients``."""
+    fd_arbiter: GradientResult | None = None
+    """On divergence: the same finite differences against the JAX gradients (who is right)."""
+    batch: int = 0
+    rtol: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Forward pass, every block and the finite-difference check agree."""
+        fd_ok = self.fd is None or self.fd.ok
+        return self.forward_ok and all(b.ok for b in self.blocks) and fd_ok
+
+    @property
+    def max_abs(self) -> float:
+        """Largest NumPy-vs-JAX gradient error over all blocks."""
+        return max(b.max_abs for b in self.blocks)
+
+    @property
+    def max_rel(self) -> float:
+        """Largest blockwise relative error."""
+        return max(b.max_rel for b in self.blocks)
+
+    def __str__(self) -> str:
+        """Readable report: verdict, one line per block, diagnosis."""
+        lines = [
+            f"compare_network: {'PASS' if self.ok else 'FAIL'} {self.architecture} ({self.dtype}, "
+            f"batch {self.batch}; rtol {self.rtol:.2g} x term bound)",
+            f"  forward a^L max |error| {self.forward_max_abs:.3g} "
+            f"({'ok' if self.forward_ok else 'DIVERGES'}), cost |error| {self.cost_abs_error:.3g}",
+        ]
+        for b in self.blocks:
+            tag = "ok  " if b.ok else "FAIL"
+            idx = ", ".join(str(i) for i in b.worst_index)
+            lines.append(
+                f"  {tag} {b.name:<6} max abs {b.max_abs:.3g}, rel {b.max_rel:.3g}; worst [{idx}]: "
+                f"numpy {b.analytic:.8g} vs jax {b.reference:.8g} (budget {b.budget:.3g})"
+                + (f"; numpy = {b.factor:.6g} x jax" if b.factor is not None else "")
+            )
+        if self.fd is not None:
+            state = "ok" if self.fd.ok else "FAIL"
+            lines.append(
+                f"  finite differences of net.cost along {len(self.fd.directions)} directions: "
+                f"{state} (seeds {', '.join(str(d.seed) for d in self.fd.directions)})"
+            )
+        if self.diagnosis:
+            lines.append(f"  diagnosis: {self.diagnosis}")
+        lines.extend(f"  note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def to_details(self) -> dict[str, Any]:
+        """JSON-ready summary for ``Record.details``."""
+        return {
+            "architecture": self.architecture,
+            "dtype": self.dtype,
+            "batch": self.batch,
+            "rtol": self.rtol,
+            "max_abs_err_jax": self.max_abs,
+            "max_rel_err_jax": self.max_rel,
+            "forward_max_abs": self.forward_max_abs,
+            "cost_abs_error": self.cost_abs_error,
+            "first_diverging_layer": self.first_diverging_layer,
+            "diagnosis": self.diagnosis,
+            "blocks": [b.to_dict() for b in self.blocks],
+            "fd": None
+            if self.fd is None
+            else {
+                "ok": self.fd.ok,
+                "max_abs_err_fd": self.fd.max_abs_error,
+                "directions": [d.to_dict() for d in self.fd.directions],
+            },
+        }
+
+
+def _attr(net: Any, names: Sequence[str], what: str) -> Any:
+    for n in names:
+        if hasattr(net, n):
+            return getattr(net, n)
+    raise TypeError(f"net: expected an MLP-like object with a {what} attribute ({names[0]})")
+
+
+def _block(
+    layer: int,
+    param: str,
+    g: np.ndarray[Any, Any],
+    ref: np.ndarray[Any, Any],
+    bound: np.ndarray[Any, Any],
+    rtol: float,
+    floor: float,
+) -> BlockError:
+    """Compare one block elementwise against ``rtol * bound + floor``."""
+    g = np.asarray(g, dtype=np.float64)
+    if g.shape != ref.shape:
+        return BlockError(layer, param, math.inf, math.inf, (), math.nan, math.nan, 0.0, False)
+    err = np.abs(g - ref)
+    tol = rtol * bound + floor
+    bad = ~np.isfinite(g)
+    ratio = np.where(bad, np.inf, err / tol)
+    worst = (
+        tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), g.shape)) if g.size else ()
+    )
+    scale = float(np.max(np.abs(ref), initial=0.0))
+    max_abs = float(np.max(np.where(bad, np.inf, err), initial=0.0))
+    ok = bool(np.all(ratio <= 1.0))
+    factor = None
+    if not ok and np.all(np.isfinite(g)):
+        denom = float(np.sum(ref * ref))
+        if denom > 0:
+            s = float(np.sum(g * ref)) / denom
+            resid = float(np.linalg.norm(g - s * ref))
+            if resid <= 1e-3 * float(np.linalg.norm(g)) and abs(s - 1.0) > 1e-3:
+                factor = s
+    return BlockError(
+        layer,
+        param,
+        max_abs,
+        max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else math.inf),
+        worst,
+        float(g[worst]) if g.size else 0.0,
+        float(ref[worst]) if g.size else 0.0,
+        float(tol[worst]) if g.size else 0.0,
+        ok,
+        factor,
+    )
+
+
+def _diagnose(blocks: list[BlockError], batch: int, L: int) -> tuple[int | None, str]:
+    """Name the first diverging layer from the output and what the failure pattern suggests."""
+    failing = {(b.layer, b.param) for b in blocks if not b.ok}
+    if not failing:
+        return None, ""
+    first = max(layer for layer, _ in failing)
+    w_bad, b_bad = (first, "W") in failing, (first, "b") in failing
+    eq = "eqs. (32)-(34)" if first == L else "eqs. (35)-(37)"
+    if w_bad and b_bad:
+        what = f"delta^{first} diverges (both dW^{first} and db^{first}; {eq})"
+    elif w_bad:
+        what = (
+            f"db^{first} matches, so delta^{first} is right; dW^{first} = delta^{first} "
+            f"(a^{first - 1})^T is wrong ({eq}: transpose, or the wrong a^{first - 1})"
+        )
+    else:
+        what = f"dW^{first} matches but db^{first} does not (sum of delta^{first} over the batch)"
+    blk = next(b for b in blocks if (b.layer, b.param) in failing and b.layer == first)
+    if blk.factor is not None:
+        s = blk.factor
+        hint = ""
+        if abs(s + 1) < 1e-3:
+            hint = " (a sign flip)"
+        elif abs(s - batch) < 1e-3 * batch:
+            hint = f" (= N = {batch}: the batch mean was dropped)"
+        elif batch > 0 and abs(s - 1.0 / batch) < 1e-3 / batch:
+            hint = " (= 1/N: divided by the batch size twice)"
+        what += f"; numpy = {s:.6g} x reference{hint}"
+    below = sorted({layer for layer, _ in failing if layer < first}, reverse=True)
+    if below:
+        what += f"; layers below also diverge ({', '.join(map(str, below))}): propagated"
+    return first, f"first diverging layer from the output: {first}. " + what
+
+
+def compare_network(
+    net: Any,
+    X: Any,
+    Y: Any,
+    *,
+    hidden: Sequence[str] | None = None,
+    output: str | None = None,
+    cost: str | None = None,
+    relu: ReluConvention = "paper",
+    fd_directions: int = 2,
+    seed: int = 0,
+) -> NetworkReport:
+    """Compare ``net.gradients(X, Y)`` with JAX (every block) and with finite differences.
+
+    ``net`` needs ``weights``, ``biases``, ``gradients``, ``cost``, ``forward`` and (unless given
+    here) ``hidden``, ``output``, ``cost_name``. Finite differences perturb the parameters in
+    place and restore them exactly. ``fd_directions=0`` skips them.
+    """
+    Ws = list(_attr(net, ["weights"], "weights"))
+    bs = list(_attr(net, ["biases"], "biases"))
+    if len(Ws) != len(bs) or not Ws:
+        raise ValueError("net: expected as many weights as biases (at least one layer)")
+    L = len(Ws)
+    hidden_t = tuple(hidden if hidden is not None else _attr(net, ["hidden"], "hidden"))
+    output_s = output if output is not None else str(_attr(net, ["output"], "output"))
+    cost_s = cost if cost is not None else str(_attr(net, ["cost_name", "cost_"], "cost_name"))
+    if len(hidden_t) != L - 1:
+        raise ValueError(f"hidden: expected {L - 1} names for {L} layers; got {len(hidden_t)}")
+    dt = float_dtype(getattr(net, "dtype", Ws[0].dtype), name="net.dtype")
+    Xc = np.asarray(X, dtype=dt)
+    Yc = np.asarray(Y, dtype=dt)
+    if Xc.ndim != 2 or Yc.ndim != 2 or Xc.shape[0] != Yc.shape[0]:
+        raise ValueError(
+            f"X, Y: expected (batch, n_0) and (batch, n_L); got {Xc.shape}, {Yc.shape}"
+        )
+    ref = reference(hidden_t, output_s, cost_s, Ws, bs, Xc, Yc, relu)
+    dW, db = net.gradients(Xc, Yc)
+    rtol = GRAD_RTOL[dt]
+    scale = max(float(np.max(np.abs(a), initial=0.0)) for a in [*ref.dW, *ref.db])
+    floor = 16 * machine_eps(dt) * max(scale, np.finfo(np.float64).tiny)
+    blocks: list[BlockError] = []
+    notes: list[str] = []
+    if len(dW) != L or len(db) != L:
+        notes.append(f"net.gradients returned {len(dW)} dW and {len(db)} db for {L} layers")
+    for layer in range(L, 0, -1):
+        k = layer - 1
+        for param, got, r, bound in (
+            ("W", dW[k] if k < len(dW) else np.full(0, np.nan), ref.dW[k], ref.bound_W[k]),
+            ("b", db[k] if k < len(db) else np.full(0, np.nan), ref.db[k], ref.bound_b[k]),
+        ):
+            blocks.append(_block(layer, param, got, r, bound, rtol, floor))
+    a_np = np.asarray(net.forward(Xc), dtype=np.float64)
+    f_err = float(np.max(np.abs(a_np - ref.a_L))) if a_np.shape == ref.a_L.shape else math.inf
+    f_ok = f_err <= rtol * max(1.0, float(np.max(np.abs(ref.a_L)))) * 4
+    c_err = abs(float(net.cost(Xc, Yc)) - ref.cost)
+    first, diagnosis = _diagnose(blocks, Xc.shape[0], L)
+    if not f_ok:
+        diagnosis = "forward pass a^L diverges from the reference. " + diagnosis
+    report = NetworkReport(
+        architecture=_arch(Ws, hidden_t, output_s, cost_s),
+        dtype=str(dt),
+        blocks=blocks,
+        forward_max_abs=f_err,
+        forward_ok=f_ok,
+        cost_abs_error=c_err,
+        first_diverging_layer=first,
+        diagnosis=diagnosis,
+        batch=int(Xc.shape[0]),
+        rtol=rtol,
+        notes=notes,
+    )
+    if fd_directions > 0 and len(dW) == L and len(db) == L:
+        report.fd = _fd(net, Ws, bs, Xc, Yc, [*dW, *db], fd_directions, seed)
+        if first is not None:
+            report.fd_arbiter = _fd(net, Ws, bs, Xc, Yc, [*ref.dW, *ref.db], fd_directions, seed)
+            if report.fd_arbiter.ok and not report.fd.ok:
+                report.diagnosis += (
+                    " Finite differences side with JAX: the NumPy gradient is wrong."
+                )
+            elif report.fd.ok and not report.fd_arbiter.ok:
+                report.diagnosis += " Finite differences side with NumPy: the reference disagrees."
+    return report
+
+
+def _arch(Ws: Sequence[Any], hidden: Sequence[str], output: str, cost: str) -> str:
+    sizes = [Ws[0].shape[1], *[W.shape[0] for W in Ws]]
+    acts = "/".join(hidden) if hidden else "-"
+    return f"{sizes} hidden={acts} output={output} cost={cost}"
+
+
+def _fd(
+    net: Any,
+    Ws: list[Any],
+    bs: list[Any],
+    X: Any,
+    Y: Any,
+    grads: list[Any],
+    directions: int,
+    seed: int,
+) -> GradientResult:
+    """Directional FD of ``net.cost`` against ``grads`` (parameters perturbed in place)."""
+    live = [*Ws, *bs]
+    saved = [p.copy() for p in live]
+
+    def f(params: list[np.ndarray[Any, Any]]) -> float:
+        for dst, src in zip(live, params, strict=True):
+            dst[...] = src
+        return float(net.cost(X, Y))
+
+    try:
+        return check_gradient(
+            f,
+            lambda _p: grads,
+            saved,
+            mode="directional",
+            directions=directions,
+            seed=seed,
+            promote=False,
+        )
+    finally:
+        for dst, src in zip(live, saved, strict=True):
+            dst[...] = src
+
+
+# --- fast mode: JVP / VJP along signed random directions --------------------------------------
+
+
+@dataclass
+class DirectionalReport:
+    """``v . J u`` checks of a large network: cost independent of the parameter count."""
+
+    architecture: str
+    directions: list[dict[str, Any]]
+    ok: bool
+    fallback: NetworkReport | None = None
+    """Blockwise full comparison, run only when a direction fails (localises the error)."""
+
+
+def check_network_directional(
+    net: Any,
+    X: Any,
+    Y: Any,
+    *,
+    directions: int = 3,
+    seed: int = 0,
+    relu: ReluConvention = "paper",
+) -> DirectionalReport:
+    """Check ``<grad C, u>`` (NumPy) against JAX's JVP and ``v . J u`` (JVP vs VJP vs FD of a^L).
+
+    Directions ``u`` (parameters) and ``v`` (outputs) are Rademacher from seeds ``seed + k``.
+    On a failure, falls back to :func:`compare_network` to name the diverging block.
+    """
+    Ws, bs = list(net.weights), list(net.biases)
+    hidden, output, cost = tuple(net.hidden), str(net.output), str(net.cost_name)
+    dt = float_dtype(getattr(net, "dtype", Ws[0].dtype), name="net.dtype")
+    Xc, Yc = np.asarray(X, dtype=dt), np.asarray(Y, dtype=dt)
+    fn = network(hidden, output, cost, relu)
+    W64 = [np.asarray(w, dtype=np.float64) for w in Ws]
+    b64 = [np.asarray(b, dtype=np.float64) for b in bs]
+    X64, Y64 = Xc.astype(np.float64), Yc.astype(np.float64)
+    dW, db = net.gradients(Xc, Yc)
+    g = [np.asarray(a, dtype=np.float64) for a in [*dW, *db]]
+    rtol = GRAD_RTOL[dt]
+    results: list[dict[str, Any]] = []
+    ok = True
+    L = len(Ws)
+    a_np = np.asarray(net.forward(Xc), dtype=np.float64)
+    for k in range(directions):
+        s = seed + k
+        u = rademacher([p.shape for p in [*W64, *b64]], s)
+        v = np.random.default_rng(s + 10_000).choice(np.array([-1.0, 1.0]), size=a_np.shape)
+        np_dot = float(sum(float(np.sum(gi * ui)) for gi, ui in zip(g, u, strict=True)))
+        _, jvp_c = fn.cost_jvp(W64, b64, u[:L], u[L:], X64, Y64)
+        _, Ju = fn.forward_jvp(W64, b64, u[:L], u[L:], X64)
+        vJ_W, vJ_b = fn.forward_vjp(W64, b64, X64, v)
+        vJu_jvp = float(np.sum(v * np.asarray(Ju)))
+        vJu_vjp = float(
+            sum(float(np.sum(np.asarray(a) * b)) for a, b in zip([*vJ_W, *vJ_b], u, strict=True))
+        )
+        abs_g = float(np.sqrt(sum(float(np.sum(gi * gi)) * gi.size for gi in g)))
+        tol_grad = 4 * rtol * abs_g + 16 * machine_eps(dt) * abs(float(jvp_c))
+        tol_jac = 1e-9 * max(1.0, abs(vJu_jvp))
+        d_ok = abs(np_dot - float(jvp_c)) <= tol_grad and abs(vJu_jvp - vJu_vjp) <= tol_jac
+        ok &= d_ok
+        results.append(
+            {
+                "seed": s,
+                "numpy_dot": np_dot,
+                "jax_jvp": float(jvp_c),
+                "budget": tol_grad,
+                "vJu_jvp": vJu_jvp,
+                "vJu_vjp": vJu_vjp,
+                "ok": d_ok,
+            }
+        )
+    report = DirectionalReport(_arch(Ws, hidden, output, cost), results, ok)
+    if not ok:
+        report.fallback = compare_network(net, Xc, Yc, relu=relu, fd_directions=1, seed=seed)
+    return report
+
+
+# --- the grid -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Config:
+    """One architecture of the grid."""
+
+    sizes: tuple[int, ...]
+    hidden: tuple[str, ...]
+    output: str
+    cost: str
+    dtype: str
+    batch: int
+    seed: int
+
+    @property
+    def id(self) -> str:
+        """Record id, e.g. ``mlp.grad.sigmoid.softmax.cross_entropy.d3.float64``."""
+        h = "-".join(dict.fromkeys(self.hidden)) or "none"
+        return f"mlp.grad.{h}.{self.output}.{self.cost}.d{len(self.sizes) - 1}.{self.dtype}"
+
+
+def sample_data(
+    output: str, cost: str, n_in: int, n_out: int, batch: int, seed: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Draw inputs and targets suited to ``(output, cost)``: one-hot, 0/1 or real targets."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(batch, n_in))
+    if output == "softmax" and cost == "cross_entropy":
+        Y = np.eye(n_out)[rng.integers(0, n_out, size=batch)]
+    elif cost in ("binary_cross_entropy", "cross_entropy"):
+        Y = (rng.random((batch, n_out)) < 0.5).astype(np.float64)
+    elif output == "identity":
+        Y = rng.normal(size=(batch, n_out))
+    else:
+        Y = rng.random((batch, n_out))
+    return X, Y
+
+
+_WIDTHS = (3, 5, 4, 6)
+_BATCHES = (1, 4, 7, 16)
+
+
+def default_grid() -> list[Config]:
+    """Return the grid: nineteen architectures, a covering design.
+
+    Every hidden activation 4 times (both dtypes), every valid (output, cost) pair 2-3 times,
+    depths L = 1..4, varied widths and batch sizes, plus mixed-activation networks and a batch of
+    64. Each new architecture costs a JAX compile (~0.3 s), hence not the full product.
+    """
+    import mlp
+
+    pairs = sorted(mlp.VALID_PAIRS)
+    hiddens = ("sigmoid", "tanh", "relu", "heaviside")
+    configs: list[Config] = []
+    for i in range(16):
+        hidden = hiddens[i % 4]
+        out, cost = pairs[i % len(pairs)]
+        L = (2, 3, 4, 1)[(i // 4 + i) % 4] if i % 5 else 2
+        n_out = 1 if (out == "sigmoid" and i % 3 == 0) else 3
+        sizes = (_WIDTHS[i % 4], *(_WIDTHS[(i + j) % 4] for j in range(1, L)), n_out)
+        dtype = "float64" if (i // 4) % 2 == 0 else "float32"
+        configs.append(
+            Config(sizes, (hidden,) * (L - 1), out, cost, dtype, _BATCHES[(i // 2) % 4], i)
+        )
+    configs.append(
+        Config(
+            (4, 5, 6, 5, 3),
+            ("relu", "tanh", "sigmoid"),
+            "softmax",
+            "cross_entropy",
+            "float64",
+            7,
+            101,
+        )
+    )
+    configs.append(
+        Config(
+            (4, 5, 6, 5, 3), ("tanh", "heaviside", "sigmoid"), "sigmoid", "mse", "float32", 7, 102
+        )
+    )
+    configs.append(Config((6, 6, 3), ("sigmoid",), "softmax", "cross_entropy", "float64", 64, 103))
+    return configs
+
+
+def _record(cfg: Config, report: NetworkReport) -> Record:
+    verdict = "pass" if report.ok else "fail"
+    fd_note = ""
+    if report.fd is not None:
+        fd_note = (
+            f"; FD along {len(report.fd.directions)} directions {'ok' if report.fd.ok else 'FAIL'}"
+        )
+    message = (
+        f"{report.architecture} {cfg.dtype}: max |numpy - jax| {report.max_abs:.2g} "
+        f"(rel {report.max_rel:.2g}){fd_note}"
+    )
+    if not report.ok:
+        message += f". {report.diagnosis}"
+    details = report.to_details()
+    details["seed"] = cfg.seed
+    return Record(
+        id=cfg.id,
+        ref="eqs. (32)-(37)",
+        kind="numeric",
+        verdict=verdict,
+        expected="pass",
+        status="ok" if report.ok else "unexpected",
+        method="jax+fd",
+        message=message,
+        details=details,
+    )
+
+
+def check_mlp(configs: Sequence[Config] | None = None, *, fd_directions: int = 2) -> list[Record]:
+    """``net.gradients`` vs JAX (every block) and FD (directions) for each configuration."""
+    import mlp
+
+    records: list[Record] = []
+    seen: dict[str, int] = {}
+    for cfg in default_grid() if configs is None else configs:
+        net = mlp.MLP(
+            list(cfg.sizes),
+            hidden=list(cfg.hidden),
+            output=cfg.output,
+            cost=cfg.cost,
+            init="large",
+            seed=cfg.seed,
+            dtype=cfg.dtype,
+        )
+        X, Y = sample_data(cfg.output, cfg.cost, cfg.sizes[0], cfg.sizes[-1], cfg.batch, cfg.seed)
+        try:
+            report = compare_network(net, X, Y, fd_directions=fd_directions, seed=cfg.seed)
+            rec = _record(cfg, report)
+        except Exception as exc:  # one broken configuration must not hide the others
+            rec = Record(
+                id=cfg.id,
+                ref="eqs. (32)-(37)",
+                kind="numeric",
+                verdict="error",
+                expected="pass",
+                status="error",
+                method="jax+fd",
+                message=f"{type(exc).__name__}: {exc}",
+                details={"seed": cfg.seed},
+            )
+        n = seen.get(rec.id, 0)
+        seen[rec.id] = n + 1
+        if n:
+            rec = Record(**{**rec.__dict__, "id": f"{rec.id}.{n + 1}"})
+        records.append(rec)
+    records.extend(_directional_records())
+    return records
+
+
+def _directional_records() -> list[Record]:
+    """Fast mode on a larger network (the paper's digits shape [64, 32, 10]) in both dtypes."""
+    import mlp
+
+    out: list[Record] = []
+    for dtype in ("float64", "float32"):
+        net = mlp.MLP(
+            [64, 32, 10],
+            hidden="sigmoid",
+            output="softmax",
+            cost="cross_entropy",
+            init="large",
+            seed=7,
+            dtype=dtype,
+        )
+        X, Y = sample_data("softmax", "cross_entropy", 64, 10, 32, 7)
+        rep = check_network_directional(net, X, Y, directions=3, seed=7)
+        msg = (
+            f"{rep.architecture} {dtype}: <grad C, u> NumPy vs JAX JVP and v.Ju JVP vs VJP "
+            f"along {len(rep.directions)} Rademacher directions"
+        )
+        out.append(
+            Record(
+                id=f"mlp.directional.sigmoid.softmax.cross_entropy.{dtype}",
+                ref="eqs. (32)-(37)",
+                kind="numeric",
+                verdict="pass" if rep.ok else "fail",
+                expected="pass",
+                status="ok" if rep.ok else "unexpected",
+                method="jvp+vjp",
+                message=msg
+                if rep.ok or rep.fallback is None
+                else msg + ". " + rep.fallback.diagnosis,
+                details={"directions": rep.directions, "architecture": rep.architecture},
+            )
+        )
+    return out
