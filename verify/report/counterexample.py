@@ -9,12 +9,19 @@ import sympy as sp
 
 from derivations.claims import Claim
 
-__all__ = ["evaluate_at", "format_point"]
+__all__ = ["MAX_SHOWN", "evaluate_at", "format_point"]
+
+
+MAX_SHOWN = 12
+"""Coordinates of a counterexample printed before eliding the rest."""
 
 
 def format_point(point: Mapping[str, float]) -> str:
-    """``z = 0.5, y = 1`` (values to 3 significant digits)."""
-    return ", ".join(f"{k} = {float(v):.3g}" for k, v in point.items())
+    """Return ``z = 0.5, y = 1`` (3 significant digits; long points elided after MAX_SHOWN)."""
+    items = [f"{k} = {float(v):.3g}" for k, v in point.items()]
+    if len(items) > MAX_SHOWN:
+        items = [*items[:MAX_SHOWN], f"… ({len(items) - MAX_SHOWN} more)"]
+    return ", ".join(items)
 
 
 def _value(expr: Any, point: Mapping[str, float]) -> str | None:

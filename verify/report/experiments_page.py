@@ -39,7 +39,8 @@ def _setup(results: ExperimentResults) -> str:
         f"MLP {list(s.layer_sizes)}, softmax output, cross-entropy cost, mini-batch SGD with one "
         f"update per mini-batch of {s.batch_size}, η_0 = {s.learning_rate:g}, {s.epochs} epochs, "
         f"seed {s.seed} for initialisation and shuffling. The test set is used once, for the run "
-        "chosen on validation (final accuracy, then cost)."
+        f"chosen on validation (mean validation accuracy, then cost, over the last "
+        f"{s.select_window} epochs)."
     )
 
 

@@ -109,7 +109,7 @@ def render_claim(claim: Claim, records: Sequence[Record]) -> str:
     if claim.condition:
         what = "Excluded set" if claim.verdict is Verdict.HOLDS_ALMOST_EVERYWHERE else "Condition"
         out += [f"{what}: {claim.condition}", ""]
-    if claim.corrected is not None:
+    if claim.corrected is not None and latex(claim.corrected) != latex(claim.truth):
         out += ["Corrected form:", "", math_block(latex(claim.corrected)), ""]
     if claim.residual is not None and claim.verdict in (Verdict.WRONG, Verdict.HOLDS_IF):
         out += ["Printed minus true:", "", math_block(latex(claim.residual)), ""]
