@@ -19,7 +19,7 @@ def profile_ours(settings: TrainingSettings, dtype: str, threads: int, epochs: i
     cfg = TrainConfig(settings.sizes, settings.batch_size, settings.learning_rate, settings.seed,
                       threads)
     data = make_dataset(settings.n, settings.sizes[0], settings.sizes[-1], settings.seed, dtype)
-    epoch = ours_epoch(data, cfg)
+    epoch = ours_epoch(data, cfg).epoch
     epoch()
     profiler = pyinstrument.Profiler(interval=0.0002)
     profiler.start()

@@ -1,6 +1,6 @@
 """One epoch of mini-batch SGD per implementation: ``mlp`` (ours) and its peers, same network.
 
-Every builder returns a zero-argument callable that trains one more epoch on the same data
+Every builder returns a :class:`Trainer` whose ``epoch()`` trains one more epoch on the same data
 (sigmoid hidden layers, softmax output, cross-entropy cost, no momentum, no regularisation,
 shuffled each epoch). A peer that is not installed raises :class:`PeerUnavailableError`.
 """
@@ -21,6 +21,7 @@ __all__ = [
     "PEERS",
     "EpochFn",
     "TrainConfig",
+    "Trainer",
     "jax_epoch",
     "ours_epoch",
     "sklearn_epoch",
@@ -28,6 +29,15 @@ __all__ = [
 ]
 
 EpochFn = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Trainer:
+    """One implementation ready to train: ``epoch()`` runs one more epoch."""
+
+    epoch: EpochFn
+    weight_dtype: Callable[[], str]
+    """The dtype its first weight matrix actually has (checks that a peer kept float32)."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +53,7 @@ class TrainConfig:
     """Threads for the peers that take a count (PyTorch); NumPy's BLAS count."""
 
 
-def ours_epoch(data: Dataset, cfg: TrainConfig) -> EpochFn:
+def ours_epoch(data: Dataset, cfg: TrainConfig) -> Trainer:
     """``mlp.MLP.fit(epochs=1)``: the project's NumPy backprop (fan-in init)."""
     mlp = import_optional("mlp", "MLP")
     dtype = str(data.X.dtype)
@@ -68,10 +78,10 @@ def ours_epoch(data: Dataset, cfg: TrainConfig) -> EpochFn:
             seed=cfg.seed,
         )
 
-    return epoch
+    return Trainer(epoch, lambda: str(net.weights[0].dtype))
 
 
-def sklearn_epoch(data: Dataset, cfg: TrainConfig) -> EpochFn:
+def sklearn_epoch(data: Dataset, cfg: TrainConfig) -> Trainer:
     """scikit-learn ``MLPClassifier(solver="sgd")``: one ``partial_fit`` pass per epoch.
 
     It keeps float32 inputs in float32 (its weights take the input dtype).
@@ -99,10 +109,10 @@ def sklearn_epoch(data: Dataset, cfg: TrainConfig) -> EpochFn:
             warnings.simplefilter("ignore", exceptions.ConvergenceWarning)
             model.partial_fit(data.X, data.labels, classes=classes)
 
-    return epoch
+    return Trainer(epoch, lambda: str(model.coefs_[0].dtype))
 
 
-def torch_epoch(data: Dataset, cfg: TrainConfig) -> EpochFn:
+def torch_epoch(data: Dataset, cfg: TrainConfig) -> Trainer:
     """PyTorch CPU: ``nn.Sequential(Linear, Sigmoid, ..., Linear)``, CrossEntropyLoss, plain SGD."""
     torch = import_optional("torch")
     torch.set_num_threads(cfg.threads)
@@ -130,10 +140,10 @@ def torch_epoch(data: Dataset, cfg: TrainConfig) -> EpochFn:
             loss.backward()
             optimiser.step()
 
-    return epoch
+    return Trainer(epoch, lambda: str(model[0].weight.dtype).removeprefix("torch."))
 
 
-def jax_epoch(data: Dataset, cfg: TrainConfig) -> EpochFn:
+def jax_epoch(data: Dataset, cfg: TrainConfig) -> Trainer:
     """JAX: a ``jax.jit``-compiled SGD step (batch gather, grad, update); compiled at warm-up."""
     jax = import_optional("jax")
     jnp = import_optional("jax.numpy")
@@ -171,10 +181,10 @@ def jax_epoch(data: Dataset, cfg: TrainConfig) -> EpochFn:
             p = step(p, X, Y, perm[start : start + B])
         state["params"] = jax.block_until_ready(p)
 
-    return epoch
+    return Trainer(epoch, lambda: str(state["params"][0][0].dtype))
 
 
-PEERS: dict[str, Callable[[Dataset, TrainConfig], EpochFn]] = {
+PEERS: dict[str, Callable[[Dataset, TrainConfig], Trainer]] = {
     "mlp (ours)": ours_epoch,
     "scikit-learn": sklearn_epoch,
     "PyTorch": torch_epoch,

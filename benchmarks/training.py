@@ -8,7 +8,7 @@ from typing import Any
 
 from benchmarks.data import make_dataset
 from benchmarks.optional import PeerUnavailableError
-from benchmarks.peers import PEERS, EpochFn, TrainConfig
+from benchmarks.peers import PEERS, EpochFn, TrainConfig, Trainer
 from benchmarks.roofline import epoch_gemm_flops, gemm_epoch
 from benchmarks.tables import fmt_ms, fmt_ratio, markdown_table
 from benchmarks.timing import time_round_robin
@@ -74,14 +74,15 @@ def run_training(
                               "dtypes": {}}
     for dtype in settings.dtypes:
         data = make_dataset(settings.n, settings.sizes[0], settings.sizes[-1], settings.seed, dtype)
-        fns: dict[str, EpochFn] = {}
+        trainers: dict[str, Trainer] = {}
         skipped: dict[str, str] = {}
         for name, build in PEERS.items():
             try:
-                fns[name] = build(data, cfg)
+                trainers[name] = build(data, cfg)
             except PeerUnavailableError as exc:
                 skipped[name] = str(exc)
                 log(f"training {dtype}: {name} skipped: {exc}")
+        fns: dict[str, EpochFn] = {name: t.epoch for name, t in trainers.items()}
         fns[ROOFLINE] = gemm_epoch(
             settings.sizes, settings.n, settings.batch_size, dtype, settings.seed
         )
@@ -90,6 +91,11 @@ def run_training(
         result["dtypes"][dtype] = _summarise(
             {name: t.to_json() for name, t in timings.items()}, skipped, flops
         )
+        kept = {name: t.weight_dtype() for name, t in trainers.items()}
+        result["dtypes"][dtype]["weight_dtypes"] = kept
+        for name, actual in kept.items():
+            if actual != dtype:
+                log(f"training {dtype}: WARNING {name} trained in {actual}, not {dtype}")
     return result
 
 
@@ -140,6 +146,9 @@ def training_table(result: dict[str, Any]) -> str:
                 note = f"ours at {100 * r['roofline_fraction']:.1f}% of it"
             else:
                 note = "fastest peer" if name == r["fastest_peer"] else ""
+                actual = r.get("weight_dtypes", {}).get(name, dtype)
+                if actual != dtype:
+                    note = f"{note}; ran in {actual}!" if note else f"ran in {actual}!"
             rows.append([
                 dtype, name, fmt_ms(t["median_s"]), fmt_ms(t["min_s"]),
                 f"{r['gflops'][name]:.1f}", fmt_ratio(ratio), note,

@@ -38,6 +38,7 @@ def test_training_quick_runs_every_installed_peer(tmp_path: Path, capsys: Captur
                                                          "JAX jit", ROOFLINE}
         for t in r["timings"].values():
             assert t["median_s"] > 0 and len(t["repeats_s"]) == 1
+        assert set(r["weight_dtypes"].values()) <= {dtype}  # every peer really ran in dtype
     printed = capsys.readouterr().out
     assert "| dtype | implementation |" in printed and "NumPy BLAS" in printed
 
