@@ -160,6 +160,28 @@ def test_failing_group_is_an_error_record(tmp_path: Path) -> None:
     assert [c["id"] for c in doc["checks"] if c["status"] == "error"] == ["numeric.broken"]
 
 
+def test_json_is_strict(tmp_path: Path) -> None:
+    import numpy as np
+
+    rec = Record(
+        "x",
+        "eq. 1",
+        "numeric",
+        "pass",
+        "pass",
+        "ok",
+        "numeric",
+        "",
+        {"nan": float("nan"), "inf": np.float64("inf"), "n": np.int64(3), "v": (np.float32(0.5),)},
+    )
+    cli.write_json(tmp_path / "o.json", [rec], None)
+    text = (tmp_path / "o.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    details = json.loads(text)["checks"][0]["details"]
+    assert details == {"nan": "nan", "inf": "inf", "n": 3, "v": [0.5]}
+    assert [p.name for p in tmp_path.iterdir()] == ["o.json"]
+
+
 def test_quiet_prints_nothing_when_ok() -> None:
     code, _, err = _run(["symbolic", "--quiet"])
     assert code == 0 and err == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -319,7 +320,22 @@ def write_json(path: Path, records: Sequence[Record], timings: dict[str, float] 
     }
     if timings is not None:
         doc["timings"] = {k: round(v, 3) for k, v in timings.items()}
-    _atomic_write(path, (json.dumps(doc, indent=2, sort_keys=False, default=str) + "\n").encode())
+    text = json.dumps(_plain(doc), indent=2, allow_nan=False, default=str)
+    _atomic_write(path, (text + "\n").encode())
+
+
+def _plain(obj: Any) -> Any:
+    """Return ``obj`` as strict JSON data: NumPy scalars unwrapped, NaN/inf as strings."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    item = getattr(obj, "item", None)
+    if callable(item) and getattr(obj, "shape", None) == ():
+        obj = item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    return obj
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
