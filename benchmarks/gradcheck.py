@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from benchmarks.optional import PeerUnavailableError, import_optional
 from benchmarks.tables import fmt_ms, fmt_ratio, markdown_table
-from benchmarks.timing import time_once
+from benchmarks.timing import frozen_heap, time_once
 
 __all__ = [
     "FULL",
@@ -128,6 +128,45 @@ def _slope(P: list[int], y: list[float]) -> float | None:
     return float(np.polyfit(np.log(P), np.log(y), 1)[0])
 
 
+def _measure(
+    mlp: Any, verify: Any, settings: GradcheckSettings, target: int, repeats: int,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """One size: a forward+backward pass, the directional check and (small P) the full check."""
+    sizes = sizes_for(target, settings.n_out)
+    P = _parameter_count(sizes)
+    problem = _Problem(mlp, sizes, settings.batch, settings.seed)
+    x0 = problem.x0
+    problem.grad_f(x0)  # warm-up: caches, first-call allocations
+    t_pass = _median_time(partial(problem.grad_f, x0), 2 * repeats + 1)
+    row: dict[str, Any] = {"target": target, "P": P, "sizes": list(sizes), "pass_s": t_pass}
+    for mode in ("directional", "full"):
+        if mode == "full" and settings.full_max < P:
+            continue
+        checks: list[Any] = []
+        check = partial(_check, verify, problem, mode, settings.seed, checks)
+        if mode == "directional":
+            check()  # warm-up
+            timed = repeats
+        else:
+            timed = 1  # seconds long: one run, no warm-up
+        seconds = []
+        for _ in range(timed):
+            problem.f_calls = problem.grad_calls = 0
+            seconds.append(time_once(check))
+        calls = {"f": problem.f_calls, "grad_f": problem.grad_calls}
+        t_check = float(np.median(seconds))
+        row[mode] = {
+            "check_s": t_check,
+            "ratio": t_check / t_pass,
+            "ok": bool(getattr(checks[-1], "ok", False)),
+            "calls": calls,
+        }
+        log(f"gradcheck P={P:,} {mode}: {t_check * 1e3:.3g} ms = "
+            f"{t_check / t_pass:.3g} passes (ok={row[mode]['ok']}, calls {calls})")
+    return row
+
+
 def run_gradcheck(
     settings: GradcheckSettings, repeats: int, log: Callable[[str], None]
 ) -> dict[str, Any]:
@@ -140,40 +179,9 @@ def run_gradcheck(
         log(f"gradcheck skipped: {exc}")
         result["skipped"] = str(exc)
         return result
-    for target in settings.parameter_counts:
-        sizes = sizes_for(target, settings.n_out)
-        P = _parameter_count(sizes)
-        problem = _Problem(mlp, sizes, settings.batch, settings.seed)
-        x0 = problem.x0
-        problem.grad_f(x0)  # warm-up: caches, first-call allocations
-        t_pass = _median_time(partial(problem.grad_f, x0), 2 * repeats + 1)
-        row: dict[str, Any] = {"target": target, "P": P, "sizes": list(sizes),
-                               "pass_s": t_pass}
-        for mode in ("directional", "full"):
-            if mode == "full" and settings.full_max < P:
-                continue
-            checks: list[Any] = []
-            check = partial(_check, verify, problem, mode, settings.seed, checks)
-            if mode == "directional":
-                check()  # warm-up
-                timed = repeats
-            else:
-                timed = 1  # seconds long: one run, no warm-up
-            seconds = []
-            for _ in range(timed):
-                problem.f_calls = problem.grad_calls = 0
-                seconds.append(time_once(check))
-            calls = {"f": problem.f_calls, "grad_f": problem.grad_calls}
-            t_check = float(np.median(seconds))
-            row[mode] = {
-                "check_s": t_check,
-                "ratio": t_check / t_pass,
-                "ok": bool(getattr(checks[-1], "ok", False)),
-                "calls": calls,
-            }
-            log(f"gradcheck P={P:,} {mode}: {t_check * 1e3:.3g} ms = "
-                f"{t_check / t_pass:.3g} passes (ok={row[mode]['ok']}, calls {calls})")
-        result["rows"].append(row)
+    with frozen_heap():
+        for target in settings.parameter_counts:
+            result["rows"].append(_measure(mlp, verify, settings, target, repeats, log))
     for mode in ("directional", "full"):
         rows = [r for r in result["rows"] if mode in r]
         result[f"{mode}_slope"] = _slope([r["P"] for r in rows], [r[mode]["ratio"] for r in rows])

@@ -5,10 +5,11 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-__all__ = ["Timing", "time_once", "time_round_robin"]
+__all__ = ["Timing", "frozen_heap", "time_once", "time_round_robin"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,21 @@ class Timing:
         }
 
 
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Move every object alive now out of the collector's reach (``gc.freeze``) for a while.
+
+    With PyTorch, JAX and SymPy loaded, a full ``gc.collect()`` walks millions of objects; frozen,
+    the collection before each timed call only sees what the benchmark itself allocated.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def time_once(fn: Callable[[], object]) -> float:
     """Seconds taken by one call of ``fn`` (garbage collected before, collector off during)."""
     gc.collect()
@@ -71,7 +87,8 @@ def time_round_robin(
         for _ in range(warmup):
             fn()
     samples: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            samples[name].append(time_once(fn))
+    with frozen_heap():
+        for _ in range(repeats):
+            for name, fn in fns.items():
+                samples[name].append(time_once(fn))
     return {name: Timing(tuple(s)) for name, s in samples.items()}
