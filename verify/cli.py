@@ -116,6 +116,9 @@ def default_sources() -> Sources:
             "verify.training_checks",
             "verify.experiments",
             "verify.report",
+            "sklearn.datasets",
+            "sklearn.model_selection",
+            "matplotlib.pyplot",
         ),
         list_checks=lambda: list(_resolve("verify.experiments.list_experiments")()),
     )
@@ -226,6 +229,7 @@ class _Run:
             return [rec]
 
     def preload(self) -> None:
+        os.environ.setdefault("MPLBACKEND", "Agg")  # figures are files, never windows
         with self.clock.phase("imports"):
             for name in self.sources.preload:
                 try:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from derivations.claims import Claim, Verdict
 from verify.report.counterexample import evaluate_at, format_point
-from verify.report.evidence import claim_records, fmt_claim_errors
+from verify.report.evidence import claim_records, fmt_claim_errors, paper_side
 from verify.report.experiments_page import claim_text
 from verify.report.pages import family_file
 from verify.report.render import heading, latex, math_block, method_label, verdict_label
@@ -27,16 +27,17 @@ def errata_claims(claims: Sequence[Claim]) -> list[Claim]:
 
 
 def _found(claim: Claim, records: Sequence[Record]) -> str:
-    backing = claim_records(claim.id, records)
     text = f"How it was found: {method_label(str(claim.method))} comparison of the printed form "
     text += "with the SymPy-derived truth"
+    backing = paper_side(claim_records(claim.id, records))
     if backing:
         jax_err, fd_err = fmt_claim_errors(backing)
-        ok = sum(r.status == "ok" for r in backing)
-        text += (
-            f"; {len(backing)} numeric checks ({ok} as expected), worst error vs JAX {jax_err}, "
-            f"vs finite differences {fd_err}"
-        )
+        points = sum(int(r.details.get("points", 0)) for r in backing)
+        bad = sum(int(r.details.get("points_disagreeing", 0)) for r in backing)
+        text += f"; numerically, the printed form differs from JAX autodiff by up to {jax_err} "
+        text += f"(finite differences: {fd_err})"
+        if points:
+            text += f", at {bad} of {points} random points"
     return text + "."
 
 

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 from derivations.claims import Claim, Verdict
 from verify.report.counterexample import evaluate_at, format_point
-from verify.report.evidence import claim_records, fmt_claim_errors
+from verify.report.evidence import claim_records, fmt_claim_errors, max_errors
 from verify.report.render import (
+    fmt_err,
     heading,
     latex,
     math_block,
@@ -75,14 +76,37 @@ def _evidence(records: Sequence[Record]) -> list[str]:
         return []
     rows = []
     for r in records:
-        jax_err, fd_err = fmt_claim_errors([r])
-        rows.append([f"`{r.id}`", r.verdict, jax_err, fd_err, status_label(r.status), r.message])
+        jax_err, fd_err = max_errors([r])
+        side = r.details.get("side", "")
+        points = r.details.get("points", "")
+        dtype = r.details.get("dtype", "")
+        rows.append(
+            [
+                f"`{r.id}`",
+                side,
+                dtype,
+                points,
+                f"{r.verdict} (expected {r.expected})",
+                fmt_err(jax_err),
+                fmt_err(fd_err),
+                status_label(r.status),
+            ]
+        )
+    headers = [
+        "check",
+        "form",
+        "dtype",
+        "points",
+        "verdict",
+        "max error vs JAX",
+        "max error vs FD",
+        "status",
+    ]
     return [
-        "**Numeric evidence** (float64; JAX autodiff and finite differences):",
+        "**Numeric evidence** (the printed form and the derived truth against JAX autodiff and "
+        "finite differences; a wrong form is expected to fail):",
         "",
-        table(
-            ["check", "verdict", "max error vs JAX", "max error vs FD", "status", "detail"], rows
-        ),
+        table(headers, rows),
         "",
     ]
 
