@@ -107,12 +107,16 @@ def log1m_sigmoid(z: FloatArray) -> FloatArray:
 def softmax(
     z: FloatArray, out: FloatArray | None = None, work: FloatArray | None = None
 ) -> FloatArray:
-    """Softmax over each row, eq. (15), shifted by the row max so ``exp`` never overflows."""
-    del work  # the row max and the row sum are (batch, 1): small
+    """Softmax over each row, eq. (15), shifted by the row max so ``exp`` never overflows.
+
+    The row max and row sum go into the first column of ``work`` when given (no allocation).
+    """
     out = _out(z, out)
-    np.subtract(z, np.max(z, axis=-1, keepdims=True), out=out)
+    row = None if work is None else work[..., :1]
+    m = np.max(z, axis=-1, keepdims=True, out=row)
+    np.subtract(z, m, out=out)
     np.exp(out, out=out)
-    np.divide(out, np.sum(out, axis=-1, keepdims=True), out=out)
+    np.divide(out, np.sum(out, axis=-1, keepdims=True, out=row), out=out)
     return out
 
 
