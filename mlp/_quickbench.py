@@ -1,11 +1,4 @@
-"""Quick epoch-time check (issue 6): ``python -m mlp._quickbench [float64|float32] [repeats]``.
-
-One epoch of mini-batch SGD, 784-128-10 (sigmoid hidden, softmax + cross entropy), batch 128,
-12,800 seeded samples, no momentum: ``MLP.fit(epochs=1)`` against scikit-learn's
-``MLPClassifier(solver="sgd").partial_fit`` and, if installed, PyTorch CPU. Timed round-robin, best
-and median of the repeats. The formal suite, with more peers and the machine record, is
-``python -m benchmarks``.
-"""
+"""Quick epoch-time check (issue 6): ``python -m mlp._quickbench [float64|float32] [repeats]``."""
 
 from __future__ import annotations
 
@@ -85,7 +78,14 @@ def _torch(X: Any, labels: Any, Y: Any) -> Callable[[], None]:
 
 
 def main(argv: list[str]) -> None:
-    """Time one epoch per implementation, round-robin, and print the ratios."""
+    """Time one epoch per implementation, round-robin, and print the ratios.
+
+    One epoch of mini-batch SGD, 784-128-10 (sigmoid hidden, softmax + cross entropy), batch 128,
+    12,800 seeded samples, no momentum: ``MLP.fit(epochs=1)`` against scikit-learn's
+    ``MLPClassifier(solver="sgd").partial_fit`` and, if installed, PyTorch CPU; best and median of
+    the repeats. The formal suite, with more peers and the machine record, is
+    ``python -m benchmarks``.
+    """
     dtype = argv[0] if argv else "float64"
     repeats = int(argv[1]) if len(argv) > 1 else 7
     X, labels, Y = _data(dtype)

@@ -1,17 +1,4 @@
-"""Forward pass, eq. (4), and back-propagation, eqs. (32)-(37) corrected, batch-major and pure.
-
-Conventions: ``weights[l-1]`` is the paper's ``W^l`` with shape (n_l, n_{l-1}) (eq. 4) and
-``biases[l-1]`` is ``b^l`` with shape (n_l,); ``activations[l-1]`` names σ of layer l (the last is
-the output activation). Arrays are batch-major, so eq. (4) ``z^l = W^l a^{l-1} + b^l`` reads
-``Z^l = A^{l-1} (W^l)^T + b^l`` with one row per sample. ``forward`` returns ``z = [z^1..z^L]`` and
-``a = [a^0 = x, a^1..a^L]`` (``a`` has one more entry, so ``a[l]`` is ``a^l``).
-
-``backward`` is the function the harness and the mutation tests call: given the cached ``z`` and
-``a`` it returns ``dW, db`` of ``scale · Σ_i C_i`` (``scale = 1/N``: the gradient of the batch-mean
-cost). Every step is one GEMM per layer and direction over the whole batch. Passing a
-``Workspace`` makes both functions write into preallocated buffers (the training fast path); without
-one they allocate their results.
-"""
+"""Forward pass, eq. (4), and back-propagation, eqs. (32)-(37) corrected: pure, batch-major."""
 
 from __future__ import annotations
 
@@ -93,7 +80,16 @@ def forward(
     x: FloatArray,
     ws: Workspace | None = None,
 ) -> tuple[list[FloatArray], list[FloatArray]]:
-    """Forward pass, eqs. (4)-(6): returns ``z = [z^1..z^L]`` and ``a = [x, a^1..a^L]``."""
+    """Forward pass, eqs. (4)-(6): returns ``z = [z^1..z^L]`` and ``a = [a^0 = x, a^1..a^L]``.
+
+    ``weights[l-1]`` is the paper's ``W^l`` with shape (n_l, n_{l-1}) (eq. 4), ``biases[l-1]`` is
+    ``b^l`` with shape (n_l,), ``activations[l-1]`` names σ of layer l (the last one is the output
+    activation). Batch-major: eq. (4) ``z^l = W^l a^{l-1} + b^l`` reads
+    ``Z^l = A^{l-1} (W^l)^T + b^l`` with one row per sample, one GEMM per layer. ``a`` has one
+    more entry than ``z``, so ``a[l]`` is ``a^l``. With a ``Workspace`` (``x`` with ``ws.batch``
+    rows, typically ``ws.x``) the results are written into its buffers; without one they are
+    allocated.
+    """
     z: list[FloatArray] = []
     a: list[FloatArray] = [x]
     for i, (W, b, name) in enumerate(zip(weights, biases, activations, strict=True)):
@@ -122,6 +118,10 @@ def backward(
     ws: Workspace | None = None,
 ) -> tuple[list[FloatArray], list[FloatArray]]:
     """Back-propagation: ``dW, db`` of ``scale · Σ_i C_i`` (default ``scale = 1/N``: batch mean).
+
+    The pure lower-level entry point for the harness and the mutation tests: no input checks, no
+    state; arrays must share one float dtype. With a ``Workspace`` the results are its ``dW``/``db``
+    buffers (overwritten by the next call); without one they are freshly allocated.
 
     ``z``, ``a`` are ``forward``'s caches (``a[0] = x``), ``y`` the targets (batch, n_L). Steps:
 

@@ -27,7 +27,8 @@ class MLP:
     ``biases[l-1]`` is ``b^l`` with shape (n_l,). ``hidden`` is one activation name for every
     hidden layer or a list with one per hidden layer (sigmoid, tanh, relu, heaviside); ``output`` is
     sigmoid, softmax or identity; ``(output, cost)`` must be in ``VALID_PAIRS``. Everything
-    (parameters, buffers, results) is in ``dtype``; inputs are cast once.
+    (parameters, buffers, results) is in ``dtype``; inputs are cast once. The cost's name is
+    ``cost_name`` (``cost`` is the method that evaluates it).
 
     Initialisation (``init``, sec. 5.2, see ``mlp.init``) draws from ``default_rng(seed)``. The
     paper's ``"default"`` scheme has variance 1/N_train, the number of training samples: pass
