@@ -222,6 +222,12 @@ def test_fmt_err(x: float | None, text: str) -> None:
     assert fmt_err(x) == text
 
 
+def test_fmt_err_bound() -> None:
+    assert fmt_err(0.21, bound=True) == "< 1"
+    assert fmt_err(3.0, bound=True) == "< 1e1"
+    assert fmt_err(2e-8, bound=True) == "< 1e-7"
+
+
 def test_render_helpers() -> None:
     assert math_block("$$x$$") == "```math\nx\n```"
     assert inline_math("a^L") == "$`a^L`$"

@@ -140,7 +140,7 @@ def _harness(records: Sequence[Record], claims: Sequence[Claim]) -> str:
     for name, recs in groups.items():
         ok = sum(r.status == "ok" for r in recs)
         jax_max, fd_max = max_errors(recs)  # one dtype per group: no float64 filter
-        jax_err, fd_err = fmt_err(jax_max), fmt_err(fd_max)
+        jax_err, fd_err = fmt_err(jax_max, bound=True), fmt_err(fd_max, bound=True)
         refs = ", ".join(dict.fromkeys(r.ref for r in recs))
         rows.append([f"`{name}`", refs, len(recs), ok, len(recs) - ok, jax_err, fd_err])
     total = sum(len(v) for v in groups.values())

@@ -96,12 +96,13 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def fmt_err(x: float | None) -> str:
+def fmt_err(x: float | None, *, bound: bool = False) -> str:
     """Format a numerical error byte-stably across machines.
 
     Rounding-level errors (below ``1e-3``: float64 and float32 rounding) are printed as their
     power-of-ten bound (``< 1e-13``): BLAS and libm differ in the last bits, the bound does not.
-    Larger errors (a wrong formula) get two significant digits.
+    Larger errors (a wrong formula) get two significant digits, unless ``bound`` (errors that
+    are rounding at any size, e.g. float32 finite differences): then every error is a bound.
     """
     if x is None:
         return "—"
@@ -112,8 +113,9 @@ def fmt_err(x: float | None) -> str:
         return "inf"
     if x == 0.0:
         return "0"
-    if x < 1e-3:
-        return f"< 1e{math.floor(math.log10(x)) + 1}"
+    if x < 1e-3 or bound:
+        k = math.floor(math.log10(x)) + 1
+        return "< 1" if k == 0 else f"< 1e{k}"
     return fmt_num(x)
 
 
