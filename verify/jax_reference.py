@@ -15,6 +15,7 @@ import numpy as np
 
 __all__ = [
     "COSTS",
+    "FAST_COMPILE",
     "HIDDEN",
     "OUTPUTS",
     "Reference",
@@ -31,7 +32,7 @@ OUTPUTS = ("sigmoid", "softmax", "identity")
 COSTS = ("mse", "cross_entropy", "binary_cross_entropy")
 """Costs, eqs. (7), (9), (11) (batch means)."""
 
-_FAST_COMPILE: dict[str, Any] = {
+FAST_COMPILE: dict[str, Any] = {
     "xla_backend_optimization_level": 0,
     "xla_llvm_disable_expensive_passes": True,
 }
@@ -250,7 +251,7 @@ def network(
         return pullback(v)
 
     def jit(f: Callable[..., Any]) -> Callable[..., Any]:
-        return jax.jit(f, compiler_options=_FAST_COMPILE)
+        return jax.jit(f, compiler_options=FAST_COMPILE)
 
     return Network(
         hidden=hidden,
