@@ -261,3 +261,17 @@ def test_write_is_all_or_nothing(tmp_path: Path) -> None:
         write_reports({"README.md": b"x", "figures/a.png": b"y"}, blocker)
     assert blocker.read_text() == "a file where the directory should be"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+
+
+def test_figures_are_byte_stable_pngs() -> None:
+    from verify.figures import FDCurve, fd_figure
+
+    curves = [
+        FDCurve("eq. (14)", dtype, (1e-8, 1e-4, 1.0), (1e-8, 1e-12, 1e-2), h0)
+        for dtype, h0 in (("float64", 6e-6), ("float32", 5e-3))
+    ]
+    first, second = fd_figure(curves), fd_figure(curves)
+    assert first == second
+    assert first.startswith(b"\x89PNG") and b"matplotlib" not in first
+    with pytest.raises(ValueError, match="curves"):
+        fd_figure([])
