@@ -299,8 +299,11 @@ def judge(runs: Sequence[Run], settings: Settings) -> tuple[str, tuple[Record, .
         _record(
             "experiment.init_converge",
             "holds" if converged else "does_not_hold",
-            f"validation accuracy gap large vs default: {100 * gap_first:.1f} points at epoch 1, "
-            f"{100 * gap_last:.1f} after {settings.epochs} epochs (validation cost "
+            f"validation accuracy large vs default: {100 * g.history['val_accuracy'][0]:.1f}% vs "
+            f"{100 * d.history['val_accuracy'][0]:.1f}% after epoch 1, "
+            f"{100 * g.history['val_accuracy'][-1]:.1f}% vs "
+            f"{100 * d.history['val_accuracy'][-1]:.1f}% after {settings.epochs} epochs "
+            f"(gap {100 * gap_first:.1f} -> {100 * gap_last:.1f} points; validation cost "
             f"{g.history['val_cost'][-1]:.3g} vs {d.history['val_cost'][-1]:.3g})",
             details,
         )
