@@ -390,7 +390,9 @@ def _parser() -> _Parser:
         prog="python -m verify",
         description="derivcheck: check the mathematics of backpropagation in the paper.",
         parents=[common],
-        epilog="Exit status: 0 all checks ok, 1 some check not ok (or stale/unwritable), 2 usage.",
+        epilog="Exit status: 0 all checks ok, 1 some check not ok (or stale/unwritable), 2 usage. "
+        "'report' exits 0 once the reports are written, whatever the checks say "
+        "('all' is the gate).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, text in COMMANDS.items():
@@ -399,8 +401,7 @@ def _parser() -> _Parser:
             p.add_argument(
                 "--check",
                 action="store_true",
-                help="regenerate into a temporary directory; exit 1 if the committed Markdown "
-                "differs",
+                help="regenerate in memory, write nothing; exit 1 if the Markdown on disk differs",
             )
     return parser
 
