@@ -89,6 +89,7 @@ class MLP:
         self.dtype: np.dtype[Any] = v.as_dtype(dtype)
         self.n_train: int | None = None if n_train is None else v.check_int(n_train, "n_train", 1)
         self._redraw_at_fit = self.init == "default" and self.n_train is None
+        self._fit_calls = 0
         self.weights: list[FloatArray]
         self.biases: list[FloatArray]
         self.weights, self.biases = self._draw(self.n_train or 1)
@@ -202,8 +203,10 @@ class MLP:
         """Mini-batch SGD (sec. 5, Algorithm 1 with one update per mini-batch); returns ``History``.
 
         ``learning_rate`` is η_0; ``schedule`` "constant" or "linear" (eq. 23, epochs i = 1..N).
-        Each epoch is shuffled by ``default_rng(seed)`` (``seed=None``: the network's ``seed``);
-        ``shuffle=False`` keeps the order. ``validation=(X_val, Y_val)`` adds per-epoch validation
+        Epoch i is shuffled by the i-th ``permutation`` of ``default_rng(seed)``; ``seed=None``
+        uses ``default_rng((self.seed, k))`` for the network's k-th ``fit`` call (k = 0, 1, ...), so
+        repeated ``fit(epochs=1)`` calls see fresh, reproducible orders. ``shuffle=False`` keeps
+        the order. ``validation=(X_val, Y_val)`` adds per-epoch validation
         cost and accuracy. Trains the parameters in place.
         """
         x, y = self._xy(X, Y)
@@ -213,7 +216,7 @@ class MLP:
         schedule = v.check_name(schedule, schedules.SCHEDULES, "schedule")
         if not isinstance(shuffle, bool | np.bool_):
             raise TypeError(f"shuffle: expected a bool, got {type(shuffle).__name__}")
-        rng_seed = self.seed if seed is None else v.check_int(seed, "seed", 0)
+        rng_seed = (self.seed, self._fit_calls) if seed is None else v.check_int(seed, "seed", 0)
         val: tuple[FloatArray, FloatArray] | None = None
         if validation is not None:
             if not isinstance(validation, tuple | list) or len(validation) != 2:
@@ -223,6 +226,7 @@ class MLP:
         labels = v.as_labels(y, self.layer_sizes[-1], y.shape[0], "Y") if classes else None
 
         self._resolve_default_init(x.shape[0])
+        self._fit_calls += 1
         history = History()
         rng = np.random.default_rng(rng_seed)
         ws = Workspace.allocate(self.layer_sizes, min(batch_size, x.shape[0]), self.dtype)

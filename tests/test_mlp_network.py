@@ -169,6 +169,20 @@ def test_shuffle_seed_changes_the_path() -> None:
     assert not np.array_equal(a.weights[0], b.weights[0])
 
 
+def test_repeated_fits_without_seed_shuffle_afresh_but_reproducibly() -> None:
+    X, _, Y = blobs(12, 3)
+    net = MLP([4, 3], seed=4, init="fan_in")
+    ref = MLP([4, 3], seed=4, init="fan_in")
+    for k in range(2):
+        net.fit(X, Y, epochs=1, batch_size=5, learning_rate=0.1)
+        perm = np.random.default_rng((4, k)).permutation(12)  # seed=None: (seed, k-th call)
+        for start in (0, 5, 10):
+            idx = perm[start : start + 5]
+            dW, db = ref.gradients(X[idx], Y[idx])
+            ref.set_parameters([ref.weights[0] - 0.1 * dW[0]], [ref.biases[0] - 0.1 * db[0]])
+        np.testing.assert_allclose(net.weights[0], ref.weights[0], rtol=1e-12)
+
+
 def test_one_update_per_mini_batch_and_a_partial_last_batch() -> None:
     X, _, Y = blobs(7, 4)
     net = MLP([4, 5, 3], seed=0, init="fan_in")
