@@ -1,0 +1,455 @@
+"""Mutation testing of the checker: inject each catalogued bug into a copy of ``mlp/``, check it.
+
+``python -m verify.mutants`` (``main``) copies ``mlp/`` into a temporary directory per mutant,
+applies the mutant's edits (failing loudly if a pattern no longer matches: the catalogue must not
+rot silently), and runs ``verify.mlp_checks.compare_network`` on a few gradient configurations
+plus ``verify.training_checks`` in one subprocess with that copy first on ``sys.path``. The table
+says whether each mutant was detected, by which check, and whether the first diverging layer is
+the one the catalogue expects. The unmutated copy runs first and must pass everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import py_compile
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from verify.mutant_catalogue import CATALOGUE, Mutant
+
+__all__ = [
+    "GRAD_CONFIGS",
+    "CatalogueError",
+    "GradConfig",
+    "MutantResult",
+    "apply_mutant",
+    "expected_layer",
+    "judge",
+    "main",
+    "run_mutant",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The project root holding ``mlp/`` and ``verify/``."""
+
+
+class CatalogueError(RuntimeError):
+    """A mutant's pattern does not match ``mlp/`` (the catalogue rotted) or breaks the syntax."""
+
+
+@dataclass(frozen=True)
+class GradConfig:
+    """A gradient configuration run against every mutant (small; square where slips hide)."""
+
+    name: str
+    sizes: tuple[int, ...]
+    hidden: tuple[str, ...]
+    output: str
+    cost: str
+    batch: int
+    seed: int
+    special: str = ""
+    """``kink``: some relu pre-activations exactly 0; ``huge``: logits beyond ±700."""
+
+
+GRAD_CONFIGS: tuple[GradConfig, ...] = (
+    # square widths and batch == width: transposes and axis slips give silent wrong values
+    GradConfig("square", (4, 4, 4, 4), ("tanh", "sigmoid"), "softmax", "cross_entropy", 4, 1),
+    GradConfig("relu_kink", (3, 5, 2), ("relu",), "sigmoid", "mse", 6, 2, "kink"),
+    GradConfig("softmax_mse", (3, 4, 3), ("sigmoid",), "softmax", "mse", 5, 3),
+    GradConfig("sigmoid_ce", (3, 4, 2), ("tanh",), "sigmoid", "cross_entropy", 5, 4),
+    GradConfig("heaviside_identity", (3, 4, 3, 2), ("sigmoid", "heaviside"), "identity", "mse",
+               5, 5),
+    GradConfig("huge_logits", (3, 3), (), "softmax", "cross_entropy", 4, 6, "huge"),
+)
+
+
+def expected_layer(where: str, cfg: GradConfig) -> int | None:
+    """Return the layer ``where`` names in ``cfg`` (None when ``cfg`` cannot show it)."""
+    L = len(cfg.sizes) - 1
+    if where == "L":
+        return L
+    if where == "L-1":
+        return L - 1 if L >= 2 else None
+    if where.startswith("act:"):
+        name = where[4:]
+        layers = [i + 1 for i, h in enumerate(cfg.hidden) if h == name]
+        return max(layers) if layers else None
+    return None
+
+
+# --- applying a mutant ---------------------------------------------------------------------------
+
+
+def apply_mutant(mutant: Mutant | None, dest: Path, source: Path | None = None) -> Path:
+    """Copy ``mlp/`` into ``dest`` and apply ``mutant``'s edits; returns ``dest/mlp``.
+
+    Raises ``CatalogueError`` when an edit's ``old`` text does not occur exactly ``count`` times
+    or the mutated file no longer compiles.
+    """
+    src = (ROOT / "mlp") if source is None else source
+    pkg = dest / "mlp"
+    shutil.copytree(src, pkg, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    if mutant is None:
+        return pkg
+    for edit in mutant.edits:
+        path = pkg / edit.file
+        if not path.is_file():
+            raise CatalogueError(f"{mutant.name}: mlp/{edit.file} does not exist")
+        text = path.read_text(encoding="utf-8")
+        found = text.count(edit.old)
+        if found != edit.count:
+            raise CatalogueError(
+                f"{mutant.name}: pattern matched {found} times in mlp/{edit.file}, expected "
+                f"{edit.count} (mlp/ changed; update verify/mutant_catalogue.py): {edit.old!r}"
+            )
+        path.write_text(text.replace(edit.old, edit.new), encoding="utf-8")
+    for edit in mutant.edits:
+        try:
+            py_compile.compile(str(pkg / edit.file), doraise=True)
+        except py_compile.PyCompileError as err:
+            raise CatalogueError(
+                f"{mutant.name}: mutated mlp/{edit.file} does not compile: {err}"
+            ) from None
+    return pkg
+
+
+# --- the child: runs inside the subprocess, mutant mlp first on sys.path -------------------------
+
+
+def _child_network(cfg: GradConfig) -> tuple[Any, Any, Any]:
+    """Build the network and data of ``cfg`` (imports the possibly mutated ``mlp``)."""
+    import numpy as np
+
+    import mlp
+    from verify.mlp_checks import sample_data
+
+    net = mlp.MLP(list(cfg.sizes), hidden=list(cfg.hidden), output=cfg.output, cost=cfg.cost,
+                  init="large", seed=cfg.seed, dtype="float64")
+    X, Y = sample_data(cfg.output, cfg.cost, cfg.sizes[0], cfg.sizes[-1], cfg.batch, cfg.seed)
+    if cfg.special == "kink":
+        # z^1_0 = 0.5 x_0 - 0.5 x_1 + 0.25 x_2 + 0 is exactly 0 for the first two rows
+        W = [w.copy() for w in net.weights]
+        b = [v.copy() for v in net.biases]
+        W[0][0] = [0.5, -0.5, 0.25]
+        b[0][0] = 0.0
+        X[0] = [1.0, 1.0, 0.0]
+        X[1] = [-2.0, -2.0, 0.0]
+        net.set_parameters(W, b)
+    elif cfg.special == "huge":
+        net.set_parameters([w * 400.0 for w in net.weights], list(net.biases))
+        if float(np.max(np.abs(net.weights[0] @ X.T))) < 700:
+            raise RuntimeError("huge_logits: logits did not reach 700")
+    return net, X, Y
+
+
+def _child(out_path: str) -> int:
+    """Run every gradient configuration and the training checks; write JSON to ``out_path``."""
+    import mlp
+
+    expected_dir = os.environ.get("DERIVCHECK_MUTANT_DIR", "")
+    if expected_dir and not Path(mlp.__file__).resolve().is_relative_to(Path(expected_dir)):
+        raise SystemExit(f"child imported mlp from {mlp.__file__}, not from {expected_dir}")
+    import warnings
+
+    from verify.mlp_checks import compare_network
+    from verify.training_checks import check_training
+
+    warnings.simplefilter("ignore")  # a mutant may overflow; the result, not the warning, counts
+    grads: list[dict[str, Any]] = []
+    for cfg in GRAD_CONFIGS:
+        row: dict[str, Any] = {"config": cfg.name}
+        try:
+            net, X, Y = _child_network(cfg)
+            rep = compare_network(net, X, Y, fd_directions=2, seed=cfg.seed)
+            first = rep.first_diverging_layer
+            row.update(
+                ok=rep.ok, crash="", forward_ok=rep.forward_ok,
+                jax_ok=all(b.ok for b in rep.blocks), fd_ok=rep.fd is None or rep.fd.ok,
+                first_layer=first,
+                first_params="".join(b.param for b in rep.blocks if not b.ok and b.layer == first),
+                diagnosis=rep.diagnosis, max_abs=rep.max_abs,
+            )
+        except Exception as exc:  # a crash is a detection too (the shape or the dtype is wrong)
+            row.update(ok=False, crash=f"{type(exc).__name__}: {exc}"[:300], first_layer=None,
+                       first_params="", jax_ok=False, fd_ok=False, forward_ok=False, diagnosis="")
+        grads.append(row)
+    training = [
+        {"id": r.id, "ok": r.status == "ok", "status": r.status, "message": r.message[:300]}
+        for r in check_training()
+    ]
+    Path(out_path).write_text(json.dumps({"gradients": grads, "training": training}),
+                              encoding="utf-8")
+    return 0
+
+
+# --- the parent -------------------------------------------------------------------------------
+
+
+@dataclass
+class MutantResult:
+    """Outcome of one mutant (or of the unmutated baseline, ``name == "baseline"``)."""
+
+    name: str
+    where: str
+    detected: bool
+    checks: list[str]
+    """What flagged it: ``jax:<config>``, ``fd:<config>``, ``crash:<config>``, ``training.<id>``."""
+    localised: str
+    """``dW^3 db^3 (square)``-style first diverging blocks, or ``training`` / ``cost`` / ``-``."""
+    right_layer: bool | None
+    """First diverging layer == the catalogue's expectation in every config that showed it."""
+    equivalent: bool
+    seconds: float
+    error: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Detected iff not equivalent, localised right when it is a gradient bug, no error."""
+        if self.error:
+            return False
+        if self.equivalent:
+            return not self.detected
+        return self.detected and self.right_layer is not False
+
+
+def judge(mutant: Mutant | None, raw: dict[str, Any], seconds: float) -> MutantResult:
+    """Turn the child's JSON into a ``MutantResult`` against the catalogue's expectation."""
+    where = "none" if mutant is None else mutant.where
+    checks: list[str] = []
+    localised: list[str] = []
+    right: bool | None = None
+    for row in raw["gradients"]:
+        cfg = next(c for c in GRAD_CONFIGS if c.name == row["config"])
+        if row["crash"]:
+            checks.append(f"crash:{cfg.name}")
+            continue
+        if not row["jax_ok"] or not row["forward_ok"]:
+            checks.append(f"jax:{cfg.name}")
+        if not row["fd_ok"]:
+            checks.append(f"fd:{cfg.name}")
+        first = row["first_layer"]
+        if first is not None:
+            localised.append(
+                " ".join(f"d{p}^{first}" for p in row["first_params"]) + f" ({cfg.name})"
+            )
+            exp = expected_layer(where, cfg)
+            if mutant is not None and where not in ("training", "cost", "none"):
+                params_ok = set(row["first_params"]) <= set(mutant.params)
+                this = exp is not None and first == exp and params_ok
+                right = this if right is None else (right and this)
+    for rec in raw["training"]:
+        if not rec["ok"]:
+            checks.append(rec["id"])
+    if mutant is not None and where == "training":
+        right = not any(c.startswith(("jax:", "fd:", "crash:")) for c in checks)
+        localised = ["training"] if checks else []
+    if mutant is not None and where == "cost":
+        right = bool(checks) and all(c.startswith(("fd:", "training.")) for c in checks)
+        localised = ["cost (finite differences only)"] if checks else []
+    return MutantResult(
+        name="baseline" if mutant is None else mutant.name, where=where, detected=bool(checks),
+        checks=checks, localised="; ".join(localised) or "-", right_layer=right,
+        equivalent=mutant is not None and bool(mutant.equivalent), seconds=seconds,
+        details=raw,
+    )
+
+
+def run_mutant(
+    mutant: Mutant | None, source: Path | None = None, timeout: float = 300.0
+) -> MutantResult:
+    """Apply ``mutant`` to a temporary copy of ``source`` (default ``mlp/``); run the child."""
+    name = "baseline" if mutant is None else mutant.name
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"derivcheck-mutant-{name}-") as tmp:
+        tmpdir = Path(tmp)
+        try:
+            apply_mutant(mutant, tmpdir, source)
+        except CatalogueError as err:
+            return MutantResult(name, "none" if mutant is None else mutant.where, False, [],
+                                "-", None, mutant is not None and bool(mutant.equivalent),
+                                0.0, error=str(err))
+        out = tmpdir / "result.json"
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(tmpdir), str(ROOT), *filter(None, [env.get("PYTHONPATH", "")])]
+        )
+        env["DERIVCHECK_MUTANT_DIR"] = str(tmpdir)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.setdefault("JAX_PLATFORMS", "cpu")
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "verify.mutants", "--child", str(out)],
+                cwd=tmpdir, env=env, capture_output=True, text=True, timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return MutantResult(name, "none" if mutant is None else mutant.where, False, [],
+                                "-", None, mutant is not None and bool(mutant.equivalent),
+                                time.perf_counter() - t0, error=f"timed out after {timeout:.0f}s")
+        seconds = time.perf_counter() - t0
+        if proc.returncode != 0 or not out.is_file():
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+            return MutantResult(name, "none" if mutant is None else mutant.where, False, [], "-",
+                                None, mutant is not None and bool(mutant.equivalent), seconds,
+                                error=f"child exited {proc.returncode}: {tail[0]}")
+        raw = json.loads(out.read_text(encoding="utf-8"))
+    return judge(mutant, raw, seconds)
+
+
+def _table(results: Sequence[MutantResult]) -> str:
+    """Fixed-width table: mutant, detected, by which check, localisation, right layer."""
+    head = f"{'mutant':<32} {'detected':<9} {'right layer':<12} {'by':<40} localised to"
+    lines = [head, "-" * len(head)]
+    for r in results:
+        det = "ERROR" if r.error else ("yes" if r.detected else "no")
+        if r.equivalent:
+            det += " (eq.)"
+        right = "-" if r.right_layer is None else ("yes" if r.right_layer else "NO")
+        by = ", ".join(r.checks[:3]) + (f" +{len(r.checks) - 3}" if len(r.checks) > 3 else "")
+        lines.append(f"{r.name:<32} {det:<9} {right:<12} {by or '-':<40} "
+                     f"{r.error or r.localised}")
+    return "\n".join(lines)
+
+
+def _summary(results: Sequence[MutantResult]) -> dict[str, Any]:
+    behavioural = [r for r in results if not r.equivalent]
+    return {
+        "mutants": len(results),
+        "behaviour_changing": len(behavioural),
+        "detected": sum(r.detected for r in behavioural),
+        "right_layer": sum(r.right_layer is True for r in behavioural),
+        "equivalent": len(results) - len(behavioural),
+        "equivalent_flagged": sum(r.detected for r in results if r.equivalent),
+        "errors": sum(bool(r.error) for r in results),
+        "all_ok": all(r.ok for r in results),
+    }
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m verify mutants",
+        description="Inject each catalogued backprop bug into a copy of mlp/ and run the checker.",
+    )
+    p.add_argument("--list", action="store_true", help="print the catalogue and exit")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="run only these mutants")
+    p.add_argument("--jobs", type=int, default=2, help="mutants run in parallel (default 2)")
+    p.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
+    p.add_argument("--child", metavar="OUT", help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the mutation catalogue; exit 0 iff every mutant is judged right, 1 if not, 2: error."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed a one-line usage error
+        return int(exc.code or 0)
+    if args.child:
+        return _child(args.child)
+    if args.list:
+        for m in CATALOGUE:
+            tag = " [equivalent]" if m.equivalent else ""
+            print(f"{m.name:<32} {m.where:<14} {m.description}{tag}")
+        return 0
+    mutants: list[Mutant] = list(CATALOGUE)
+    if args.only:
+        names = {m.name for m in CATALOGUE}
+        unknown = sorted(set(args.only) - names)
+        if unknown:
+            print(f"error: --only: unknown mutant(s) {', '.join(unknown)}", file=sys.stderr)
+            return 2
+        mutants = [m for m in CATALOGUE if m.name in set(args.only)]
+    if args.jobs < 1:
+        print("error: --jobs: expected an int >= 1", file=sys.stderr)
+        return 2
+    json_path = Path(args.json) if args.json else None
+    if json_path is not None and not json_path.parent.is_dir():
+        print(f"error: --json: directory {json_path.parent} does not exist", file=sys.stderr)
+        return 2
+    for attempt in (1, 2):
+        with tempfile.TemporaryDirectory(prefix="derivcheck-snapshot-") as snap:
+            # one snapshot of mlp/, so a concurrent edit cannot make mutants see different sources
+            source = apply_mutant(None, Path(snap))
+            try:
+                _check_patterns(mutants, source)
+            except CatalogueError as err:
+                if attempt == 1:  # maybe caught mid-save by an editor: look once more, then fail
+                    time.sleep(3.0)
+                    continue
+                print(f"error: {err}", file=sys.stderr)
+                return 2
+            return _run(mutants, source, args.jobs, json_path)
+    return 2
+
+
+def _check_patterns(mutants: Sequence[Mutant], source: Path) -> None:
+    """Apply every mutant once to a scratch copy: ``CatalogueError`` on the first mismatch."""
+    for m in mutants:
+        with tempfile.TemporaryDirectory(prefix="derivcheck-pattern-") as tmp:
+            apply_mutant(m, Path(tmp), source)
+
+
+def _run(mutants: Sequence[Mutant], source: Path, jobs: int, json_path: Path | None) -> int:
+    """Run the baseline, then the mutants (patterns already checked); print and optionally save."""
+    t0 = time.perf_counter()
+    baseline = run_mutant(None, source)
+    if baseline.error or baseline.detected:
+        print(_table([baseline]), file=sys.stderr)
+        print("error: the unmutated mlp/ does not pass every check; mutant verdicts would be "
+              "meaningless", file=sys.stderr)
+        return 2
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(lambda m: run_mutant(m, source), mutants))
+    print(_table(results))
+    summary = _summary(results)
+    print(
+        f"\n{summary['detected']}/{summary['behaviour_changing']} behaviour-changing mutants "
+        f"detected, {summary['right_layer']} localised to the expected layer; "
+        f"{summary['equivalent']} equivalent (flagged: {summary['equivalent_flagged']}); "
+        f"{time.perf_counter() - t0:.0f} s"
+    )
+    for m in mutants:
+        if m.equivalent:
+            print(f"  equivalent {m.name}: {m.equivalent}")
+    if json_path is not None:
+        payload = {
+            "summary": summary,
+            "configs": [c.__dict__ for c in GRAD_CONFIGS],
+            "mutants": [
+                {"name": r.name, "where": r.where, "detected": r.detected, "checks": r.checks,
+                 "localised": r.localised, "right_layer": r.right_layer,
+                 "equivalent": r.equivalent, "error": r.error,
+                 "description": next(m.description for m in CATALOGUE if m.name == r.name),
+                 "argument": next(m.equivalent for m in CATALOGUE if m.name == r.name)}
+                for r in results
+            ],
+        }
+        tmp_path = json_path.with_name(json_path.name + ".tmp")
+        try:
+            tmp_path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n",
+                                encoding="utf-8")
+            tmp_path.replace(json_path)
+        except OSError as err:
+            tmp_path.unlink(missing_ok=True)
+            print(f"error: --json: cannot write {json_path}: {err.strerror}", file=sys.stderr)
+            return 2
+    if summary["errors"]:
+        return 2
+    return 0 if summary["all_ok"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
