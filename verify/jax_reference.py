@@ -105,15 +105,24 @@ def _log_output(output: str, z: Any) -> tuple[Any, Any]:
     """``(ln a, ln(1 - a))`` of the output activation, from the logits ``z`` (stable)."""
     import jax.numpy as jnp
 
-    if output == "softmax":
-        m = jnp.max(z, axis=-1, keepdims=True)
-        log_a = z - m - jnp.log(jnp.sum(jnp.exp(z - m), axis=-1, keepdims=True))
-    elif output == "sigmoid":
-        log_a = -jnp.logaddexp(0.0, -z)
-    else:
+    if output == "sigmoid":
+        return -jnp.logaddexp(0.0, -z), -jnp.logaddexp(0.0, z)
+    if output != "softmax":
         raise ValueError(f"output {output!r} has no logarithm (use cost 'mse')")
-    log_1m_a = jnp.log(-jnp.expm1(log_a))
-    return log_a, log_1m_a
+    lse = _logsumexp(z)
+    # ln(1 - a_k) = ln(sum_{j != k} e^{z_j}) - ln(sum_j e^{z_j}): no cancellation when a_k -> 1.
+    K = z.shape[-1]
+    others = jnp.where(jnp.eye(K, dtype=bool), -jnp.inf, z[..., None, :])
+    return z - lse, _logsumexp(others)[..., 0] - lse
+
+
+def _logsumexp(z: Any) -> Any:
+    """``ln sum_k e^{z_k}`` over the last axis (kept), shifted by the finite maximum."""
+    import jax.numpy as jnp
+
+    m = jnp.max(z, axis=-1, keepdims=True)
+    m = jnp.where(jnp.isfinite(m), m, 0.0)
+    return m + jnp.log(jnp.sum(jnp.exp(z - m), axis=-1, keepdims=True))
 
 
 def _output(output: str, z: Any) -> Any:
