@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from verify.budget import GRAD_RTOL, float_dtype, machine_eps
+from verify.budget import GRAD_RTOL, fd_budget, fd_step, float_dtype, machine_eps
 from verify.directional import rademacher
+from verify.finite_diff import richardson
 from verify.gradcheck import GradientResult, check_gradient
 from verify.jax_reference import ReluConvention, network, reference
 from verify.results import Record
@@ -388,6 +389,20 @@ class DirectionalReport:
     fallback: NetworkReport | None = None
     """Blockwise full comparison, run only when a direction fails (localises the error)."""
 
+    def __str__(self) -> str:
+        """One line per direction, then the fallback's report when a direction failed."""
+        lines = [f"check_network_directional: {'PASS' if self.ok else 'FAIL'} {self.architecture}"]
+        for d in self.directions:
+            lines.append(
+                f"  seed {d['seed']}: <grad C, u> numpy {d['numpy_dot']:.12g} vs JAX JVP "
+                f"{d['jax_jvp']:.12g} (budget {d['budget']:.2g}); v.Ju JVP {d['vJu_jvp']:.12g} "
+                f"vs VJP {d['vJu_vjp']:.12g} vs FD {d['vJu_fd']:.12g} "
+                f"({'ok' if d['ok'] else 'FAIL'})"
+            )
+        if self.fallback is not None:
+            lines.append(str(self.fallback))
+        return "\n".join(lines)
+
 
 def check_network_directional(
     net: Any,
@@ -430,10 +445,19 @@ def check_network_directional(
         vJu_vjp = float(
             sum(float(np.sum(np.asarray(a) * b)) for a, b in zip([*vJ_W, *vJ_b], u, strict=True))
         )
-        abs_g = float(np.sqrt(sum(float(np.sum(gi * gi)) * gi.size for gi in g)))
+        # Independent per-entry rounding (each <= rtol x its block's largest entry): 4 sigma.
+        abs_g = float(
+            np.sqrt(sum(gi.size * float(np.max(np.abs(gi), initial=0.0)) ** 2 for gi in g))
+        )
         tol_grad = 4 * rtol * abs_g + 16 * machine_eps(dt) * abs(float(jvp_c))
         tol_jac = 1e-9 * max(1.0, abs(vJu_jvp))
-        d_ok = abs(np_dot - float(jvp_c)) <= tol_grad and abs(vJu_jvp - vJu_vjp) <= tol_jac
+        abs_vJ = sum(float(np.sum(np.abs(np.asarray(a)))) for a in [*vJ_W, *vJ_b])
+        fd, fd_tol = _forward_fd(net, Ws, bs, Xc, u, v, dt, abs_vJ)
+        d_ok = (
+            abs(np_dot - float(jvp_c)) <= tol_grad
+            and abs(vJu_jvp - vJu_vjp) <= tol_jac
+            and abs(fd - vJu_jvp) <= fd_tol
+        )
         ok &= d_ok
         results.append(
             {
@@ -443,6 +467,8 @@ def check_network_directional(
                 "budget": tol_grad,
                 "vJu_jvp": vJu_jvp,
                 "vJu_vjp": vJu_vjp,
+                "vJu_fd": fd,
+                "fd_budget": fd_tol,
                 "ok": d_ok,
             }
         )
@@ -450,6 +476,43 @@ def check_network_directional(
     if not ok:
         report.fallback = compare_network(net, Xc, Yc, relu=relu, fd_directions=1, seed=seed)
     return report
+
+
+def _forward_fd(
+    net: Any,
+    Ws: list[Any],
+    bs: list[Any],
+    X: Any,
+    u: list[np.ndarray[Any, Any]],
+    v: np.ndarray[Any, Any],
+    dt: np.dtype[Any],
+    abs_vJ: float,
+) -> tuple[float, float]:
+    """``v . (a^L(θ + h u) - a^L(θ - h u)) / 2h`` (Richardson) with ``net.forward``, and its budget.
+
+    The budget adds the rounding of ``θ + h u`` in the network's dtype (``eps |θ| / h`` per entry,
+    weighted by ``|v J|``) to the usual truncation and cancellation terms.
+    """
+    live = [*Ws, *bs]
+    saved = [p.copy() for p in live]
+    theta = max(float(np.max(np.abs(p), initial=0.0)) for p in saved)
+    h = fd_step(theta, dt)
+
+    def vf(t: float) -> float:
+        for dst, src, ui in zip(live, saved, u, strict=True):
+            dst[...] = (src + dt.type(t) * ui.astype(dt)).astype(dt)
+        return float(np.sum(v * np.asarray(net.forward(X), dtype=np.float64)))
+
+    try:
+        d_h = (vf(h) - vf(-h)) / (2 * h)
+        d_h2 = (vf(h / 2) - vf(-h / 2)) / h
+        scale = float(np.sum(np.abs(np.asarray(net.forward(X), dtype=np.float64))))
+    finally:
+        for dst, src in zip(live, saved, strict=True):
+            dst[...] = src
+    budget = fd_budget(d_h, d_h2, scale, h, dt, 0.0).total
+    budget += 4 * machine_eps(dt) * max(1.0, theta) / (h / 2) * abs_vJ
+    return richardson(d_h, d_h2), budget
 
 
 # --- the grid -----------------------------------------------------------------------------------
