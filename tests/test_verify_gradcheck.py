@@ -191,3 +191,25 @@ def test_float32_function_falls_back_to_float32_differences() -> None:
     assert result.ok and result.fd_dtype == "float32"
     wrong = verify.check_gradient(f, lambda x: (1 - np.tanh(x)).astype(np.float32), x)
     assert not wrong.ok
+
+
+@pytest.mark.parametrize("convention", [0.0, 0.5, 1.0])
+def test_directional_mode_accepts_kink_conventions_and_rejects_others(convention: float) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=3000)
+    x[rng.random(3000) < 0.3] = 0.0
+    w = rng.normal(size=3000)
+
+    def f(x: np.ndarray) -> Any:
+        return np.sum(w * np.maximum(x, 0))
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        return w * np.where(x > 0, 1.0, np.where(x == 0, convention, 0.0))
+
+    result = verify.check_gradient(f, grad, x)
+    assert result.ok and result.mode == "directional"
+    assert all(d.kink is not None for d in result.directions)
+    bad = verify.check_gradient(f, lambda x: grad(x) + 3.0 * w * (x == 0), x)
+    assert not bad.ok
+    assert bad.kinks and not bad.kinks[0].accepted
+    assert isinstance(bad.worst, verify.ElementCheck) and x[bad.worst.index] == 0.0

@@ -251,87 +251,95 @@ def assert_gradient(
     return result
 
 
+def _element(
+    obj: Objective,
+    a: int,
+    i: int,
+    g: np.ndarray[Any, Any],
+    f0: float,
+    try_cs: bool,
+) -> tuple[ElementCheck, Kink | None, bool | None]:
+    """Check element ``i`` of array ``a``: central difference, complex step, one-sided at kinks.
+
+    Returns the check, the kink (if ``f`` is not differentiable there) and whether the complex
+    step worked (``None``: not tried or unsupported).
+    """
+    fd_dt = obj.fd_dtype
+    x = obj.work[a]
+    g_dt = g.dtype if g.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    scale = float(np.max(np.abs(g), initial=0.0))
+    ref_tol = grad_tolerance(g_dt, scale)
+    index = tuple(int(j) for j in np.unravel_index(i, x.shape))
+    gi = float(g.reshape(-1)[i])
+    h = fd_step(float(x.reshape(-1)[i]), fd_dt)
+    try:
+        cd = central_difference(obj.element_shift(a, i), h)
+    except NonFiniteError as exc:
+        budget = Budget(0, 0, ref_tol, h, str(fd_dt))
+        return (
+            ElementCheck(a, index, gi, math.nan, math.inf, math.inf, budget, "undefined", str(exc)),
+            None,
+            None,
+        )
+    fd = cd.budget(fd_dt, ref_tol)
+    budget, ref, method, cs_ok = fd, cd.value, "central", None
+    if try_cs:
+        try:
+            cs = obj.complex_element(a, i)
+            cs_ok = False
+            if abs(cs - cd.value) <= fd.total - fd.reference:
+                eps = machine_eps(fd_dt)
+                cs_round = NOISE_FACTOR * eps * (abs(cs) + abs(f0) / max(1.0, abs(h)))
+                ref, method, cs_ok = cs, "complex_step", True
+                budget = Budget(0.0, cs_round, ref_tol, h, str(fd_dt))
+        except UserError:
+            cs_ok = None
+    err = abs(gi - ref)
+    rel = err / scale if scale > 0 else (0.0 if err == 0 else math.inf)
+    left, right = cd.sides(f0)
+    lo, hi = min(left, right), max(left, right)
+    if hi - lo <= 2.0 * fd.total:  # differentiable at x (to the resolution h)
+        return ElementCheck(a, index, gi, ref, err, rel, budget, method), None, cs_ok
+    accepted = lo - fd.total <= gi <= hi + fd.total
+    dist = 0.0 if accepted else min(abs(gi - lo), abs(gi - hi))
+    state = "between" if accepted else "outside"
+    check = ElementCheck(
+        a,
+        index,
+        gi,
+        min(max(gi, lo), hi),
+        dist,
+        dist / scale if scale > 0 else math.inf,
+        fd,
+        "one_sided",
+        f"kink: {state} one-sided derivatives",
+    )
+    return check, Kink(a, index, left, right, gi, accepted), cs_ok
+
+
 def _full(
     obj: Objective, grads: list[np.ndarray[Any, Any]], f0: float, complex_step: bool | None
 ) -> GradientResult:
-    """Every element: Richardson central difference (+ complex step), kink analysis on mismatch."""
-    fd_dt = obj.fd_dtype
-    use_cs = complex_step is not False
+    """Every element: Richardson central difference (+ complex step), one-sided at kinks."""
+    try_cs = complex_step is not False
     cs_used = False
     checks: list[ElementCheck] = []
     kinks: list[Kink] = []
-    failures: list[ElementCheck] = []
     for a, (x, g) in enumerate(zip(obj.work, grads, strict=True)):
-        g_dt = g.dtype if g.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-        scale = float(np.max(np.abs(g), initial=0.0))
-        ref_tol = grad_tolerance(g_dt, scale)
-        gflat = g.reshape(-1)
         for i in range(x.size):
-            index = tuple(int(j) for j in np.unravel_index(i, x.shape))
-            gi = float(gflat[i])
-            shift = obj.element_shift(a, i)
-            h = fd_step(float(x.reshape(-1)[i]), fd_dt)
-            try:
-                cd = central_difference(shift, h)
-            except NonFiniteError as exc:
-                bad = ElementCheck(
-                    a,
-                    index,
-                    gi,
-                    math.nan,
-                    math.inf,
-                    math.inf,
-                    Budget(0, 0, ref_tol, h, str(fd_dt)),
-                    "undefined",
-                    str(exc),
-                )
-                checks.append(bad)
-                failures.append(bad)
-                continue
-            budget = cd.budget(fd_dt, ref_tol)
-            ref, method = cd.value, "central"
-            if use_cs:
-                try:
-                    cs = obj.complex_element(a, i)
-                    if abs(cs - cd.value) <= budget.total - budget.reference:
-                        eps = machine_eps(fd_dt)
-                        cs_round = NOISE_FACTOR * eps * (abs(cs) + abs(f0) / max(1.0, abs(h)))
-                        ref, method, cs_used = cs, "complex_step", True
-                        budget = Budget(0.0, cs_round, ref_tol, h, str(fd_dt))
-                except UserError:
-                    use_cs = bool(complex_step)  # auto: stop trying after the first refusal
-            err = abs(gi - ref)
-            rel = err / scale if scale > 0 else (0.0 if err == 0 else math.inf)
-            check = ElementCheck(a, index, gi, ref, err, rel, budget, method)
-            left, right = cd.sides(f0)
-            lo, hi = min(left, right), max(left, right)
-            fd_tol = cd.budget(fd_dt, ref_tol).total
-            if hi - lo > 2.0 * fd_tol:  # not differentiable at x (to the resolution h)
-                accepted = lo - fd_tol <= gi <= hi + fd_tol
-                kinks.append(Kink(a, index, left, right, gi, accepted))
-                dist = 0.0 if accepted else min(abs(gi - lo), abs(gi - hi))
-                nearest = min(max(gi, lo), hi)
-                state = "between" if accepted else "outside"
-                check = ElementCheck(
-                    a,
-                    index,
-                    gi,
-                    nearest,
-                    dist,
-                    dist / scale if scale > 0 else math.inf,
-                    cd.budget(fd_dt, ref_tol),
-                    "one_sided",
-                    f"kink: {state} one-sided derivatives",
-                )
+            check, kink, cs_ok = _element(obj, a, i, g, f0, try_cs)
             checks.append(check)
-            if not check.ok:
-                failures.append(check)
-    worst = max(checks, key=_ratio)
+            if kink is not None:
+                kinks.append(kink)
+            cs_used |= bool(cs_ok)
+            if cs_ok is None and complex_step is None:
+                try_cs = False  # auto: f does not take complex input; stop trying
+    failures = [c for c in checks if not c.ok]
     ok = not failures
     msg = (
         "every element within its error budget"
         if ok
-        else (f"{len(failures)} of {len(checks)} elements outside their error budget")
+        else f"{len(failures)} of {len(checks)} elements outside their error budget"
     )
     if kinks:
         msg += f"; {len(kinks)} kink(s) found (f not differentiable there)"
@@ -341,7 +349,7 @@ def _full(
         message=msg,
         max_abs_error=max(c.abs_error for c in checks),
         max_rel_error=max(c.rel_error for c in checks),
-        worst=worst,
+        worst=max(checks, key=_ratio),
         failures=failures,
         kinks=kinks,
         failing_arrays=sorted({c.array for c in failures}),
@@ -371,7 +379,6 @@ def _directional(
     worst_dir = max(
         checks, key=lambda c: c.abs_error / c.budget.total if c.budget.total > 0 else math.inf
     )
-    scale = max((float(np.max(np.abs(g), initial=0.0)) for g in grads), default=0.0)
     result = GradientResult(
         ok=not failed,
         mode="directional",
@@ -401,28 +408,22 @@ def _directional(
         flat, trail = bisect_element(obj, grads, u, bad.seed, f0, arrays[0])
         loc.extend(trail)
         if flat is not None:
-            x = obj.work[arrays[0]]
-            index = tuple(int(j) for j in np.unravel_index(flat, x.shape))
-            g = grads[arrays[0]]
-            gi = float(g.reshape(-1)[flat])
-            g_dt = g.dtype if g.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-            ref_tol = grad_tolerance(g_dt, float(np.max(np.abs(g), initial=0.0)))
-            h = fd_step(float(x.reshape(-1)[flat]), obj.fd_dtype)
-            cd = central_difference(obj.element_shift(arrays[0], flat), h)
-            err = abs(gi - cd.value)
+            el, kink, _ = _element(obj, arrays[0], flat, grads[arrays[0]], f0, False)
             el = ElementCheck(
-                arrays[0],
-                index,
-                gi,
-                cd.value,
-                err,
-                err / scale if scale > 0 else math.inf,
-                cd.budget(obj.fd_dtype, ref_tol),
-                "central",
-                "located by bisection",
+                el.array,
+                el.index,
+                el.analytic,
+                el.reference,
+                el.abs_error,
+                el.rel_error,
+                el.budget,
+                el.method,
+                ("located by bisection; " + el.note).rstrip("; "),
             )
             result.worst = el
             result.failures = [el]
+            if kink is not None:
+                result.kinks = [kink]
             result.max_rel_error = max(result.max_rel_error, el.rel_error)
             parts.append(f"first failing element located: {el.where(obj.xs.single)}")
         else:

@@ -114,7 +114,8 @@ class Objective:
         self.evaluations += 1
         packed = self.xs.pack(list(arrays) if arrays is not None else self.work)
         try:
-            out = self.f(packed)
+            with np.errstate(all="ignore"):  # NaN/inf at x +- h is handled (smaller step)
+                out = self.f(packed)
         except Exception as exc:
             raise UserError(f"f raised {type(exc).__name__}: {exc}") from exc
         return _scalar(out, "f")
