@@ -129,10 +129,14 @@ def _slope(P: list[int], y: list[float]) -> float | None:
 
 
 def _measure(
-    mlp: Any, verify: Any, settings: GradcheckSettings, target: int, repeats: int,
-    log: Callable[[str], None],
+    mlp: Any, verify: Any, jax_check: Callable[..., Any] | None, settings: GradcheckSettings,
+    target: int, repeats: int, log: Callable[[str], None],
 ) -> dict[str, Any]:
-    """One size: a forward+backward pass, the directional check and (small P) the full check."""
+    """One size: a forward+backward pass, the directional check and (small P) the full check.
+
+    ``jax_check``: ``verify.mlp_checks.check_network_directional`` if it exists (v.Ju with JAX
+    JVP/VJP, compile excluded by a warm-up call), else None.
+    """
     sizes = sizes_for(target, settings.n_out)
     P = _parameter_count(sizes)
     problem = _Problem(mlp, sizes, settings.batch, settings.seed)
@@ -164,6 +168,13 @@ def _measure(
         }
         log(f"gradcheck P={P:,} {mode}: {t_check * 1e3:.3g} ms = "
             f"{t_check / t_pass:.3g} passes (ok={row[mode]['ok']}, calls {calls})")
+    if jax_check is not None:
+        problem._load(x0)
+        report = jax_check(problem.net, problem.X, problem.Y)  # warm-up: JAX compiles here
+        t_jax = _median_time(partial(jax_check, problem.net, problem.X, problem.Y), repeats)
+        row["jax_directional"] = {"check_s": t_jax, "ratio": t_jax / t_pass,
+                                  "ok": bool(getattr(report, "ok", False))}
+        log(f"gradcheck P={P:,} JAX v.Ju: {t_jax * 1e3:.3g} ms = {t_jax / t_pass:.3g} passes")
     return row
 
 
@@ -179,9 +190,17 @@ def run_gradcheck(
         log(f"gradcheck skipped: {exc}")
         result["skipped"] = str(exc)
         return result
+    try:
+        jax_check = import_optional("verify.mlp_checks", "check_network_directional")
+        check_network: Callable[..., Any] | None = jax_check.check_network_directional
+    except PeerUnavailableError as exc:
+        log(f"gradcheck: no JAX v.Ju column: {exc}")
+        check_network = None
     with frozen_heap():
         for target in settings.parameter_counts:
-            result["rows"].append(_measure(mlp, verify, settings, target, repeats, log))
+            result["rows"].append(
+                _measure(mlp, verify, check_network, settings, target, repeats, log)
+            )
     for mode in ("directional", "full"):
         rows = [r for r in result["rows"] if mode in r]
         result[f"{mode}_slope"] = _slope([r["P"] for r in rows], [r[mode]["ratio"] for r in rows])
@@ -205,6 +224,7 @@ def gradcheck_table(result: dict[str, Any]) -> str:
     for r in result["rows"]:
         d = r["directional"]
         full = r.get("full")
+        jax_d = r.get("jax_directional")
         rows.append([
             f"{r['P']:,}", "-".join(str(n) for n in r["sizes"]), fmt_ms(r["pass_s"]),
             fmt_ms(d["check_s"]), fmt_ratio(d["ratio"]),
@@ -212,10 +232,11 @@ def gradcheck_table(result: dict[str, Any]) -> str:
             "—" if full is None else fmt_ms(full["check_s"]),
             "—" if full is None else fmt_ratio(full["ratio"]),
             "—" if full is None else str(full["calls"]["f"]),
+            "—" if jax_d is None else fmt_ratio(jax_d["ratio"]),
         ])
     header = ["P", "sizes", "pass ms", "directional ms", "directional / pass",
               "calls f + grad_f", "passed",
-              "full ms", "full / pass", "full: f calls"]
+              "full ms", "full / pass", "full: f calls", "JAX v.Ju / pass"]
 
     def slope(name: str) -> str:
         value = result.get(f"{name}_slope")
@@ -227,5 +248,7 @@ def gradcheck_table(result: dict[str, Any]) -> str:
         f"log-log slope of the ratio in P {slope('directional')} (flat: |slope| <= {FLAT_SLOPE}: "
         f"{'met' if result['target_flat_met'] else 'MISSED'})",
         f"- full: log-log slope of the ratio in P {slope('full')} (O(P) growth is slope ~1)",
+        "- JAX v.Ju: `verify.mlp_checks.check_network_directional` (JAX JVP/VJP in float64 beside "
+        "the NumPy gradient, 3 directions; compile excluded)",
     ]
     return "\n".join([title, "", markdown_table(header, rows), "", *notes])
