@@ -253,3 +253,13 @@ def test_python_m_verify_usage_error() -> None:
     )
     assert proc.returncode == 2
     assert "invalid choice" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_python_m_verify_list_real_claims() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "verify", "list"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    ids = [line.split()[0] for line in proc.stdout.splitlines()]
+    assert "softmax.jacobian" in ids and "experiment.test_accuracy" in ids
+    assert len(ids) == len(set(ids))
