@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from benchmarks import cli, verify_all
+from benchmarks import cli, optional, peers, verify_all
 from benchmarks.data import make_dataset
 from benchmarks.gradcheck import sizes_for
 from benchmarks.roofline import epoch_gemm_flops, gemm_epoch
 from benchmarks.tables import markdown_table
 from benchmarks.timing import time_round_robin
-from benchmarks.training import OURS, ROOFLINE
+from benchmarks.training import OURS, ROOFLINE, TrainingSettings, run_training, training_table
 from benchmarks.verify_all import PHASES, find_phases, parse_groups, run_verify_all
 
 Capture = pytest.CaptureFixture[str]
@@ -41,6 +41,27 @@ def test_training_quick_runs_every_installed_peer(tmp_path: Path, capsys: Captur
         assert set(r["weight_dtypes"].values()) <= {dtype}  # every peer really ran in dtype
     printed = capsys.readouterr().out
     assert "| dtype | implementation |" in printed and "NumPy BLAS" in printed
+
+
+def test_missing_peers_are_skipped_with_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = peers.import_optional
+
+    def without_torch_and_jax(name: str, *attributes: str) -> Any:
+        if name.split(".")[0] in ("torch", "jax"):
+            raise optional.PeerUnavailableError(f"{name} is not installed (test)")
+        return real_import(name, *attributes)
+
+    monkeypatch.setattr(peers, "import_optional", without_torch_and_jax)
+    tiny = TrainingSettings(n=32, sizes=(6, 4, 3), batch_size=8, learning_rate=0.1, seed=0,
+                            dtypes=("float64",))
+    messages: list[str] = []
+    result = run_training(tiny, repeats=1, threads=1, log=messages.append)
+    r = result["dtypes"]["float64"]
+    assert set(r["skipped"]) == {"PyTorch", "JAX jit"}
+    assert "torch is not installed" in r["skipped"]["PyTorch"]
+    assert any("PyTorch skipped" in m for m in messages)
+    table = training_table(result)
+    assert "| float64 | PyTorch | n/a |" in table and "skipped: torch is not installed" in table
 
 
 def test_gradcheck_quick(tmp_path: Path) -> None:
