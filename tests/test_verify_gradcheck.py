@@ -213,3 +213,51 @@ def test_directional_mode_accepts_kink_conventions_and_rejects_others(convention
     assert not bad.ok
     assert bad.kinks and not bad.kinks[0].accepted
     assert isinstance(bad.worst, verify.ElementCheck) and x[bad.worst.index] == 0.0
+
+
+_shapes = st.lists(
+    st.lists(st.integers(1, 4), min_size=0, max_size=2).map(tuple), min_size=1, max_size=3
+)
+
+
+@given(
+    shapes=_shapes,
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**16),
+    as_tuple=st.booleans(),
+)
+def test_many_shapes_pass_when_right_and_name_the_corrupted_element(
+    shapes: list[tuple[int, ...]], dtype: Any, seed: int, as_tuple: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    xs = [rng.normal(size=s).astype(dtype) for s in shapes]
+    coef = [rng.normal(size=s) for s in shapes]
+
+    def f(p: Any) -> Any:
+        # Coupled across arrays: sin of the sum times a weighted quadratic.
+        s = sum(float(np.sum(c * a)) for c, a in zip(coef, p, strict=True))
+        return np.sin(s) + sum(np.sum(c * a * a) for c, a in zip(coef, p, strict=True))
+
+    def grad(p: Any) -> list[np.ndarray]:
+        s = sum(float(np.sum(c * a)) for c, a in zip(coef, p, strict=True))
+        return [
+            np.asarray(np.cos(s) * c + 2 * c * a, dtype=a.dtype)
+            for c, a in zip(coef, p, strict=True)
+        ]
+
+    x = tuple(xs) if as_tuple else xs
+    verify.assert_gradient(f, grad, x)
+    k = int(rng.integers(len(shapes)))
+    idx = tuple(int(rng.integers(n)) for n in shapes[k])
+
+    def broken(p: Any) -> list[np.ndarray]:
+        g = grad(p)
+        g[k] = np.array(g[k], copy=True)
+        g[k][idx] += np.asarray(0.5 + abs(g[k][idx]), dtype=g[k].dtype)
+        return g
+
+    result = verify.check_gradient(f, broken, x)
+    assert not result.ok
+    assert isinstance(result.worst, verify.ElementCheck)
+    assert (result.worst.array, result.worst.index) == (k, idx)
+    assert f"x[{k}]" in str(result)
