@@ -299,7 +299,7 @@ def judge(runs: Sequence[Run], settings: Settings) -> tuple[str, tuple[Record, .
         _record(
             "experiment.init_converge",
             "holds" if converged else "does_not_hold",
-            f"validation accuracy large vs default: {100 * g.history['val_accuracy'][0]:.1f}% vs "
+            f"Validation accuracy large vs default: {100 * g.history['val_accuracy'][0]:.1f}% vs "
             f"{100 * d.history['val_accuracy'][0]:.1f}% after epoch 1, "
             f"{100 * g.history['val_accuracy'][-1]:.1f}% vs "
             f"{100 * d.history['val_accuracy'][-1]:.1f}% after {settings.epochs} epochs "
@@ -320,7 +320,7 @@ def judge(runs: Sequence[Run], settings: Settings) -> tuple[str, tuple[Record, .
         _record(
             "experiment.schedule",
             "holds" if follows and as_good else "does_not_hold",
-            f"η falls from {eq23[0]:.3g} to {eq23[-1]:.3g} = η_0/(N+1) (never 0); final validation "
+            f"The learning rate η falls from {eq23[0]:.3g} to {eq23[-1]:.3g} = η_0/(N+1) (never 0); final validation "
             f"accuracy {100 * lin.history['val_accuracy'][-1]:.1f}% vs constant "
             f"{100 * d.history['val_accuracy'][-1]:.1f}%",
             {
@@ -339,7 +339,7 @@ def judge(runs: Sequence[Run], settings: Settings) -> tuple[str, tuple[Record, .
         _record(
             "experiment.heaviside",
             "hidden_frozen" if h.hidden_change == 0.0 else "hidden_learns",
-            f"max change of W^1, b^1 over training: {h.hidden_change:.3g}; only the output layer "
+            f"Max change of W^1, b^1 over training: {h.hidden_change:.3g}; only the output layer "
             f"learns: test accuracy {100 * h.test_accuracy:.1f}% (sigmoid: "
             f"{100 * by['fan_in'].test_accuracy:.1f}%)",
             {
@@ -364,7 +364,7 @@ def judge(runs: Sequence[Run], settings: Settings) -> tuple[str, tuple[Record, .
         _record(
             "experiment.test_accuracy",
             "pass" if best.test_accuracy >= settings.target_accuracy else "fail",
-            f"run {best.spec.name!r} (best mean validation accuracy over the last {w} epochs) "
+            f"Run {best.spec.name!r} (best mean validation accuracy over the last {w} epochs) "
             "reaches test accuracy "
             f"{100 * best.test_accuracy:.1f}% (target {100 * settings.target_accuracy:.0f}%)",
             {
