@@ -320,7 +320,8 @@ def judge(runs: Sequence[Run], settings: Settings) -> tuple[str, tuple[Record, .
         _record(
             "experiment.schedule",
             "holds" if follows and as_good else "does_not_hold",
-            f"The learning rate η falls from {eq23[0]:.3g} to {eq23[-1]:.3g} = η_0/(N+1) (never 0); final validation "
+            f"The learning rate η falls from {eq23[0]:.3g} to {eq23[-1]:.3g} = η_0/(N+1) "
+            "(never 0); final validation "
             f"accuracy {100 * lin.history['val_accuracy'][-1]:.1f}% vs constant "
             f"{100 * d.history['val_accuracy'][-1]:.1f}%",
             {
