@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import time
 import warnings
@@ -53,10 +54,20 @@ def _sklearn(X: Any, labels: Any, Y: Any) -> Callable[[], None]:
     return epoch
 
 
+def _blas_threads() -> int:
+    try:
+        from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+    except ImportError:
+        return os.cpu_count() or 1
+    counts = [int(p["num_threads"]) for p in threadpool_info() if p.get("user_api") == "blas"]
+    return max(counts, default=os.cpu_count() or 1)
+
+
 def _torch(X: Any, labels: Any, Y: Any) -> Callable[[], None]:
     import torch
 
     torch.manual_seed(SEED)
+    torch.set_num_threads(_blas_threads())  # the same thread count as NumPy's BLAS
     dtype = {"float32": torch.float32, "float64": torch.float64}[str(X.dtype)]
     model = torch.nn.Sequential(
         torch.nn.Linear(SIZES[0], SIZES[1]), torch.nn.Sigmoid(), torch.nn.Linear(SIZES[1], SIZES[2])
@@ -89,6 +100,7 @@ def main(argv: list[str]) -> None:
     dtype = argv[0] if argv else "float64"
     repeats = int(argv[1]) if len(argv) > 1 else 7
     X, labels, Y = _data(dtype)
+    print(f"{dtype}: BLAS threads {_blas_threads()}, {repeats} repeats, round-robin")
     impls: dict[str, Callable[[], None]] = {"mlp": _ours(X, labels, Y)}
     impls["sklearn"] = _sklearn(X, labels, Y)
     try:

@@ -89,6 +89,18 @@ def _numeric(arr: object, arg: str) -> NDArray[Any]:
     return x
 
 
+def _all_finite(x: FloatArray) -> bool:
+    """Whether every entry of the 2-D ``x`` is finite, reading it once without a big temporary.
+
+    A NaN or ±inf anywhere makes its column sum non-finite; a non-finite sum can also be a mere
+    overflow, so the elementwise check then decides.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(x, axis=0)).all():
+            return True
+    return bool(np.isfinite(x).all())
+
+
 def as_matrix(arr: object, arg: str, dtype: np.dtype[Any], width: int, what: str) -> FloatArray:
     """``arr`` as a C-contiguous (batch, width) array of ``dtype``, finite and non-empty.
 
@@ -107,11 +119,11 @@ def as_matrix(arr: object, arg: str, dtype: np.dtype[Any], width: int, what: str
         raise ValueError(f"{arg}: expected width {what}, got shape {x.shape}")
     with np.errstate(over="ignore", invalid="ignore"):  # an overflowing cast is reported below
         out: FloatArray = np.ascontiguousarray(x, dtype=dtype)
-    if not np.isfinite(out).all():
-        bad = np.argwhere(~np.isfinite(out))[0]
+    if not _all_finite(out):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
         raise ValueError(
-            f"{arg}: expected finite values, found {out[tuple(bad)]} at index {tuple(bad)}"
-            + (" (overflow in the cast to float32)" if np.isfinite(x[tuple(bad)]) else "")
+            f"{arg}: expected finite values, found {out[bad]} at index {bad}"
+            + (" (overflow in the cast to float32)" if np.isfinite(x[bad]) else "")
         )
     return out
 

@@ -65,7 +65,9 @@ def sgd_epoch(
         idx = perm[start : start + ws.batch]
         m = idx.shape[0]
         wb = ws if m == ws.batch else ws.head(m)
-        np.take(x, idx, axis=0, out=wb.x)
+        # idx is a slice of a permutation of range(n), so always in range: mode="clip" skips the
+        # temporary copy numpy makes for out= under the default mode="raise" (~3x faster gather)
+        np.take(x, idx, axis=0, out=wb.x, mode="clip")
         np.take(y, idx, axis=0, out=wb.y)
         z, a = forward(weights, biases, activations, wb.x, wb)
         cost_sum += m * cost_value(cost, output, z[-1], a[-1], wb.y)

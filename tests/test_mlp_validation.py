@@ -213,3 +213,14 @@ def test_property_non_finite_anywhere_is_rejected(
     Y.flat[where % Y.size] = bad
     with pytest.raises(ValueError, match="Y: expected finite"):
         net.gradients(np.zeros((rows, 3)), Y)
+
+
+def test_finite_values_whose_sum_overflows_are_accepted() -> None:
+    net = MLP([2, 2], output="identity", cost="mse", init="fan_in")
+    X = np.full((3, 2), 1e308)  # every column sum overflows to inf, yet every entry is finite
+    with np.errstate(all="raise"):
+        assert net.forward(X).shape == (3, 2)
+    with pytest.raises(
+        ValueError, match=r"X: expected finite values, found -inf at index \(2, 1\)"
+    ):
+        net.forward(np.vstack([X[:2], [[0.0, -np.inf]]]))
