@@ -1,7 +1,8 @@
 """Independent JAX (float64) reference: the network of eq. (4)-(6), activations, costs, autodiff.
 
 Written from the paper with ``jax.numpy`` only; nothing is imported from ``mlp``. Jitted functions
-are cached per architecture (activations, output, cost, relu convention); JAX retraces per shape.
+are cached per (depth, output, cost, relu convention) with the hidden activations selected at run
+time, so architectures differing only in their hidden activations share one compilation per shape.
 """
 
 from __future__ import annotations
@@ -197,18 +198,51 @@ class Network:
 def network(
     hidden: tuple[str, ...], output: str, cost: str, relu: ReluConvention = "paper"
 ) -> Network:
-    """Build the jitted functions of an architecture (once: cached by its key)."""
-    enable_x64()
-    import jax
-    import jax.numpy as jnp
+    """Return the jitted functions of an architecture (cached by its key).
 
-    acts = [activation(h, relu) for h in hidden]
+    The hidden activations are chosen at run time (one-hot masks over :data:`HIDDEN`), so every
+    architecture with the same depth, output and cost shares one compiled function per shape.
+    """
+    for i, h in enumerate(hidden):
+        if h not in HIDDEN:
+            raise ValueError(f"hidden[{i}]: expected one of {HIDDEN}; got {h!r}")
     if output not in OUTPUTS:
         raise ValueError(f"output: expected one of {OUTPUTS}; got {output!r}")
     if cost not in COSTS:
         raise ValueError(f"cost: expected one of {COSTS}; got {cost!r}")
+    fns = _compiled(len(hidden) + 1, output, cost, relu)
+    masks = np.eye(len(HIDDEN))[[HIDDEN.index(h) for h in hidden]].reshape(len(hidden), len(HIDDEN))
+    return Network(
+        hidden=hidden,
+        output=output,
+        cost=cost,
+        relu=relu,
+        evaluate=functools.partial(fns["evaluate"], masks),
+        cost_fn=functools.partial(fns["cost_fn"], masks),
+        cost_jvp=functools.partial(fns["cost_jvp"], masks),
+        forward_jvp=functools.partial(fns["forward_jvp"], masks),
+        forward_vjp=functools.partial(fns["forward_vjp"], masks),
+    )
 
-    def layers(Ws: Sequence[Any], bs: Sequence[Any], X: Any, shifts: Sequence[Any] | None) -> Any:
+
+@functools.cache
+def _compiled(
+    n_layers: int, output: str, cost: str, relu: ReluConvention
+) -> dict[str, Callable[..., Any]]:
+    """Jitted functions of a depth-``n_layers`` network; the first argument is the masks array."""
+    enable_x64()
+    import jax
+    import jax.numpy as jnp
+
+    basis = [activation(h, relu) for h in HIDDEN]
+
+    def act(m: Any, z: Any) -> Any:
+        """Hidden activation selected by the one-hot row ``m`` (the other terms are exact zeros)."""
+        return sum(m[j] * f(z) for j, f in enumerate(basis))
+
+    def layers(
+        masks: Any, Ws: Sequence[Any], bs: Sequence[Any], X: Any, shifts: Sequence[Any] | None
+    ) -> Any:
         """Forward pass eq. (4): ``z^l = a^{l-1} W^l^T + b^l`` (batch-major); zs and as."""
         a = X
         zs, as_ = [], [X]
@@ -217,19 +251,19 @@ def network(
             if shifts is not None:
                 z = z + shifts[k]
             zs.append(z)
-            a = acts[k](z) if k < len(acts) else _output(output, z)
+            a = act(masks[k], z) if k < n_layers - 1 else _output(output, z)
             as_.append(a)
         return zs, as_
 
-    def total(Ws: Any, bs: Any, shifts: Any, X: Any, Y: Any) -> Any:
-        zs, as_ = layers(Ws, bs, X, shifts)
+    def total(masks: Any, Ws: Any, bs: Any, shifts: Any, X: Any, Y: Any) -> Any:
+        zs, as_ = layers(masks, Ws, bs, X, shifts)
         return _cost(cost, output, zs[-1], as_[-1], Y), (zs, as_)
 
-    grad_all = jax.value_and_grad(total, argnums=(0, 1, 2), has_aux=True)
+    grad_all = jax.value_and_grad(total, argnums=(1, 2, 3), has_aux=True)
 
-    def evaluate(Ws: Any, bs: Any, X: Any, Y: Any) -> Any:
+    def evaluate(masks: Any, Ws: Any, bs: Any, X: Any, Y: Any) -> Any:
         shifts = [jnp.zeros((X.shape[0], W.shape[0]), dtype=X.dtype) for W in Ws]
-        (c, (zs, as_)), (dWs, dbs, deltas) = grad_all(Ws, bs, shifts, X, Y)
+        (c, (zs, as_)), (dWs, dbs, deltas) = grad_all(masks, Ws, bs, shifts, X, Y)
         n = X.shape[0]
         # |δ| propagated backwards through |W| and |σ'|: term-magnitude bounds for rounding.
         d_abs = jnp.abs(deltas[-1]) + (jnp.abs(as_[-1]) + jnp.abs(Y)) / n
@@ -238,41 +272,38 @@ def network(
             bound_W.append(d_abs.T @ jnp.abs(as_[k]))
             bound_b.append(jnp.sum(d_abs, axis=0))
             if k > 0:
-                slope = jax.jvp(acts[k - 1], (zs[k - 1],), (jnp.ones_like(zs[k - 1]),))[1]
+                m = masks[k - 1]
+                slope = jax.jvp(
+                    lambda z, m=m: act(m, z), (zs[k - 1],), (jnp.ones_like(zs[k - 1]),)
+                )[1]
                 d_abs = (d_abs @ jnp.abs(Ws[k])) * jnp.abs(slope)
         return c, as_[-1], dWs, dbs, deltas, bound_W[::-1], bound_b[::-1]
 
-    def cost_fn(Ws: Any, bs: Any, X: Any, Y: Any) -> Any:
-        zs, as_ = layers(Ws, bs, X, None)
+    def cost_fn(masks: Any, Ws: Any, bs: Any, X: Any, Y: Any) -> Any:
+        zs, as_ = layers(masks, Ws, bs, X, None)
         return _cost(cost, output, zs[-1], as_[-1], Y)
 
-    def cost_jvp(Ws: Any, bs: Any, tWs: Any, tbs: Any, X: Any, Y: Any) -> Any:
-        return jax.jvp(lambda W, b: cost_fn(W, b, X, Y), (Ws, bs), (tWs, tbs))
+    def cost_jvp(masks: Any, Ws: Any, bs: Any, tWs: Any, tbs: Any, X: Any, Y: Any) -> Any:
+        return jax.jvp(lambda W, b: cost_fn(masks, W, b, X, Y), (Ws, bs), (tWs, tbs))
 
-    def out(Ws: Any, bs: Any, X: Any) -> Any:
-        return layers(Ws, bs, X, None)[1][-1]
+    def out(masks: Any, Ws: Any, bs: Any, X: Any) -> Any:
+        return layers(masks, Ws, bs, X, None)[1][-1]
 
-    def forward_jvp(Ws: Any, bs: Any, tWs: Any, tbs: Any, X: Any) -> Any:
-        return jax.jvp(lambda W, b: out(W, b, X), (Ws, bs), (tWs, tbs))
+    def forward_jvp(masks: Any, Ws: Any, bs: Any, tWs: Any, tbs: Any, X: Any) -> Any:
+        return jax.jvp(lambda W, b: out(masks, W, b, X), (Ws, bs), (tWs, tbs))
 
-    def forward_vjp(Ws: Any, bs: Any, X: Any, v: Any) -> Any:
-        _, pullback = jax.vjp(lambda W, b: out(W, b, X), Ws, bs)
+    def forward_vjp(masks: Any, Ws: Any, bs: Any, X: Any, v: Any) -> Any:
+        _, pullback = jax.vjp(lambda W, b: out(masks, W, b, X), Ws, bs)
         return pullback(v)
 
-    def jit(f: Callable[..., Any]) -> Callable[..., Any]:
-        return jax.jit(f, compiler_options=FAST_COMPILE)
-
-    return Network(
-        hidden=hidden,
-        output=output,
-        cost=cost,
-        relu=relu,
-        evaluate=jit(evaluate),
-        cost_fn=jit(cost_fn),
-        cost_jvp=jit(cost_jvp),
-        forward_jvp=jit(forward_jvp),
-        forward_vjp=jit(forward_vjp),
-    )
+    fns: dict[str, Callable[..., Any]] = {
+        "evaluate": evaluate,
+        "cost_fn": cost_fn,
+        "cost_jvp": cost_jvp,
+        "forward_jvp": forward_jvp,
+        "forward_vjp": forward_vjp,
+    }
+    return {k: jax.jit(f, compiler_options=FAST_COMPILE) for k, f in fns.items()}
 
 
 def _f64(arrays: Sequence[Any]) -> list[np.ndarray[Any, Any]]:

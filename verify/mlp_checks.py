@@ -554,49 +554,63 @@ def sample_data(
     return X, Y
 
 
-_WIDTHS = (3, 5, 4, 6)
-_BATCHES = (1, 4, 7, 16)
+_FAMILIES: tuple[tuple[tuple[int, ...], int], ...] = (
+    ((3, 5, 3), 1),
+    ((5, 4, 6, 3), 4),
+    ((4, 6, 3, 5, 3), 7),
+    ((6, 3, 1), 16),
+    ((3, 5, 4, 3), 4),
+    ((5, 6, 3), 7),
+    ((4, 3, 5, 6, 3), 16),
+)
+"""(layer sizes, batch) per (output, cost) pair: depths L = 2..4, widths 1..6, batches 1..16."""
 
 
 def default_grid() -> list[Config]:
-    """Return the grid: nineteen architectures, a covering design.
+    """Return the grid: every hidden activation x every valid (output, cost) pair, and more.
 
-    Every hidden activation 4 times (both dtypes), every valid (output, cost) pair 2-3 times,
-    depths L = 1..4, varied widths and batch sizes, plus mixed-activation networks and a batch of
-    64. Each new architecture costs a JAX compile (~0.3 s), hence not the full product.
+    Each pair gets one shape family (depth 2-4, its own widths and batch size) shared by its four
+    hidden activations, which alternate float64/float32; JAX compiles once per family. Extras:
+    L = 1 networks, mixed hidden activations, a batch of 64.
     """
     import mlp
 
     pairs = sorted(mlp.VALID_PAIRS)
-    hiddens = ("sigmoid", "tanh", "relu", "heaviside")
     configs: list[Config] = []
-    for i in range(16):
-        hidden = hiddens[i % 4]
-        out, cost = pairs[i % len(pairs)]
-        L = (2, 3, 4, 1)[(i // 4 + i) % 4] if i % 5 else 2
-        n_out = 1 if (out == "sigmoid" and i % 3 == 0) else 3
-        sizes = (_WIDTHS[i % 4], *(_WIDTHS[(i + j) % 4] for j in range(1, L)), n_out)
-        dtype = "float64" if (i // 4) % 2 == 0 else "float32"
-        configs.append(
-            Config(sizes, (hidden,) * (L - 1), out, cost, dtype, _BATCHES[(i // 2) % 4], i)
-        )
+    for p, (out, cost) in enumerate(pairs):
+        sizes, batch = _FAMILIES[p % len(_FAMILIES)]
+        if out != "sigmoid" and sizes[-1] == 1:
+            sizes = (*sizes[:-1], 3)  # one output unit only makes sense for a sigmoid
+        for h, hidden in enumerate(("sigmoid", "tanh", "relu", "heaviside")):
+            dtype = "float64" if (p + h) % 2 == 0 else "float32"
+            configs.append(
+                Config(sizes, (hidden,) * (len(sizes) - 2), out, cost, dtype, batch, 10 * p + h)
+            )
+    configs.append(Config((4, 3), (), "softmax", "cross_entropy", "float64", 5, 201))
+    configs.append(Config((4, 1), (), "sigmoid", "binary_cross_entropy", "float32", 5, 202))
     configs.append(
         Config(
-            (4, 5, 6, 5, 3),
+            (4, 6, 3, 5, 3),
             ("relu", "tanh", "sigmoid"),
             "softmax",
             "cross_entropy",
             "float64",
-            7,
-            101,
+            16,
+            203,
         )
     )
     configs.append(
         Config(
-            (4, 5, 6, 5, 3), ("tanh", "heaviside", "sigmoid"), "sigmoid", "mse", "float32", 7, 102
+            (4, 6, 3, 5, 3),
+            ("tanh", "heaviside", "sigmoid"),
+            "softmax",
+            "cross_entropy",
+            "float32",
+            16,
+            204,
         )
     )
-    configs.append(Config((6, 6, 3), ("sigmoid",), "softmax", "cross_entropy", "float64", 64, 103))
+    configs.append(Config((6, 6, 3), ("sigmoid",), "softmax", "cross_entropy", "float64", 64, 205))
     return configs
 
 
