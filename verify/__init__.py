@@ -8,6 +8,7 @@ from verify.gradcheck import (
     assert_gradient,
     check_gradient,
 )
+from verify.mlp_checks import NetworkReport, compare_network
 from verify.results import Record, summarise
 
 __all__ = [
@@ -15,8 +16,10 @@ __all__ = [
     "ElementCheck",
     "GradientResult",
     "Kink",
+    "NetworkReport",
     "Record",
     "assert_gradient",
     "check_gradient",
+    "compare_network",
     "summarise",
 ]
