@@ -54,6 +54,8 @@ class BlockError:
     ok: bool
     factor: float | None = None
     """When the block is a clean multiple of the reference: NumPy / JAX (e.g. -1, or N)."""
+    note: str = ""
+    """Structural problems (wrong shape, non-finite entries)."""
 
     @property
     def name(self) -> str:
@@ -61,20 +63,24 @@ class BlockError:
         return f"d{self.param}^{self.layer}"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields."""
-        return {
-            "block": self.name,
-            "layer": self.layer,
-            "param": self.param,
-            "max_abs": self.max_abs,
-            "max_rel": self.max_rel,
-            "worst_index": list(self.worst_index),
-            "analytic": self.analytic,
-            "reference": self.reference,
-            "budget": self.budget,
-            "ok": self.ok,
-            "factor": self.factor,
-        }
+        """JSON-ready fields (non-finite numbers as ``None``)."""
+        out: dict[str, Any] = _finite_json(
+            {
+                "block": self.name,
+                "layer": self.layer,
+                "param": self.param,
+                "max_abs": self.max_abs,
+                "max_rel": self.max_rel,
+                "worst_index": list(self.worst_index),
+                "analytic": self.analytic,
+                "reference": self.reference,
+                "budget": self.budget,
+                "ok": self.ok,
+                "factor": self.factor,
+                "note": self.note,
+            }
+        )
+        return out
 
 
 @dataclass
@@ -130,8 +136,11 @@ class NetworkReport:
                 f"  {tag} {b.name:<6} max abs {b.max_abs:.3g}, rel {b.max_rel:.3g}; worst [{idx}]: "
                 f"numpy {b.analytic:.8g} vs jax {b.reference:.8g} (budget {b.budget:.3g})"
                 + (f"; numpy = {b.factor:.6g} x jax" if b.factor is not None else "")
+                + (f"; {b.note}" if b.note else "")
             )
-        if self.fd is not None:
+        if self.fd is not None and self.fd.mode == "none":
+            lines.append(f"  finite differences not run: {self.fd.message}")
+        elif self.fd is not None:
             state = "ok" if self.fd.ok else "FAIL"
             lines.append(
                 f"  finite differences of net.cost along {len(self.fd.directions)} directions: "
@@ -143,27 +152,41 @@ class NetworkReport:
         return "\n".join(lines)
 
     def to_details(self) -> dict[str, Any]:
-        """JSON-ready summary for ``Record.details``."""
-        return {
-            "architecture": self.architecture,
-            "dtype": self.dtype,
-            "batch": self.batch,
-            "rtol": self.rtol,
-            "max_abs_err_jax": self.max_abs,
-            "max_rel_err_jax": self.max_rel,
-            "forward_max_abs": self.forward_max_abs,
-            "cost_abs_error": self.cost_abs_error,
-            "first_diverging_layer": self.first_diverging_layer,
-            "diagnosis": self.diagnosis,
-            "blocks": [b.to_dict() for b in self.blocks],
-            "fd": None
-            if self.fd is None
-            else {
-                "ok": self.fd.ok,
-                "max_abs_err_fd": self.fd.max_abs_error,
-                "directions": [d.to_dict() for d in self.fd.directions],
-            },
-        }
+        """JSON-ready summary for ``Record.details`` (non-finite numbers as ``None``)."""
+        out: dict[str, Any] = _finite_json(
+            {
+                "architecture": self.architecture,
+                "dtype": self.dtype,
+                "batch": self.batch,
+                "rtol": self.rtol,
+                "max_abs_err_jax": self.max_abs,
+                "max_rel_err_jax": self.max_rel,
+                "forward_max_abs": self.forward_max_abs,
+                "cost_abs_error": self.cost_abs_error,
+                "first_diverging_layer": self.first_diverging_layer,
+                "diagnosis": self.diagnosis,
+                "blocks": [b.to_dict() for b in self.blocks],
+                "fd": None
+                if self.fd is None
+                else {
+                    "ok": self.fd.ok,
+                    "max_abs_err_fd": self.fd.max_abs_error,
+                    "directions": [d.to_dict() for d in self.fd.directions],
+                },
+            }
+        )
+        return out
+
+
+def _finite_json(d: Any) -> Any:
+    """``d`` with every non-finite float replaced by ``None`` (strict JSON), recursively."""
+    if isinstance(d, dict):
+        return {k: _finite_json(v) for k, v in d.items()}
+    if isinstance(d, list | tuple):
+        return [_finite_json(v) for v in d]
+    if isinstance(d, float) and not math.isfinite(d):
+        return None
+    return d
 
 
 def _attr(net: Any, names: Sequence[str], what: str) -> Any:
@@ -185,7 +208,11 @@ def _block(
     """Compare one block elementwise against ``rtol * bound + floor``."""
     g = np.asarray(g, dtype=np.float64)
     if g.shape != ref.shape:
-        return BlockError(layer, param, math.inf, math.inf, (), math.nan, math.nan, 0.0, False)
+        hint = " (transposed?)" if g.shape == ref.shape[::-1] and g.ndim == 2 else ""
+        note = f"shape {g.shape}, expected {ref.shape}{hint}"
+        return BlockError(
+            layer, param, math.inf, math.inf, (), math.nan, math.nan, 0.0, False, note=note
+        )
     err = np.abs(g - ref)
     tol = rtol * bound + floor
     bad = ~np.isfinite(g)
@@ -236,6 +263,8 @@ def _diagnose(blocks: list[BlockError], batch: int, L: int) -> tuple[int | None,
     else:
         what = f"dW^{first} matches but db^{first} does not (sum of delta^{first} over the batch)"
     blk = next(b for b in blocks if (b.layer, b.param) in failing and b.layer == first)
+    if blk.note:
+        what += f"; {blk.name}: {blk.note}"
     if blk.factor is not None:
         s = blk.factor
         hint = ""
