@@ -48,12 +48,15 @@ def _weighted_log(y: FloatArray, log_v: FloatArray) -> FloatArray:
 # --- log a^L and log(1 - a^L) from the logits z^L ----------------------------------------------
 
 
-def log_output(output: str, z: FloatArray) -> FloatArray:
-    """``ln a^L`` from the logits ``z^L`` (stable for logits of any size): sigmoid or softmax."""
+def log_output(output: str, z: FloatArray, a: FloatArray | None = None) -> FloatArray:
+    """``ln a^L`` from the logits ``z^L`` (finite for finite logits): sigmoid or softmax.
+
+    ``a``, the cached ``σ(z^L)``, lets the softmax skip recomputing its exponentials.
+    """
     if output == "sigmoid":
         return log_sigmoid(z)
     if output == "softmax":
-        return log_softmax(z)
+        return log_softmax(z, a)
     raise ValueError(f"output: ln a^L needs a sigmoid or softmax output, got {output!r}")
 
 
@@ -130,10 +133,14 @@ def cost_value(cost: str, output: str, z: FloatArray, a: FloatArray, y: FloatArr
     """Batch-mean cost of ``a^L = σ(z^L)`` against ``y``; logs are taken from the logits ``z``."""
     if cost == "mse":
         return mse(a, y)
-    if cost == "cross_entropy":
-        return cross_entropy(log_output(output, z), y)
-    if cost == "binary_cross_entropy":
-        return binary_cross_entropy(log_output(output, z), log1m_output(output, z), y)
+    n = z.shape[0]
+    if cost == "cross_entropy":  # eq. (9); ln a^L is finite here, so a plain dot product
+        return float(-np.vdot(y, log_output(output, z, a)) / n)
+    if cost == "binary_cross_entropy":  # eq. (11)
+        log1m_a = log1m_output(output, z)
+        if z.shape[1] == 1 and output == "softmax":  # ln(1 - 1) = -inf: 0 · ln 0 must give 0
+            return binary_cross_entropy(log_output(output, z, a), log1m_a, y)
+        return float(-(np.vdot(y, log_output(output, z, a)) + np.vdot(1.0 - y, log1m_a)) / n)
     raise ValueError(f"cost: expected one of {sorted(COSTS)}, got {cost!r}")
 
 

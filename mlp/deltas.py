@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from mlp.activations import FloatArray, softmax_jvp, vjp
+from mlp.activations import FloatArray, row_sum, softmax_jvp, vjp
 from mlp.costs import cost_grad
 
 __all__ = [
@@ -35,7 +35,7 @@ def softmax_cross_entropy(
     Exact even when a row of ``y`` does not sum to 1; equals the paper's ``a - y`` when it does.
     """
     del z
-    out = np.multiply(a, np.sum(y, axis=-1, keepdims=True), out=out)
+    out = np.multiply(a, row_sum(y), out=out)
     return np.subtract(out, y, out=out)
 
 
