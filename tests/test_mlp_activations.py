@@ -167,3 +167,12 @@ def test_out_buffers_and_dtype(name: str, dtype: type) -> None:
 def test_registries() -> None:
     assert {"sigmoid", "tanh", "relu", "heaviside"} == act.HIDDEN_ACTIVATIONS
     assert {"sigmoid", "softmax", "identity"} == act.OUTPUT_ACTIVATIONS
+
+
+def test_row_reductions_and_log_softmax_from_cached_a() -> None:
+    z = np.random.default_rng(6).normal(size=(9, 4)) * 20
+    np.testing.assert_array_equal(act.row_max(z), z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(act.row_sum(z), z.sum(axis=1, keepdims=True), rtol=1e-13)
+    out = np.empty((9, 1))
+    assert act.row_max(z, out) is out and act.row_sum(z, out) is out
+    np.testing.assert_allclose(act.log_softmax(z, act.softmax(z)), act.log_softmax(z), atol=1e-13)

@@ -115,3 +115,18 @@ def test_unknown_cost_lists_the_names() -> None:
         costs.cost_value("hinge", "softmax", z, z, z)
     with pytest.raises(ValueError, match="cross_entropy"):
         costs.cost_grad("hinge", z, z)
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax"])
+@pytest.mark.parametrize("cost", ["cross_entropy", "binary_cross_entropy", "mse"])
+def test_cost_value_matches_naive_formulas(output: str, cost: str) -> None:
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(6, 4)) * 3
+    y = rng.uniform(0, 1, size=(6, 4))
+    a = sigmoid(z) if output == "sigmoid" else softmax(z)
+    naive = {
+        "cross_entropy": -np.sum(y * np.log(a)) / 6,
+        "binary_cross_entropy": -np.sum(y * np.log(a) + (1 - y) * np.log(1 - a)) / 6,
+        "mse": np.sum((a - y) ** 2) / 12,
+    }[cost]
+    assert costs.cost_value(cost, output, z, a, y) == pytest.approx(naive, rel=1e-12)
