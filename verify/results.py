@@ -28,7 +28,7 @@ class Record:
     method: str
     message: str
     details: dict[str, Any] = field(default_factory=dict)
-    """Check-specific numbers (max errors, worst index, budgets, seeds, layer), JSON-serialisable."""
+    """Check-specific numbers (errors, worst index, budgets, seeds, layer); JSON-serialisable."""
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for ``json.dump``."""
