@@ -20,6 +20,20 @@ from mlp.training import History, predict_classes, sgd_epoch
 __all__ = ["MLP"]
 
 
+def _quiet() -> np.errstate:
+    """Overflow is detected and reported explicitly (``_require_finite``): NumPy stays quiet."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
+
+def _require_finite(arrays: Sequence[FloatArray], what: str, dtype: np.dtype[Any]) -> None:
+    """FloatingPointError if any array holds NaN or ±inf: never a silent NaN."""
+    if not all(np.isfinite(arr).all() for arr in arrays):
+        raise FloatingPointError(
+            f"{what} is not finite: the parameters (weights, biases) or the inputs are too large "
+            f"for {dtype.name} (overflow)"
+        )
+
+
 class MLP:
     """Fully connected network ``a^l = σ(W^l a^{l-1} + b^l)`` (eq. 4), batch-major.
 
@@ -83,6 +97,11 @@ class MLP:
                 f"output, cost: {(self.output, self.cost_name)!r} is not a valid pair "
                 "(an identity output is unbounded, so ln a^L is undefined: use 'mse'); "
                 f"expected one of {sorted(VALID_PAIRS)}"
+            )
+        if self.output == "softmax" and self.layer_sizes[-1] < 2:
+            raise ValueError(
+                "layer_sizes: a softmax output needs n_L >= 2 (over one unit it is the "
+                "constant 1); use output='sigmoid' for a single output"
             )
         self.init: str = v.check_name(init, INITS, "init")
         self.seed: int = v.check_int(seed, "seed", 0)
@@ -149,7 +168,10 @@ class MLP:
 
     def forward(self, X: object) -> FloatArray:
         """Output ``a^L`` (batch, n_L) of eq. (6) for inputs ``X`` (batch, n_0)."""
-        _, a = forward(self.weights, self.biases, self.activations, self._x(X))
+        x = self._x(X)
+        with _quiet():
+            _, a = forward(self.weights, self.biases, self.activations, x)
+        _require_finite(a[-1:], "forward: a^L", self.dtype)
         return a[-1]
 
     def predict(self, X: object) -> NDArray[np.intp]:
@@ -160,14 +182,20 @@ class MLP:
     def cost(self, X: object, Y: object) -> float:
         """Batch-mean cost, eq. (7) / (9) / (11), with logs taken from the logits ``z^L``."""
         x, y = self._xy(X, Y)
-        z, a = forward(self.weights, self.biases, self.activations, x)
-        return cost_value(self.cost_name, self.output, z[-1], a[-1], y)
+        with _quiet():
+            z, a = forward(self.weights, self.biases, self.activations, x)
+            c = cost_value(self.cost_name, self.output, z[-1], a[-1], y)
+        _require_finite([np.asarray(c)], "cost", self.dtype)
+        return c
 
     def gradients(self, X: object, Y: object) -> tuple[list[FloatArray], list[FloatArray]]:
         """``dW, db`` (aligned with ``weights``/``biases``): gradient of the batch-mean cost."""
         x, y = self._xy(X, Y)
-        z, a = forward(self.weights, self.biases, self.activations, x)
-        return backward(self.weights, self.activations, self.cost_name, z, a, y)
+        with _quiet():
+            z, a = forward(self.weights, self.biases, self.activations, x)
+            dW, db = backward(self.weights, self.activations, self.cost_name, z, a, y)
+        _require_finite([*dW, *db], "gradients: dW, db", self.dtype)
+        return dW, db
 
     def _require_classes(self) -> None:
         if self.output == "identity":
@@ -222,8 +250,13 @@ class MLP:
             if not isinstance(validation, tuple | list) or len(validation) != 2:
                 raise TypeError("validation: expected a pair (X_val, Y_val)")
             val = self._xy(validation[0], validation[1], "validation[0]", "validation[1]")
-        classes = self.output != "identity"
-        labels = v.as_labels(y, self.layer_sizes[-1], y.shape[0], "Y") if classes else None
+        labels = val_labels = None
+        if self.output != "identity":
+            labels = v.as_labels(y, self.layer_sizes[-1], y.shape[0], "Y")
+            if val is not None:
+                val_labels = v.as_labels(
+                    val[1], self.layer_sizes[-1], val[1].shape[0], "validation[1]"
+                )
 
         self._resolve_default_init(x.shape[0])
         self._fit_calls += 1
@@ -234,22 +267,42 @@ class MLP:
         for epoch in range(1, epochs + 1):
             eta = schedules.learning_rate(schedule, eta0, epoch, epochs)
             perm = rng.permutation(x.shape[0]) if shuffle else order
-            c, acc = sgd_epoch(
-                self.weights, self.biases, self.activations, self.cost_name, x, y, labels,
-                perm, eta, ws,
-            )  # fmt: skip
+            start = [p.copy() for p in (*self.weights, *self.biases)]
+            with _quiet():  # divergence is detected below, not warned about
+                c, acc = sgd_epoch(
+                    self.weights, self.biases, self.activations, self.cost_name, x, y, labels,
+                    perm, eta, ws,
+                )  # fmt: skip
+            self._check_epoch(c, epoch, eta0, start)
             history.cost.append(c)
             history.learning_rate.append(eta)
             if acc is not None:
                 history.accuracy.append(acc)
             if val is not None:
                 xv, yv = val
-                z, a = forward(self.weights, self.biases, self.activations, xv)
-                history.val_cost.append(cost_value(self.cost_name, self.output, z[-1], a[-1], yv))
-                if classes:
-                    yl = v.as_labels(yv, self.layer_sizes[-1], yv.shape[0], "validation[1]")
-                    history.val_accuracy.append(float(np.mean(predict_classes(a[-1]) == yl)))
+                with _quiet():
+                    z, a = forward(self.weights, self.biases, self.activations, xv)
+                    c_val = cost_value(self.cost_name, self.output, z[-1], a[-1], yv)
+                _require_finite([np.asarray(c_val)], "validation cost", self.dtype)
+                history.val_cost.append(c_val)
+                if val_labels is not None:
+                    history.val_accuracy.append(
+                        float(np.mean(predict_classes(a[-1]) == val_labels))
+                    )
         return history
+
+    def _check_epoch(self, cost: float, epoch: int, eta0: float, start: list[FloatArray]) -> None:
+        """After an epoch: a non-finite cost or parameter means SGD diverged; undo that epoch."""
+        params = [*self.weights, *self.biases]
+        if np.isfinite(cost) and all(np.isfinite(p).all() for p in params):
+            return
+        for dst, src in zip(params, start, strict=True):
+            dst[...] = src
+        raise FloatingPointError(
+            f"learning_rate: SGD diverged in epoch {epoch} (the cost or the parameters became "
+            f"NaN or infinite); learning_rate={eta0!r} is probably too large for this data and "
+            f"{self.dtype.name}. The parameters are restored to their values before that epoch."
+        )
 
     def _resolve_default_init(self, n_train: int) -> None:
         """At the first ``fit``: re-draw the ``"default"`` init with N_train = ``n_train``."""

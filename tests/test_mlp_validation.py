@@ -224,3 +224,34 @@ def test_finite_values_whose_sum_overflows_are_accepted() -> None:
         ValueError, match=r"X: expected finite values, found -inf at index \(2, 1\)"
     ):
         net.forward(np.vstack([X[:2], [[0.0, -np.inf]]]))
+
+
+def test_one_unit_softmax_is_rejected() -> None:
+    with pytest.raises(ValueError, match="softmax output needs n_L >= 2"):
+        MLP([3, 1], output="softmax")
+
+
+# --- numerical failure: never a silent NaN -------------------------------------------------------
+
+
+def test_diverging_fit_raises_naming_learning_rate_and_restores_the_epoch() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3)) * 100
+    Y = rng.normal(size=(20, 2))
+    net = MLP([3, 4, 2], hidden="relu", output="identity", cost="mse", init="large", seed=0)
+    with pytest.raises(FloatingPointError, match="learning_rate") as info:
+        net.fit(X, Y, epochs=50, batch_size=5, learning_rate=1e3)
+    assert "diverged in epoch" in str(info.value)
+    assert all(np.isfinite(p).all() for p in [*net.weights, *net.biases])
+
+
+def test_overflowing_forward_raises_instead_of_returning_nan() -> None:
+    net = MLP([2, 3], output="softmax", seed=0, init="large")
+    net.set_parameters([np.full((3, 2), 1e300)], [np.zeros(3)])
+    X = np.array([[1e10, 1e10]])  # z = 2e310: inf, and inf - inf in the softmax
+    with pytest.raises(FloatingPointError, match="forward: a"):
+        net.forward(X)
+    with pytest.raises(FloatingPointError, match="cost"):
+        net.cost(X, [[1.0, 0.0, 0.0]])
+    with pytest.raises(FloatingPointError, match="gradients"):
+        net.gradients(X, [[1.0, 0.0, 0.0]])
