@@ -311,7 +311,9 @@ class _Run:
         self.say(f"{'all':<11} {s['total']:6d} {s['ok']:6d} {s['not_ok']:7d}")
         bad = [r for r in self.records if r.status != "ok"]
         for r in bad[:25]:
-            self.say(f"  NOT OK {r.id} ({r.ref}): {r.verdict}, expected {r.expected}. {r.message}")
+            msg = (r.message.strip().splitlines() or [""])[0]
+            msg = msg if len(msg) <= 160 else msg[:157] + "..."
+            self.say(f"  NOT OK {r.id} ({r.ref}): {r.verdict}, expected {r.expected}. {msg}")
         if len(bad) > 25:
             self.say(f"  ... and {len(bad) - 25} more (see --json)")
         split = " | ".join(f"{p} {self.clock.seconds[p]:.1f} s" for p in PHASES)
@@ -448,7 +450,7 @@ def main(
     if command in ("all", "symbolic", "report"):
         run.symbolic()
     elif command == "numeric":
-        run.load_claims()
+        run.records += run.load_claims()  # the claims feed the numeric checks
     if command in ("all", "numeric", "report"):
         run.numeric()
     if command in ("all", "experiments", "report"):
