@@ -15,6 +15,7 @@ from derivations.claims import Method
 __all__ = [
     "Decision",
     "Sampler",
+    "ShapeError",
     "collapse_kronecker",
     "decide",
     "shape_of",
@@ -26,6 +27,14 @@ Sampler = Callable[[np.random.Generator], dict[sp.Symbol, float]]
 
 _SIMPLIFY_OPS_LIMIT = 400
 """Above this many operations, ``simplify`` is skipped (too slow) and mpmath decides."""
+
+
+class ShapeError(sp.Symbol):  # type: ignore[misc]
+    """A printed product whose factors do not conform: ``ShapeError('δ^l 4x1 · a^{l-1} 3x1')``.
+
+    It stands for the printed expression (which has no value); ``decide`` reports it as the
+    residual, since paper and truth differ everywhere.
+    """
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,22 @@ def _concretise(expr: sp.Expr, functions: Mapping[Any, sp.Lambda] | None) -> sp.
     return expr.doit()
 
 
+def _exp_atoms_cancel(entry: sp.Expr) -> bool:
+    """Whether ``entry`` is 0 as a rational function once each ``exp(u)`` is a fresh symbol.
+
+    Sound for proving zero (an identity in independent symbols survives any substitution);
+    a ``False`` proves nothing.
+    """
+    atoms: dict[sp.Expr, sp.Symbol] = {}
+
+    def atom(e: sp.Expr) -> sp.Symbol:
+        return atoms.setdefault(e, sp.Dummy(f"E{len(atoms)}"))
+
+    replaced = entry.replace(lambda e: isinstance(e, sp.exp), atom)
+    numerator, _ = sp.fraction(sp.together(replaced))
+    return bool(sp.expand(numerator) == 0)
+
+
 def _symbolic_zero(entry: sp.Expr, assumptions: Any) -> sp.Expr:
     """Try hard, but cheaply, to reduce one residual entry to 0."""
     entry = entry.doit()
@@ -117,6 +142,8 @@ def _symbolic_zero(entry: sp.Expr, assumptions: Any) -> sp.Expr:
     entry = sp.expand(entry)
     if entry == 0:
         return entry
+    if entry.has(sp.exp) and _exp_atoms_cancel(entry):
+        return sp.Integer(0)
     if sp.count_ops(entry) <= _SIMPLIFY_OPS_LIMIT:
         simplified = sp.simplify(entry)
         if assumptions is not None:
@@ -182,10 +209,14 @@ def decide(
     if sample is None:
         sample = uniform_sampler(variables)
     shape_p, shape_t = shape_of(paper), shape_of(truth)
-    if shape_p != shape_t:
+    if isinstance(paper, ShapeError) or shape_p != shape_t:
         anywhere = sample(np.random.default_rng(seed))
-        mismatch = sp.Symbol(
-            f"ShapeMismatch(paper={shape_p or 'scalar'}, truth={shape_t or 'scalar'})"
+        mismatch = (
+            paper
+            if isinstance(paper, ShapeError)
+            else sp.Symbol(
+                f"ShapeMismatch(paper={shape_p or 'scalar'}, truth={shape_t or 'scalar'})"
+            )
         )
         return Decision(
             equal=False,
