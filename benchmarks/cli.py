@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 from benchmarks import BENCHMARKS, gradcheck, training
 from benchmarks.gradcheck import gradcheck_table, run_gradcheck
 from benchmarks.hotspots import profile_ours
-from benchmarks.machine import blas_threads, machine_info, machine_summary
+from benchmarks.machine import blas_threads, limit_threads, machine_info, machine_summary
 from benchmarks.optional import PeerUnavailableError
 from benchmarks.training import run_training, training_table
 from benchmarks.verify_all import run_verify_all, verify_table
@@ -60,6 +60,9 @@ def _parser() -> _Parser:
                         f" verify {DEFAULT_REPEATS['verify']})")
     parser.add_argument("--only", action="append", choices=BENCHMARKS, metavar="NAME",
                         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
+    parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
+                        help="threads for NumPy's BLAS, PyTorch and JAX (default: NumPy's BLAS "
+                        "default, given to PyTorch too; JAX keeps its own)")
     parser.add_argument("--profile", action="store_true",
                         help="also profile our training epoch with pyinstrument (text to stdout)")
     parser.add_argument("--out", type=Path, default=None, metavar="PATH",
@@ -122,6 +125,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem is not None:  # fail before minutes of timing, not after
         _log(f"python -m benchmarks: error: cannot write --out {out}: {problem}")
         return 2
+    limiter = None if args.threads is None else limit_threads(args.threads)
+    try:
+        payload = _run(args, selected, repeats)
+    finally:
+        if limiter is not None:
+            limiter.restore_original_limits()
+    try:
+        _write_json(out, payload)
+    except OSError as exc:
+        _log(f"python -m benchmarks: error: cannot write --out {out}: {exc.strerror or exc}")
+        return 2
+    _log(f"raw results: {out}")
+    return 0
+
+
+def _run(args: argparse.Namespace, selected: list[str], repeats: dict[str, int]) -> dict[str, Any]:
+    """Run the benchmarks, print the machine line and the tables; the JSON payload."""
     threads = blas_threads()
     payload: dict[str, Any] = {"options": {"quick": args.quick, "repeats": repeats,
                                            "only": selected, "threads": threads}}
@@ -138,17 +158,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         payload["gradcheck"] = run_gradcheck(gc_settings, repeats["gradcheck"], _log)
         tables.append(gradcheck_table(payload["gradcheck"]))
     if "verify" in selected:
+        env = None if args.threads is None else {
+            "OPENBLAS_NUM_THREADS": str(args.threads), "OMP_NUM_THREADS": str(args.threads),
+        }
         payload["verify"] = run_verify_all(
-            repeats["verify"], _log, subcommand="symbolic" if args.quick else "all"
+            repeats["verify"], _log, subcommand="symbolic" if args.quick else "all", env=env
         )
         tables.append(verify_table(payload["verify"]))
     payload["machine"] = machine_info()  # after the peers loaded: lists their thread pools too
     print(machine_summary(payload["machine"]), end="\n\n")
     print("\n\n".join(tables))
-    try:
-        _write_json(out, payload)
-    except OSError as exc:
-        _log(f"python -m benchmarks: error: cannot write --out {out}: {exc.strerror or exc}")
-        return 2
-    _log(f"raw results: {out}")
-    return 0
+    return payload

@@ -10,7 +10,7 @@ import sys
 from importlib import metadata
 from typing import Any
 
-__all__ = ["ENV_VARS", "blas_threads", "machine_info", "machine_summary"]
+__all__ = ["ENV_VARS", "blas_threads", "limit_threads", "machine_info", "machine_summary"]
 
 ENV_VARS: tuple[str, ...] = (
     "OPENBLAS_CORETYPE",
@@ -54,6 +54,24 @@ def blas_threads() -> int:
     if lib is not None and isinstance(lib.get("num_threads"), int):
         return int(lib["num_threads"])
     return os.cpu_count() or 1
+
+
+def limit_threads(n: int) -> Any:
+    """Give NumPy's BLAS (threadpoolctl) and JAX's XLA ``n`` threads; PyTorch gets the count later.
+
+    XLA reads its flags once, when JAX starts: with JAX already imported only the BLAS limit
+    applies. Returns threadpoolctl's limiter; keep it alive for the whole run.
+    """
+    if n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    if "jax" not in sys.modules:
+        flags = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" if n == 1 else (
+            f"intra_op_parallelism_threads={n}"
+        )
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flags}".strip()
+    importlib.import_module("numpy")
+    threadpoolctl = importlib.import_module("threadpoolctl")
+    return threadpoolctl.threadpool_limits(limits=n, user_api="blas")
 
 
 def _version(package: str) -> str | None:

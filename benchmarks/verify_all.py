@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,12 +70,15 @@ def parse_groups(stderr: str) -> dict[str, float]:
     return groups
 
 
-def _run_once(command: Sequence[str], workdir: Path) -> dict[str, Any]:
+def _run_once(
+    command: Sequence[str], workdir: Path, env: Mapping[str, str] | None
+) -> dict[str, Any]:
     """One run in ``workdir`` (reports go there, never into the repository's reports/)."""
     json_path = workdir / "verify.json"
     full = [*command, "--json", str(json_path), "--reports-dir", str(workdir / "reports")]
     t0 = time.perf_counter()
-    proc = subprocess.run(full, cwd=workdir, capture_output=True, text=True, check=False)
+    proc = subprocess.run(full, cwd=workdir, capture_output=True, text=True, check=False,
+                          env=None if env is None else {**os.environ, **env})
     wall = time.perf_counter() - t0
     phases = None
     if json_path.exists():
@@ -93,11 +97,13 @@ def run_verify_all(
     log: Callable[[str], None],
     command: Sequence[str] | None = None,
     subcommand: str = "all",
+    env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run ``python -m verify <subcommand>`` ``repeats`` times in a subprocess; medians.
 
     ``command`` replaces the whole command (tests pass a stand-in); ``--json`` and
-    ``--reports-dir`` (a temporary directory) are appended to it.
+    ``--reports-dir`` (a temporary directory) are appended to it. ``env``: extra environment
+    variables for the subprocess (thread counts).
     """
     label = f"python -m verify {subcommand}" if command is None else "stand-in command"
     if command is None:
@@ -105,7 +111,7 @@ def run_verify_all(
     runs = []
     for i in range(repeats):
         with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
-            run = _run_once(command, Path(tmp))
+            run = _run_once(command, Path(tmp), env)
         log(f"{label} run {i + 1}/{repeats}: {run['wall_s']:.1f} s, exit {run['exit_code']}")
         runs.append(run)
     median_wall = statistics.median(r["wall_s"] for r in runs)
@@ -121,6 +127,7 @@ def run_verify_all(
     return {
         "label": label,
         "command": list(command),
+        "env": dict(env or {}),
         "runs": runs,
         "median_wall_s": median_wall,
         "median_phases_s": phases,

@@ -13,6 +13,7 @@ import pytest
 from benchmarks import cli, optional, peers, verify_all
 from benchmarks.data import make_dataset
 from benchmarks.gradcheck import sizes_for
+from benchmarks.machine import blas_threads
 from benchmarks.roofline import epoch_gemm_flops, gemm_epoch
 from benchmarks.tables import markdown_table
 from benchmarks.timing import time_round_robin
@@ -92,7 +93,8 @@ def test_cli_quick_verify_runs_the_symbolic_subcommand(
 ) -> None:
     seen: list[str] = []
 
-    def fake(repeats: int, log: Any, command: Any = None, subcommand: str = "all") -> Any:
+    def fake(repeats: int, log: Any, command: Any = None, subcommand: str = "all",
+             env: Any = None) -> Any:
         seen.append(subcommand)
         return run_verify_all(repeats, log, command=[sys.executable, "-c", "pass"])
 
@@ -100,6 +102,17 @@ def test_cli_quick_verify_runs_the_symbolic_subcommand(
     result = _run(tmp_path, "--only", "verify")["verify"]
     assert seen == ["symbolic"]
     assert result["median_phases_s"] == {} and result["all_exit_zero"]
+
+
+def test_threads_option_limits_blas_and_restores_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XLA_FLAGS", "")  # restored after the test, whatever --threads sets
+    before = blas_threads()
+    result = _run(tmp_path, "--threads", "1", "--only", "gradcheck")
+    assert result["options"]["threads"] == 1
+    assert result["machine"]["numpy_blas"]["num_threads"] == 1
+    assert blas_threads() == before
 
 
 def test_parse_groups_reads_the_cli_progress_lines() -> None:
