@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 from benchmarks import BENCHMARKS, gradcheck, training
 from benchmarks.gradcheck import gradcheck_table, run_gradcheck
 from benchmarks.hotspots import profile_ours
-from benchmarks.machine import blas_threads, limit_threads, machine_info, machine_summary
+from benchmarks.machine import ThreadLimit, blas_threads, machine_info, machine_summary
 from benchmarks.optional import PeerUnavailableError
 from benchmarks.training import run_training, training_table
 from benchmarks.verify_all import run_verify_all, verify_table
@@ -61,8 +61,8 @@ def _parser() -> _Parser:
     parser.add_argument("--only", action="append", choices=BENCHMARKS, metavar="NAME",
                         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
     parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
-                        help="threads for NumPy's BLAS, PyTorch and JAX (default: NumPy's BLAS "
-                        "default, given to PyTorch too; JAX keeps its own)")
+                        help="pin the run to N CPUs and give NumPy's BLAS, PyTorch and JAX N "
+                        "threads (default: NumPy's BLAS default, given to PyTorch too)")
     parser.add_argument("--profile", action="store_true",
                         help="also profile our training epoch with pyinstrument (text to stdout)")
     parser.add_argument("--out", type=Path, default=None, metavar="PATH",
@@ -125,12 +125,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem is not None:  # fail before minutes of timing, not after
         _log(f"python -m benchmarks: error: cannot write --out {out}: {problem}")
         return 2
-    limiter = None if args.threads is None else limit_threads(args.threads)
+    limit = None if args.threads is None else ThreadLimit(args.threads)
     try:
         payload = _run(args, selected, repeats)
     finally:
-        if limiter is not None:
-            limiter.restore_original_limits()
+        if limit is not None:
+            limit.restore()
     try:
         _write_json(out, payload)
     except OSError as exc:

@@ -10,7 +10,7 @@ import sys
 from importlib import metadata
 from typing import Any
 
-__all__ = ["ENV_VARS", "blas_threads", "limit_threads", "machine_info", "machine_summary"]
+__all__ = ["ENV_VARS", "ThreadLimit", "blas_threads", "machine_info", "machine_summary"]
 
 ENV_VARS: tuple[str, ...] = (
     "OPENBLAS_CORETYPE",
@@ -56,22 +56,37 @@ def blas_threads() -> int:
     return os.cpu_count() or 1
 
 
-def limit_threads(n: int) -> Any:
-    """Give NumPy's BLAS (threadpoolctl) and JAX's XLA ``n`` threads; PyTorch gets the count later.
+class ThreadLimit:
+    """``n`` threads for every peer: CPU affinity, NumPy's BLAS pool and XLA's flags.
 
-    XLA reads its flags once, when JAX starts: with JAX already imported only the BLAS limit
-    applies. Returns threadpoolctl's limiter; keep it alive for the whole run.
+    The process is pinned to ``n`` of its CPUs (``os.sched_setaffinity``; threads started later,
+    such as XLA's and PyTorch's pools, inherit it: the only limit JAX reliably obeys), NumPy's
+    BLAS gets ``n`` threads (threadpoolctl) and, if JAX is not imported yet, XLA_FLAGS asks for
+    ``n`` intra-op threads. PyTorch is given ``n`` by its builder. :meth:`restore` undoes the
+    affinity of the calling thread and the BLAS limit (pools already started stay pinned).
     """
-    if n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
-    if "jax" not in sys.modules:
-        flags = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" if n == 1 else (
-            f"intra_op_parallelism_threads={n}"
-        )
-        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flags}".strip()
-    importlib.import_module("numpy")
-    threadpoolctl = importlib.import_module("threadpoolctl")
-    return threadpoolctl.threadpool_limits(limits=n, user_api="blas")
+
+    def __init__(self, n: int) -> None:
+        if n < 1:
+            raise ValueError(f"n must be a positive int, got {n!r}")
+        self.n = n
+        self._affinity: set[int] | None = None
+        if hasattr(os, "sched_setaffinity"):
+            self._affinity = set(os.sched_getaffinity(0))
+            os.sched_setaffinity(0, sorted(self._affinity)[:n])
+        if "jax" not in sys.modules:
+            flags = "--xla_cpu_multi_thread_eigen=false" if n == 1 else ""
+            flags = f"{flags} intra_op_parallelism_threads={n}".strip()
+            os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flags}".strip()
+        importlib.import_module("numpy")
+        threadpoolctl = importlib.import_module("threadpoolctl")
+        self._limiter = threadpoolctl.threadpool_limits(limits=n, user_api="blas")
+
+    def restore(self) -> None:
+        """Give the calling thread its CPUs back and NumPy's BLAS its thread count."""
+        self._limiter.restore_original_limits()
+        if self._affinity is not None:
+            os.sched_setaffinity(0, self._affinity)
 
 
 def _version(package: str) -> str | None:
@@ -109,6 +124,7 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "processor": platform.machine(),
         "cpu_count": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "numpy_blas": None
         if numpy_blas is None
         else {

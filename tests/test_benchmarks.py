@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ import pytest
 from benchmarks import cli, optional, peers, verify_all
 from benchmarks.data import make_dataset
 from benchmarks.gradcheck import sizes_for
-from benchmarks.machine import blas_threads
+from benchmarks.machine import ThreadLimit, blas_threads
 from benchmarks.roofline import epoch_gemm_flops, gemm_epoch
 from benchmarks.tables import markdown_table
 from benchmarks.timing import time_round_robin
@@ -104,15 +106,33 @@ def test_cli_quick_verify_runs_the_symbolic_subcommand(
     assert result["median_phases_s"] == {} and result["all_exit_zero"]
 
 
-def test_threads_option_limits_blas_and_restores_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("XLA_FLAGS", "")  # restored after the test, whatever --threads sets
-    before = blas_threads()
-    result = _run(tmp_path, "--threads", "1", "--only", "gradcheck")
+def test_threads_option_pins_the_run(tmp_path: Path) -> None:
+    # A subprocess: --threads pins CPU affinity, which must not leak into this test session.
+    out = tmp_path / "bench.json"
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--threads", "1", "--only", "gradcheck",
+         "--repeats", "1", "--out", str(out)],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(out.read_text(encoding="utf-8"))
     assert result["options"]["threads"] == 1
     assert result["machine"]["numpy_blas"]["num_threads"] == 1
-    assert blas_threads() == before
+    assert "intra_op_parallelism_threads=1" in result["machine"]["env"]["XLA_FLAGS"]
+
+
+def test_thread_limit_restores_blas_threads_and_affinity(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XLA_FLAGS", "")  # restored after the test
+    before = (blas_threads(), os.sched_getaffinity(0))
+    limit = ThreadLimit(1)
+    try:
+        assert blas_threads() == 1 and len(os.sched_getaffinity(0)) == 1
+    finally:
+        limit.restore()
+    assert (blas_threads(), os.sched_getaffinity(0)) == before
+    with pytest.raises(ValueError, match="positive"):
+        ThreadLimit(0)
 
 
 def test_parse_groups_reads_the_cli_progress_lines() -> None:
