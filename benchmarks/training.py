@@ -78,16 +78,23 @@ def run_training(
         skipped: dict[str, str] = {}
         for name, build in PEERS.items():
             try:
-                trainers[name] = build(data, cfg)
+                trainer = build(data, cfg)
+                trainer.epoch()  # warm-up (JIT compilation, buffers); a failure skips the peer
             except PeerUnavailableError as exc:
                 skipped[name] = str(exc)
-                log(f"training {dtype}: {name} skipped: {exc}")
+            except Exception as exc:
+                skipped[name] = f"failed: {type(exc).__name__}: {exc}"
+            else:
+                trainers[name] = trainer
+                continue
+            log(f"training {dtype}: {name} skipped: {skipped[name]}")
         fns: dict[str, EpochFn] = {name: t.epoch for name, t in trainers.items()}
         fns[ROOFLINE] = gemm_epoch(
             settings.sizes, settings.n, settings.batch_size, dtype, settings.seed
         )
+        fns[ROOFLINE]()  # warm-up
         log(f"training {dtype}: timing {', '.join(fns)} ({repeats} repeats, round-robin)")
-        timings = time_round_robin(fns, repeats)
+        timings = time_round_robin(fns, repeats, warmup=0)
         result["dtypes"][dtype] = _summarise(
             {name: t.to_json() for name, t in timings.items()}, skipped, flops
         )

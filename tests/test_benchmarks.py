@@ -46,7 +46,7 @@ def test_training_quick_runs_every_installed_peer(tmp_path: Path, capsys: Captur
     assert "| dtype | implementation |" in printed and "NumPy BLAS" in printed
 
 
-def test_missing_peers_are_skipped_with_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_or_failing_peers_are_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     real_import = peers.import_optional
 
     def without_torch_and_jax(name: str, *attributes: str) -> Any:
@@ -55,12 +55,21 @@ def test_missing_peers_are_skipped_with_a_message(monkeypatch: pytest.MonkeyPatc
         return real_import(name, *attributes)
 
     monkeypatch.setattr(peers, "import_optional", without_torch_and_jax)
+
+    def broken(data: Any, cfg: Any) -> Any:
+        def epoch() -> None:
+            raise FloatingPointError("diverged")
+
+        return peers.Trainer(epoch, lambda: "float64")
+
+    monkeypatch.setitem(peers.PEERS, "scikit-learn", broken)
     tiny = TrainingSettings(n=32, sizes=(6, 4, 3), batch_size=8, learning_rate=0.1, seed=0,
                             dtypes=("float64",))
     messages: list[str] = []
     result = run_training(tiny, repeats=1, threads=1, log=messages.append)
     r = result["dtypes"]["float64"]
-    assert set(r["skipped"]) == {"PyTorch", "JAX jit"}
+    assert set(r["skipped"]) == {"PyTorch", "JAX jit", "scikit-learn"}
+    assert r["skipped"]["scikit-learn"] == "failed: FloatingPointError: diverged"
     assert "torch is not installed" in r["skipped"]["PyTorch"]
     assert any("PyTorch skipped" in m for m in messages)
     table = training_table(result)
