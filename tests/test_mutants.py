@@ -101,7 +101,7 @@ def test_live_subset_detected_and_localised(tmp_path: Path) -> None:
     code = main(["--only", "transpose_in_delta_recurrence", "shuffle_X_not_Y", "--json", str(out)])
     data = json.loads(out.read_text())
     assert code == 0, data
-    by_name = {m["name"]: m for m in data["mutants"]}
+    by_name = {m["name"]: m for m in data["catalogue"]["mutants"]}
     grad = by_name["transpose_in_delta_recurrence"]
     assert grad["detected"] and grad["right_layer"] and "jax:square" in grad["checks"]
     train = by_name["shuffle_X_not_Y"]

@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import py_compile
+import re
 import shutil
 import subprocess
 import sys
@@ -68,8 +69,9 @@ GRAD_CONFIGS: tuple[GradConfig, ...] = (
     GradConfig("relu_kink", (3, 5, 2), ("relu",), "sigmoid", "mse", 6, 2, "kink"),
     GradConfig("softmax_mse", (3, 4, 3), ("sigmoid",), "softmax", "mse", 5, 3),
     GradConfig("sigmoid_ce", (3, 4, 2), ("tanh",), "sigmoid", "cross_entropy", 5, 4),
-    GradConfig("heaviside_identity", (3, 4, 3, 2), ("sigmoid", "heaviside"), "identity", "mse",
-               5, 5),
+    GradConfig(
+        "heaviside_identity", (3, 4, 3, 2), ("sigmoid", "heaviside"), "identity", "mse", 5, 5
+    ),
     GradConfig("huge_logits", (3, 3), (), "softmax", "cross_entropy", 4, 6, "huge"),
 )
 
@@ -134,8 +136,15 @@ def _child_network(cfg: GradConfig) -> tuple[Any, Any, Any]:
     import mlp
     from verify.mlp_checks import sample_data
 
-    net = mlp.MLP(list(cfg.sizes), hidden=list(cfg.hidden), output=cfg.output, cost=cfg.cost,
-                  init="large", seed=cfg.seed, dtype="float64")
+    net = mlp.MLP(
+        list(cfg.sizes),
+        hidden=list(cfg.hidden),
+        output=cfg.output,
+        cost=cfg.cost,
+        init="large",
+        seed=cfg.seed,
+        dtype="float64",
+    )
     X, Y = sample_data(cfg.output, cfg.cost, cfg.sizes[0], cfg.sizes[-1], cfg.batch, cfg.seed)
     if cfg.special == "kink":
         # z^1_0 = 0.5 x_0 - 0.5 x_1 + 0.25 x_2 + 0 is exactly 0 for the first two rows
@@ -174,22 +183,35 @@ def _child(out_path: str) -> int:
             rep = compare_network(net, X, Y, fd_directions=2, seed=cfg.seed)
             first = rep.first_diverging_layer
             row.update(
-                ok=rep.ok, crash="", forward_ok=rep.forward_ok,
-                jax_ok=all(b.ok for b in rep.blocks), fd_ok=rep.fd is None or rep.fd.ok,
+                ok=rep.ok,
+                crash="",
+                forward_ok=rep.forward_ok,
+                jax_ok=all(b.ok for b in rep.blocks),
+                fd_ok=rep.fd is None or rep.fd.ok,
                 first_layer=first,
                 first_params="".join(b.param for b in rep.blocks if not b.ok and b.layer == first),
-                diagnosis=rep.diagnosis, max_abs=rep.max_abs,
+                diagnosis=rep.diagnosis,
+                max_abs=rep.max_abs,
             )
         except Exception as exc:  # a crash is a detection too (the shape or the dtype is wrong)
-            row.update(ok=False, crash=f"{type(exc).__name__}: {exc}"[:300], first_layer=None,
-                       first_params="", jax_ok=False, fd_ok=False, forward_ok=False, diagnosis="")
+            row.update(
+                ok=False,
+                crash=f"{type(exc).__name__}: {exc}"[:300],
+                first_layer=None,
+                first_params="",
+                jax_ok=False,
+                fd_ok=False,
+                forward_ok=False,
+                diagnosis="",
+            )
         grads.append(row)
     training = [
         {"id": r.id, "ok": r.status == "ok", "status": r.status, "message": r.message[:300]}
         for r in check_training()
     ]
-    Path(out_path).write_text(json.dumps({"gradients": grads, "training": training}),
-                              encoding="utf-8")
+    Path(out_path).write_text(
+        json.dumps({"gradients": grads, "training": training}), encoding="utf-8"
+    )
     return 0
 
 
@@ -259,9 +281,14 @@ def judge(mutant: Mutant | None, raw: dict[str, Any], seconds: float) -> MutantR
         right = bool(checks) and all(c.startswith(("fd:", "training.")) for c in checks)
         localised = ["cost (finite differences only)"] if checks else []
     return MutantResult(
-        name="baseline" if mutant is None else mutant.name, where=where, detected=bool(checks),
-        checks=checks, localised="; ".join(localised) or "-", right_layer=right,
-        equivalent=mutant is not None and bool(mutant.equivalent), seconds=seconds,
+        name="baseline" if mutant is None else mutant.name,
+        where=where,
+        detected=bool(checks),
+        checks=checks,
+        localised="; ".join(localised) or "-",
+        right_layer=right,
+        equivalent=mutant is not None and bool(mutant.equivalent),
+        seconds=seconds,
         details=raw,
     )
 
@@ -277,9 +304,17 @@ def run_mutant(
         try:
             apply_mutant(mutant, tmpdir, source)
         except CatalogueError as err:
-            return MutantResult(name, "none" if mutant is None else mutant.where, False, [],
-                                "-", None, mutant is not None and bool(mutant.equivalent),
-                                0.0, error=str(err))
+            return MutantResult(
+                name,
+                "none" if mutant is None else mutant.where,
+                False,
+                [],
+                "-",
+                None,
+                mutant is not None and bool(mutant.equivalent),
+                0.0,
+                error=str(err),
+            )
         out = tmpdir / "result.json"
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
@@ -291,19 +326,39 @@ def run_mutant(
         try:
             proc = subprocess.run(
                 [sys.executable, "-m", "verify.mutants", "--child", str(out)],
-                cwd=tmpdir, env=env, capture_output=True, text=True, timeout=timeout,
+                cwd=tmpdir,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            return MutantResult(name, "none" if mutant is None else mutant.where, False, [],
-                                "-", None, mutant is not None and bool(mutant.equivalent),
-                                time.perf_counter() - t0, error=f"timed out after {timeout:.0f}s")
+            return MutantResult(
+                name,
+                "none" if mutant is None else mutant.where,
+                False,
+                [],
+                "-",
+                None,
+                mutant is not None and bool(mutant.equivalent),
+                time.perf_counter() - t0,
+                error=f"timed out after {timeout:.0f}s",
+            )
         seconds = time.perf_counter() - t0
         if proc.returncode != 0 or not out.is_file():
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-            return MutantResult(name, "none" if mutant is None else mutant.where, False, [], "-",
-                                None, mutant is not None and bool(mutant.equivalent), seconds,
-                                error=f"child exited {proc.returncode}: {tail[0]}")
+            return MutantResult(
+                name,
+                "none" if mutant is None else mutant.where,
+                False,
+                [],
+                "-",
+                None,
+                mutant is not None and bool(mutant.equivalent),
+                seconds,
+                error=f"child exited {proc.returncode}: {tail[0]}",
+            )
         raw = json.loads(out.read_text(encoding="utf-8"))
     return judge(mutant, raw, seconds)
 
@@ -318,8 +373,7 @@ def _table(results: Sequence[MutantResult]) -> str:
             det += " (eq.)"
         right = "-" if r.right_layer is None else ("yes" if r.right_layer else "NO")
         by = ", ".join(r.checks[:3]) + (f" +{len(r.checks) - 3}" if len(r.checks) > 3 else "")
-        lines.append(f"{r.name:<32} {det:<9} {right:<12} {by or '-':<40} "
-                     f"{r.error or r.localised}")
+        lines.append(f"{r.name:<32} {det:<9} {right:<12} {by or '-':<40} {r.error or r.localised}")
     return "\n".join(lines)
 
 
@@ -337,6 +391,108 @@ def _summary(results: Sequence[MutantResult]) -> dict[str, Any]:
     }
 
 
+# --- the general mutation tool: mutmut's results, summarised ------------------------------------
+
+MUTMUT_SURVIVED = 0
+"""mutmut exit code of a mutant the tests did not kill (other codes: killed, or never run)."""
+_NOT_RUN = {None, 5, 33, 34}  # not run / no tests / skipped
+
+SURVIVOR_CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("import-time", "module-level constant computed at import; mutmut 3 cannot switch it on"),
+    ("buffer", "out=/workspace buffer argument: same values, another allocation (equivalent)"),
+    ("zip-strict", "zip(strict=...) flag: equal lengths on every valid input (equivalent)"),
+    ("axis+1", "axis=-1 -> +1 on 2-D arrays: the same axis (equivalent)"),
+    ("message", "string literal only: message text or an argument label (message not asserted)"),
+    ("dtype-copy", "dtype=/copy=/order=/astype argument: same values on every tested input"),
+    ("other", "behaviour may change: listed with its diff"),
+)
+"""How survivors are classified, first match wins."""
+
+
+def classify_survivor(name: str, diff: str) -> str:
+    """Category of one surviving mutant from its name and ``mutmut show`` diff."""
+    old = [ln[2:] for ln in diff.splitlines() if ln.startswith("- ")]
+    new = [ln[2:] for ln in diff.splitlines() if ln.startswith("+ ")]
+    o, n = " ".join(old), " ".join(new)
+    if "_exp_cap" in name:
+        return "import-time"
+    if "strict=True" in o and "strict=True" not in n:
+        return "zip-strict"
+    if "axis=-1" in o and "axis=+1" in n:
+        return "axis+1"
+    if "[-1]" in o and "[+1]" in n and ".shape" in o:
+        return "axis+1"
+    buffers = ("out=", "ws.", "ws)", "wb)", "work", ", None)", "ws is None")
+    if any(b in o for b in buffers) and (
+        "None" in n or len(n.replace(" ", "")) < len(o.replace(" ", ""))
+    ):
+        return "buffer"
+    if old and new and _strip_strings(o) == _strip_strings(n):
+        return "message"
+    if "raise " in o and ("(None)" in n or "XX" in n):
+        return "message"
+    if any(k in o for k in ("dtype=", "copy=", "order=", ".astype(")) and any(
+        k in n for k in ("=None", '="c"', "astype(None)", ", )")
+    ):
+        return "dtype-copy"
+    return "other"
+
+
+def _strip_strings(code: str) -> str:
+    """``code`` with every string literal emptied (f-string holes kept)."""
+    return re.sub(r"\"[^\"]*\"|'[^']*'", '""', code)
+
+
+def mutmut_summary(run_dir: Path, mutmut: str = "mutmut") -> dict[str, Any]:
+    """Read a finished ``mutmut run`` in ``run_dir``: score, survivors by category with diffs."""
+    codes: dict[str, int | None] = {}
+    for meta in sorted((run_dir / "mutants").rglob("*.py.meta")):
+        codes.update(json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"])
+    ran = {k: c for k, c in codes.items() if c not in _NOT_RUN}
+    survivors = sorted(k for k, c in ran.items() if c == MUTMUT_SURVIVED)
+    by_cat: dict[str, list[dict[str, str]]] = {c: [] for c, _ in SURVIVOR_CATEGORIES}
+    for name in survivors:
+        proc = subprocess.run(
+            [mutmut, "show", name], cwd=run_dir, capture_output=True, text=True, check=False
+        )
+        diff = "\n".join(
+            ln
+            for ln in proc.stdout.splitlines()
+            if ln.startswith(("- ", "+ ")) and not ln.startswith(("---", "+++"))
+        )
+        by_cat[classify_survivor(name, diff)].append({"mutant": name, "diff": diff})
+    killed = len(ran) - len(survivors)
+    return {
+        "total": len(codes),
+        "run": len(ran),
+        "not_run": len(codes) - len(ran),
+        "killed": killed,
+        "survived": len(survivors),
+        "score": round(killed / len(ran), 4) if ran else None,
+        "survivors_by_category": {
+            c: {
+                "count": len(by_cat[c]),
+                "meaning": meaning,
+                "mutants": by_cat[c] if c == "other" else [m["mutant"] for m in by_cat[c]],
+            }
+            for c, meaning in SURVIVOR_CATEGORIES
+        },
+    }
+
+
+def _merge_json(path: Path, key: str, value: Any) -> None:
+    """Set ``data[key] = value`` in the JSON file ``path`` (created if missing), atomically."""
+    data: dict[str, Any] = {}
+    if path.is_file():
+        data = json.loads(path.read_text(encoding="utf-8"))
+    data[key] = value
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(
+        json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    tmp.replace(path)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m verify mutants",
@@ -346,6 +502,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="+", metavar="NAME", help="run only these mutants")
     p.add_argument("--jobs", type=int, default=2, help="mutants run in parallel (default 2)")
     p.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
+    p.add_argument(
+        "--mutmut-dir",
+        metavar="DIR",
+        type=Path,
+        help="instead of running: summarise a finished `mutmut run` in DIR into --json",
+    )
+    p.add_argument("--label", default="after", help="--mutmut-dir: key under 'mutmut' in --json")
+    p.add_argument("--note", default="", help="--mutmut-dir: free text stored with the numbers")
     p.add_argument("--child", metavar="OUT", help=argparse.SUPPRESS)
     return p
 
@@ -359,6 +523,25 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     if args.child:
         return _child(args.child)
+    if args.mutmut_dir is not None:
+        if not args.json:
+            print("error: --mutmut-dir needs --json PATH", file=sys.stderr)
+            return 2
+        if not (args.mutmut_dir / "mutants").is_dir():
+            print(f"error: --mutmut-dir: no mutants/ in {args.mutmut_dir}", file=sys.stderr)
+            return 2
+        summary = mutmut_summary(args.mutmut_dir, str(Path(sys.executable).parent / "mutmut"))
+        summary["note"] = args.note
+        path = Path(args.json)
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        section = dict(data.get("mutmut", {}))
+        section[args.label] = summary
+        _merge_json(path, "mutmut", section)
+        print(
+            f"mutmut {args.label}: {summary['killed']}/{summary['run']} killed "
+            f"(score {summary['score']}), {summary['survived']} survived"
+        )
+        return 0
     if args.list:
         for m in CATALOGUE:
             tag = " [equivalent]" if m.equivalent else ""
@@ -391,7 +574,8 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 print(f"error: {err}", file=sys.stderr)
                 return 2
-            return _run(mutants, source, args.jobs, json_path)
+            command = " ".join(["python -m verify mutants", *(argv or sys.argv[1:])])
+            return _run(mutants, source, args.jobs, json_path, command)
     return 2
 
 
@@ -402,14 +586,19 @@ def _check_patterns(mutants: Sequence[Mutant], source: Path) -> None:
             apply_mutant(m, Path(tmp), source)
 
 
-def _run(mutants: Sequence[Mutant], source: Path, jobs: int, json_path: Path | None) -> int:
+def _run(
+    mutants: Sequence[Mutant], source: Path, jobs: int, json_path: Path | None, command: str
+) -> int:
     """Run the baseline, then the mutants (patterns already checked); print and optionally save."""
     t0 = time.perf_counter()
     baseline = run_mutant(None, source)
     if baseline.error or baseline.detected:
         print(_table([baseline]), file=sys.stderr)
-        print("error: the unmutated mlp/ does not pass every check; mutant verdicts would be "
-              "meaningless", file=sys.stderr)
+        print(
+            "error: the unmutated mlp/ does not pass every check; mutant verdicts would be "
+            "meaningless",
+            file=sys.stderr,
+        )
         return 2
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         results = list(pool.map(lambda m: run_mutant(m, source), mutants))
@@ -426,24 +615,29 @@ def _run(mutants: Sequence[Mutant], source: Path, jobs: int, json_path: Path | N
             print(f"  equivalent {m.name}: {m.equivalent}")
     if json_path is not None:
         payload = {
+            "command": command,
             "summary": summary,
             "configs": [c.__dict__ for c in GRAD_CONFIGS],
             "mutants": [
-                {"name": r.name, "where": r.where, "detected": r.detected, "checks": r.checks,
-                 "localised": r.localised, "right_layer": r.right_layer,
-                 "equivalent": r.equivalent, "error": r.error,
-                 "description": next(m.description for m in CATALOGUE if m.name == r.name),
-                 "argument": next(m.equivalent for m in CATALOGUE if m.name == r.name)}
+                {
+                    "name": r.name,
+                    "where": r.where,
+                    "detected": r.detected,
+                    "checks": r.checks,
+                    "localised": r.localised,
+                    "right_layer": r.right_layer,
+                    "equivalent": r.equivalent,
+                    "error": r.error,
+                    "description": next(m.description for m in CATALOGUE if m.name == r.name),
+                    "argument": next(m.equivalent for m in CATALOGUE if m.name == r.name),
+                }
                 for r in results
             ],
         }
-        tmp_path = json_path.with_name(json_path.name + ".tmp")
         try:
-            tmp_path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n",
-                                encoding="utf-8")
-            tmp_path.replace(json_path)
+            _merge_json(json_path, "catalogue", payload)
         except OSError as err:
-            tmp_path.unlink(missing_ok=True)
+            json_path.with_name(json_path.name + ".tmp").unlink(missing_ok=True)
             print(f"error: --json: cannot write {json_path}: {err.strerror}", file=sys.stderr)
             return 2
     if summary["errors"]:
