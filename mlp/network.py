@@ -234,8 +234,12 @@ class MLP:
         Epoch i is shuffled by the i-th ``permutation`` of ``default_rng(seed)``; ``seed=None``
         uses ``default_rng((self.seed, k))`` for the network's k-th ``fit`` call (k = 0, 1, ...), so
         repeated ``fit(epochs=1)`` calls see fresh, reproducible orders. ``shuffle=False`` keeps
-        the order. ``validation=(X_val, Y_val)`` adds per-epoch validation
-        cost and accuracy. Trains the parameters in place.
+        the order. ``validation=(X_val, Y_val)`` (same formats as ``X``, ``Y``) adds per-epoch
+        validation cost and accuracy. Trains the parameters in place.
+
+        Divergence (a NaN or infinite cost or parameter after an epoch, typically a learning rate
+        far too large) raises ``FloatingPointError`` naming ``learning_rate``, with the parameters
+        restored to their values before that epoch: never a silent NaN.
         """
         x, y = self._xy(X, Y)
         epochs = v.check_int(epochs, "epochs", 0)
