@@ -144,32 +144,74 @@ class TrainingCase:
         """Build a fresh float64 ``mlp.MLP`` (``init="large"``: no re-draw at fit)."""
         import mlp
 
-        return mlp.MLP(list(self.sizes), hidden=list(self.hidden), output=self.output,
-                       cost=self.cost, init="large", seed=self.seed, dtype="float64")
+        return mlp.MLP(
+            list(self.sizes),
+            hidden=list(self.hidden),
+            output=self.output,
+            cost=self.cost,
+            init="large",
+            seed=self.seed,
+            dtype="float64",
+        )
 
 
 def training_cases() -> list[TrainingCase]:
-    """Small problems: N not a multiple of the batch (a partial last batch), both schedules."""
+    """Small problems: a partial last batch, a batch wider than n_0, both schedules."""
     return [
-        TrainingCase("sigmoid.softmax.cross_entropy", (3, 4, 3), ("sigmoid",), "softmax",
-                     "cross_entropy", 7, 3, 2, 0.5, "constant", 11),
-        TrainingCase("tanh.sigmoid.mse.linear", (2, 3, 2), ("tanh",), "sigmoid", "mse",
-                     5, 2, 3, 0.8, "linear", 12),
+        TrainingCase(
+            "sigmoid.softmax.cross_entropy",
+            (3, 4, 3),
+            ("sigmoid",),
+            "softmax",
+            "cross_entropy",
+            7,
+            3,
+            2,
+            0.5,
+            "constant",
+            11,
+        ),
+        TrainingCase(
+            "tanh.sigmoid.mse.linear",
+            (2, 3, 2),
+            ("tanh",),
+            "sigmoid",
+            "mse",
+            5,
+            3,
+            3,
+            0.8,
+            "linear",
+            12,
+        ),
     ]
 
 
 def _record(rid: str, ref: str, ok: bool, message: str, details: dict[str, Any]) -> Record:
     return Record(
-        id=rid, ref=ref, kind="numeric", verdict="pass" if ok else "fail", expected="pass",
-        status="ok" if ok else "unexpected", method="sgd-reference", message=message,
+        id=rid,
+        ref=ref,
+        kind="numeric",
+        verdict="pass" if ok else "fail",
+        expected="pass",
+        status="ok" if ok else "unexpected",
+        method="sgd-reference",
+        message=message,
         details=details,
     )
 
 
 def _error_record(rid: str, ref: str, exc: Exception) -> Record:
     return Record(
-        id=rid, ref=ref, kind="numeric", verdict="error", expected="pass", status="error",
-        method="sgd-reference", message=f"{type(exc).__name__}: {exc}", details={},
+        id=rid,
+        ref=ref,
+        kind="numeric",
+        verdict="error",
+        expected="pass",
+        status="error",
+        method="sgd-reference",
+        message=f"{type(exc).__name__}: {exc}",
+        details={},
     )
 
 
@@ -179,34 +221,68 @@ def _check_epochs(case: TrainingCase) -> Record:
     net = case.network()
     W0 = [w.copy() for w in net.weights]
     b0 = [b.copy() for b in net.biases]
-    net.fit(X, Y, epochs=case.epochs, batch_size=case.batch_size, learning_rate=case.eta0,
-            schedule=case.schedule, shuffle=False)
-    ref_W, ref_b = sgd_reference(case.hidden, case.output, case.cost, W0, b0, X, Y,
-                                 epochs=case.epochs, batch_size=case.batch_size,
-                                 eta0=case.eta0, schedule=case.schedule)
+    net.fit(
+        X,
+        Y,
+        epochs=case.epochs,
+        batch_size=case.batch_size,
+        learning_rate=case.eta0,
+        schedule=case.schedule,
+        shuffle=False,
+    )
+    ref_W, ref_b = sgd_reference(
+        case.hidden,
+        case.output,
+        case.cost,
+        W0,
+        b0,
+        X,
+        Y,
+        epochs=case.epochs,
+        batch_size=case.batch_size,
+        eta0=case.eta0,
+        schedule=case.schedule,
+    )
     err, where = param_error(net.weights, net.biases, ref_W, ref_b)
     ok = err <= PARAM_RTOL
-    msg = (f"{case.epochs} epochs of fit(shuffle=False), N={case.n}, batch {case.batch_size}, "
-           f"{case.schedule} η: max scaled |θ - θ_ref| {err:.2g} (budget {PARAM_RTOL:.0e})")
+    msg = (
+        f"{case.epochs} epochs of fit(shuffle=False), N={case.n}, batch {case.batch_size}, "
+        f"{case.schedule} η: max scaled |θ - θ_ref| {err:.2g} (budget {PARAM_RTOL:.0e})"
+    )
     if not ok:
         msg += f"; worst block {where}"
-    return _record(f"training.sgd.{case.name}", "sec. 5, Algorithm 1", ok, msg,
-                   {"max_scaled_param_error": err, "worst_block": where, "case": case.name})
+    return _record(
+        f"training.sgd.{case.name}",
+        "sec. 5, Algorithm 1",
+        ok,
+        msg,
+        {"max_scaled_param_error": err, "worst_block": where, "case": case.name},
+    )
 
 
 def _check_schedule(case: TrainingCase) -> Record:
     """``History.learning_rate`` against eq. (23) evaluated here."""
     X, Y = case.data()
     net = case.network()
-    hist = net.fit(X, Y, epochs=case.epochs, batch_size=case.batch_size,
-                   learning_rate=case.eta0, schedule=case.schedule, shuffle=False)
-    expected = [eq23_learning_rate(case.eta0, i, case.epochs, case.schedule)
-                for i in range(1, case.epochs + 1)]
+    hist = net.fit(
+        X,
+        Y,
+        epochs=case.epochs,
+        batch_size=case.batch_size,
+        learning_rate=case.eta0,
+        schedule=case.schedule,
+        shuffle=False,
+    )
+    expected = [
+        eq23_learning_rate(case.eta0, i, case.epochs, case.schedule)
+        for i in range(1, case.epochs + 1)
+    ]
     got = [float(e) for e in hist.learning_rate]
     ok = len(got) == len(expected) and bool(np.allclose(got, expected, rtol=1e-12, atol=0.0))
     msg = f"History.learning_rate {got} vs eq. (23) {expected}"
-    return _record(f"training.schedule.{case.name}", "eq. 23", ok, msg,
-                   {"recorded": got, "expected": expected})
+    return _record(
+        f"training.schedule.{case.name}", "eq. 23", ok, msg, {"recorded": got, "expected": expected}
+    )
 
 
 def _check_alignment(case: TrainingCase) -> Record:
@@ -214,18 +290,32 @@ def _check_alignment(case: TrainingCase) -> Record:
     X, Y = case.data()
     nets = [case.network(), case.network()]
     for net, shuffle in zip(nets, (False, True), strict=True):
-        net.fit(X, Y, epochs=2, batch_size=case.n, learning_rate=case.eta0, shuffle=shuffle,
-                seed=case.seed + 1)
+        net.fit(
+            X,
+            Y,
+            epochs=2,
+            batch_size=case.n,
+            learning_rate=case.eta0,
+            shuffle=shuffle,
+            seed=case.seed + 1,
+        )
     ref_W = [np.asarray(w, dtype=np.float64) for w in nets[0].weights]
     ref_b = [np.asarray(b, dtype=np.float64) for b in nets[0].biases]
     err, where = param_error(nets[1].weights, nets[1].biases, ref_W, ref_b)
     ok = err <= PARAM_RTOL
-    msg = (f"full-batch fit, shuffled vs unshuffled (labels must follow their inputs): "
-           f"max scaled difference {err:.2g}")
+    msg = (
+        f"full-batch fit, shuffled vs unshuffled (labels must follow their inputs): "
+        f"max scaled difference {err:.2g}"
+    )
     if not ok:
         msg += f"; worst block {where}"
-    return _record(f"training.alignment.{case.name}", "sec. 5 (shuffle data)", ok, msg,
-                   {"max_scaled_param_error": err, "worst_block": where})
+    return _record(
+        f"training.alignment.{case.name}",
+        "sec. 5 (shuffle data)",
+        ok,
+        msg,
+        {"max_scaled_param_error": err, "worst_block": where},
+    )
 
 
 def _check_shuffled(case: TrainingCase) -> Record:
@@ -235,22 +325,47 @@ def _check_shuffled(case: TrainingCase) -> Record:
     W0 = [w.copy() for w in net.weights]
     b0 = [b.copy() for b in net.biases]
     seed = case.seed + 2
-    net.fit(X, Y, epochs=case.epochs, batch_size=case.batch_size, learning_rate=case.eta0,
-            schedule=case.schedule, shuffle=True, seed=seed)
+    net.fit(
+        X,
+        Y,
+        epochs=case.epochs,
+        batch_size=case.batch_size,
+        learning_rate=case.eta0,
+        schedule=case.schedule,
+        shuffle=True,
+        seed=seed,
+    )
     rng = np.random.default_rng(seed)
     perms = [rng.permutation(case.n) for _ in range(case.epochs)]
-    ref_W, ref_b = sgd_reference(case.hidden, case.output, case.cost, W0, b0, X, Y,
-                                 epochs=case.epochs, batch_size=case.batch_size,
-                                 eta0=case.eta0, schedule=case.schedule,
-                                 permutations=lambda i: perms[i - 1])
+    ref_W, ref_b = sgd_reference(
+        case.hidden,
+        case.output,
+        case.cost,
+        W0,
+        b0,
+        X,
+        Y,
+        epochs=case.epochs,
+        batch_size=case.batch_size,
+        eta0=case.eta0,
+        schedule=case.schedule,
+        permutations=lambda i: perms[i - 1],
+    )
     err, where = param_error(net.weights, net.biases, ref_W, ref_b)
     ok = err <= PARAM_RTOL
-    msg = (f"fit(shuffle=True, seed={seed}) vs the reference on default_rng({seed}) "
-           f"permutations: max scaled |θ - θ_ref| {err:.2g}")
+    msg = (
+        f"fit(shuffle=True, seed={seed}) vs the reference on default_rng({seed}) "
+        f"permutations: max scaled |θ - θ_ref| {err:.2g}"
+    )
     if not ok:
         msg += f"; worst block {where}"
-    return _record(f"training.shuffled.{case.name}", "sec. 5 (shuffle data)", ok, msg,
-                   {"max_scaled_param_error": err, "worst_block": where, "seed": seed})
+    return _record(
+        f"training.shuffled.{case.name}",
+        "sec. 5 (shuffle data)",
+        ok,
+        msg,
+        {"max_scaled_param_error": err, "worst_block": where, "seed": seed},
+    )
 
 
 CHECKS: tuple[tuple[str, str, Callable[[TrainingCase], Record]], ...] = (
