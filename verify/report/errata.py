@@ -9,7 +9,13 @@ from verify.report.counterexample import evaluate_at, format_point
 from verify.report.evidence import claim_records, fmt_claim_errors, paper_side
 from verify.report.experiments_page import claim_text
 from verify.report.pages import family_file
-from verify.report.render import heading, latex, math_block, method_label, verdict_label
+from verify.report.render import (
+    display_math,
+    heading,
+    math_block,
+    method_label,
+    verdict_label,
+)
 from verify.results import Record
 
 __all__ = ["errata_claims", "render_errata"]
@@ -49,25 +55,26 @@ def _entry(claim: Claim, records: Sequence[Record]) -> list[str]:
         f"[Full derivation]({family_file(claim.family)}#{claim.id}).",
         "",
     ]
-    printed = claim.printed or latex(claim.paper)
-    if printed:
-        out += ["Printed:", "", math_block(printed), ""]
+    if claim.printed:
+        out += ["Printed:", "", math_block(claim.printed), ""]
+    elif claim.paper is not None:
+        out += ["Printed:", "", display_math(claim.paper), ""]
     if claim.verdict is Verdict.WRONG:
         fix = claim.corrected if claim.corrected is not None else claim.truth
         if fix is not None:
-            out += ["Corrected:", "", math_block(latex(fix)), ""]
+            out += ["Corrected:", "", display_math(fix), ""]
     elif claim.verdict in _CONDITIONAL:
         what = "except on" if claim.verdict is Verdict.HOLDS_ALMOST_EVERYWHERE else "only if"
         out += [f"Holds {what}: {claim.condition or '(condition not recorded)'}.", ""]
         if claim.corrected is not None:
-            out += ["In general:", "", math_block(latex(claim.corrected)), ""]
+            out += ["In general:", "", display_math(claim.corrected), ""]
     first = claim.first_wrong_step
     if first is not None:
         step = next(s for s in claim.steps if s.index == first)
         out += [f"First wrong line of the derivation: line {first} of {len(claim.steps)}:", ""]
-        out += [math_block(latex(step.paper)), ""]
+        out += [display_math(step.paper), ""]
         if step.residual is not None:
-            out += ["Printed minus true:", "", math_block(latex(step.residual)), ""]
+            out += ["Printed minus true:", "", display_math(step.residual), ""]
     if claim.counterexample:
         values = evaluate_at(claim)
         line = f"Numeric counterexample: {format_point(claim.counterexample)}"

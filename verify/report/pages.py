@@ -8,6 +8,7 @@ from derivations.claims import Claim, Verdict
 from verify.report.counterexample import evaluate_at, format_point
 from verify.report.evidence import claim_records, fmt_claim_errors, max_errors
 from verify.report.render import (
+    display_math,
     fmt_err,
     heading,
     latex,
@@ -65,9 +66,9 @@ def _chain(claim: Claim) -> list[str]:
         cond = f" (if {s.condition})" if s.condition else ""
         note = f" {s.note}" if s.note else ""
         out += [f"Line {s.index}: {verdict_label(str(s.verdict))}{cond}{mark}.{note}", ""]
-        out += [math_block(latex(s.paper)), ""]
+        out += [display_math(s.paper), ""]
         if s.residual is not None and s.verdict is Verdict.WRONG:
-            out += ["Printed minus true:", "", math_block(latex(s.residual)), ""]
+            out += ["Printed minus true:", "", display_math(s.residual), ""]
     return out
 
 
@@ -125,18 +126,19 @@ def render_claim(claim: Claim, records: Sequence[Record]) -> str:
         f"status {status_label(status)} · id `{claim.id}`",
         "",
     ]
-    printed = claim.printed or latex(claim.paper)
-    if printed:
-        out += ["As printed in the paper:", "", math_block(printed), ""]
+    if claim.printed:
+        out += ["As printed in the paper:", "", math_block(claim.printed), ""]
+    elif claim.paper is not None:
+        out += ["As printed in the paper:", "", display_math(claim.paper), ""]
     if claim.truth is not None:
-        out += ["Derived by SymPy (the truth):", "", math_block(latex(claim.truth)), ""]
+        out += ["Derived by SymPy (the truth):", "", display_math(claim.truth), ""]
     if claim.condition:
         what = "Excluded set" if claim.verdict is Verdict.HOLDS_ALMOST_EVERYWHERE else "Condition"
         out += [f"{what}: {claim.condition}", ""]
     if claim.corrected is not None and latex(claim.corrected) != latex(claim.truth):
-        out += ["Corrected form:", "", math_block(latex(claim.corrected)), ""]
+        out += ["Corrected form:", "", display_math(claim.corrected), ""]
     if claim.residual is not None and claim.verdict in (Verdict.WRONG, Verdict.HOLDS_IF):
-        out += ["Printed minus true:", "", math_block(latex(claim.residual)), ""]
+        out += ["Printed minus true:", "", display_math(claim.residual), ""]
     if claim.counterexample:
         values = evaluate_at(claim)
         line = f"Counterexample: {format_point(claim.counterexample)}"

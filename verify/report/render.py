@@ -9,8 +9,10 @@ from typing import Any
 import sympy as sp
 
 __all__ = [
+    "MAX_MATRIX_LATEX",
     "bullet",
     "cell",
+    "display_math",
     "fmt_err",
     "fmt_num",
     "fmt_pct",
@@ -56,6 +58,23 @@ def latex(expr: Any) -> str:
     if isinstance(expr, str):
         return expr.strip()
     return str(sp.latex(expr))
+
+
+MAX_MATRIX_LATEX = 2500
+"""Longer matrices are shown by their first entry: GitHub's math renderer chokes on huge ones."""
+
+
+def display_math(expr: Any) -> str:
+    """Display math for a SymPy expression; a very long matrix shows its (1, 1) entry, captioned."""
+    tex = latex(expr)
+    if isinstance(expr, sp.MatrixBase) and len(tex) > MAX_MATRIX_LATEX and expr.shape[0] >= 1:
+        rows, cols = expr.shape
+        entry = expr[0, 0]
+        return (
+            f"Entry (1, 1) of the {rows}×{cols} matrix (the whole matrix is too long to show):\n\n"
+            + math_block(latex(entry))
+        )
+    return math_block(tex)
 
 
 def math_block(tex: str) -> str:
