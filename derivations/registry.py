@@ -10,8 +10,10 @@ from derivations.activations import activation_claims
 from derivations.backprop import backprop_claims, sec631_claims
 from derivations.claims import Claim
 from derivations.costs import cost_claims
+from derivations.deltas import delta_claims
 from derivations.network import network, network_claims
 from derivations.softmax import softmax_claims
+from derivations.training import training_claims
 
 __all__ = ["FAMILIES", "all_claims", "claims_by_family", "get", "paper_position", "timings"]
 
@@ -31,6 +33,8 @@ _BUILDERS: tuple[tuple[str, Callable[[], list[Claim]]], ...] = (
     ("costs", cost_claims),
     ("activations", activation_claims),
     ("softmax", softmax_claims),
+    ("training", training_claims),
+    ("deltas", delta_claims),
     ("sec. 6.3.1", sec631_claims),
     ("backprop eq. 32-37", backprop_claims),
 )

@@ -1,0 +1,605 @@
+"""Output deltas: chain rule (25)–(28), MSE+sigmoid (31), MSE+softmax (38), CE+softmax (39)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from derivations.claims import Claim, Method, NumericSpec, Step, Verdict
+from derivations.equivalence import decide
+from derivations.judge import Judgement, define, judge, make_claim
+from derivations.network import product
+from derivations.sampling import combine, logit_sampler, one_hot_sampler, weight_sampler
+
+__all__ = ["OUTPUTS", "delta_claims"]
+
+OUTPUTS = 3
+"""K, outputs of the concrete output layer."""
+INPUTS = 2
+"""n_{L-1}, inputs of the concrete output layer (distinct from K: transposes are shape errors)."""
+
+_t = sp.Dummy("t")
+K = sp.Symbol("K", integer=True, positive=True)
+i, j, k = sp.symbols("i j k", integer=True, positive=True)
+z_, y_ = sp.IndexedBase("z"), sp.IndexedBase("y")
+
+Activation = Callable[[sp.Matrix], sp.Matrix]
+
+
+def _sigmoid(Z: sp.Matrix) -> sp.Matrix:
+    """Elementwise sigmoid, eq. (13)."""
+    return Z.applyfunc(lambda e: 1 / (1 + sp.exp(-e)))
+
+
+def _softmax(Z: sp.Matrix) -> sp.Matrix:
+    """Softmax, eq. (15)."""
+    total = sp.Add(*[sp.exp(e) for e in Z])
+    return Z.applyfunc(lambda e: sp.exp(e) / total)
+
+
+def _mse(a: sp.Matrix, y: sp.Matrix) -> sp.Expr:
+    """Eq. (8)."""
+    return sp.Rational(1, 2) * sp.Add(*[(p - q) ** 2 for p, q in zip(a, y, strict=True)])
+
+
+def _ce(a: sp.Matrix, y: sp.Matrix) -> sp.Expr:
+    """Eq. (10)."""
+    return -sp.Add(*[q * sp.log(p) for p, q in zip(a, y, strict=True)])
+
+
+class _Layer:
+    """Output layer z = W a^{L−1} + b in z-form (Z stands for z; b = Z − W a^{L−1})."""
+
+    def __init__(self, outputs: int = OUTPUTS, inputs: int = INPUTS) -> None:
+        self.W = sp.Matrix(outputs, inputs, lambda r, c: sp.Symbol(f"W_{r + 1}_{c + 1}", real=True))
+        self.a_prev = sp.Matrix(sp.symbols(f"a_prev1:{inputs + 1}", real=True))
+        self.b = sp.Matrix(sp.symbols(f"b1:{outputs + 1}", real=True))
+        self.Z = sp.Matrix(sp.symbols(f"z1:{outputs + 1}", real=True))
+        self.y = sp.Matrix(sp.symbols(f"y1:{outputs + 1}", real=True))
+        self.A = sp.Matrix(sp.symbols(f"A1:{outputs + 1}", positive=True))
+        self.z_expr = self.W * self.a_prev + self.b
+
+    @property
+    def variables(self) -> list[sp.Symbol]:
+        return [*self.W, *self.a_prev, *self.Z, *self.y]
+
+    def sample(self, rng: np.random.Generator) -> dict[sp.Symbol, float]:
+        return combine(
+            weight_sampler([*self.W, *self.a_prev]),
+            logit_sampler(list(self.Z), 5.0),
+            one_hot_sampler(list(self.y)),
+        )(rng)
+
+    def to_z(self, expr: Any) -> Any:
+        """Substitute b = Z − W a^{L−1} (exact; also inside exp(2 z) and the like)."""
+        wa = self.W * self.a_prev
+        return expr.subs({self.b[r]: self.Z[r] - wa[r] for r in range(self.b.rows)})
+
+    def dW_truth(self, act: Activation, cost: Callable[[sp.Matrix, sp.Matrix], sp.Expr]) -> Any:
+        """∂C/∂W by sympy.diff of C(act(W a + b)), in z-form."""
+        C = cost(act(self.z_expr), self.y)
+        return self.to_z(self.W.applyfunc(lambda w: sp.diff(C, w)))
+
+    def eq25(self, act: Activation, cost: Callable[[sp.Matrix, sp.Matrix], sp.Expr]) -> Any:
+        """Eq. (25) entrywise: ∂C/∂a_j · ∂a_j/∂z_j · ∂z_j/∂W_jk, each factor by sympy.diff."""
+        a = act(self.Z)
+        C_a = cost(self.A, self.y)
+        at_a = dict(zip(self.A, a, strict=True))
+        out = sp.zeros(*self.W.shape)
+        for r in range(self.W.rows):
+            dC_da = sp.diff(C_a, self.A[r]).subs(at_a)
+            da_dz = sp.diff(a[r], self.Z[r])
+            for c in range(self.W.cols):
+                out[r, c] = dC_da * da_dz * self.to_z(sp.diff(self.z_expr[r], self.W[r, c]))
+        return out
+
+
+def _layer_spec(layer: _Layer, act: Activation, paper: Any, truth: Any) -> NumericSpec:
+    """Numeric instance over (W, a^{L−1}, b, y): paper/truth as gradient columns over W."""
+    back = dict(zip(layer.Z, layer.z_expr, strict=True))
+    variables = (*layer.W, *layer.a_prev, *layer.b, *layer.y)
+    return NumericSpec(
+        variables=variables,
+        definition=_mse(act(layer.z_expr), layer.y),
+        wrt=tuple(layer.W),
+        paper=sp.Matrix(list(paper)).xreplace(back),
+        truth=sp.Matrix(list(truth)).xreplace(back),
+        sample=combine(weight_sampler(variables), one_hot_sampler(list(layer.y))),
+    )
+
+
+def _chain_rule_claims() -> list[Claim]:
+    layer = _Layer()
+    v, s = layer.variables, layer.sample
+    elementwise = (
+        "elementwise output activation (∂a_i/∂z_j = 0 for i ≠ j): holds for sigmoid, "
+        "fails for softmax"
+    )
+    t_sm, t_sig = layer.dW_truth(_softmax, _mse), layer.dW_truth(_sigmoid, _mse)
+    p_sm, p_sig = layer.eq25(_softmax, _mse), layer.eq25(_sigmoid, _mse)
+    j25 = judge(p_sm, t_sm, v, s, conditional=(p_sig, t_sig), condition=elementwise)
+    # eq. 26: (∂C/∂a ⊙ ∂a/∂z) ∂z/∂W with ∂z/∂W = a^{L−1} (eq. 28).
+    a_sig = _sigmoid(layer.Z)
+    jac_sm = _softmax(layer.Z).jacobian(list(layer.Z))
+    grad_sm = sp.Matrix([sp.diff(_mse(layer.A, layer.y), q) for q in layer.A]).subs(
+        dict(zip(layer.A, _softmax(layer.Z), strict=True))
+    )
+    strict26 = product(
+        ("∂C/∂a ⊙ ∂a/∂z", jac_sm * 0 + grad_sm * sp.ones(1, OUTPUTS)),
+        ("∂z/∂W = a^{L−1}", layer.a_prev),
+    )
+    grad_sig = (a_sig - layer.y).multiply_elementwise(
+        sp.Matrix([sp.diff(a_sig[r], layer.Z[r]) for r in range(OUTPUTS)])
+    )
+    reading26 = grad_sig * layer.a_prev.T
+    cond26 = (
+        elementwise + "; and the product with ∂z/∂W = a^{L−1} read as the outer product "
+        "(· (a^{L−1})^T)"
+    )
+    j26 = judge(strict26, t_sm, v, s, conditional=(reading26, t_sig), condition=cond26)
+    # eq. 28: ∂z/∂W = a^{L−1}.
+    tensor = sp.Matrix(
+        OUTPUTS, OUTPUTS * INPUTS, lambda r, c: sp.diff(layer.z_expr[r], list(layer.W)[c])
+    )
+    diagonal = sp.Matrix(OUTPUTS, INPUTS, lambda r, c: sp.diff(layer.z_expr[r], layer.W[r, c]))
+    off_diagonal_zero = all(
+        tensor[r, c] == 0
+        for r in range(OUTPUTS)
+        for c in range(OUTPUTS * INPUTS)
+        if c // INPUTS != r
+    )
+    reading28 = sp.ones(OUTPUTS, 1) * layer.a_prev.T
+    j28 = judge(
+        layer.a_prev,
+        tensor,
+        v,
+        s,
+        conditional=(reading28, diagonal),
+        condition="read componentwise: ∂z_j/∂W_jk = a_k^{L−1} (the full derivative is "
+        "the 3-tensor ∂z_i/∂W_jk = δ_ij a_k^{L−1})",
+    )
+    return [
+        make_claim(
+            id="deltas.chain_rule",
+            ref="eq. 25",
+            family="deltas",
+            title="∂C/∂W_jk = ∂C/∂a_j · ∂a_j/∂z_j · ∂z_j/∂W_jk (one term of the chain rule)",
+            printed=r"\frac{\partial \mathcal{C}}{\partial W_{jk}^L} = \frac{\partial \mathcal{C}}"
+            r"{\partial a_j^L}\frac{\partial a_j^L}{\partial z_j^L}\frac{\partial z_j^L}"
+            r"{\partial W_{jk}^L}",
+            expected=Verdict.HOLDS_IF,
+            judgement=j25,
+            paper=p_sig,
+            truth=t_sig,
+            note="The full chain rule is Σ_i ∂C/∂a_i ∂a_i/∂z_j ∂z_j/∂W_jk; the printed form keeps "
+            f"only i = j. Shown on a {OUTPUTS}x{INPUTS} output layer with MSE: equal for sigmoid, "
+            "different for softmax (residual and counterexample are the softmax case).",
+            numeric=_layer_spec(layer, _sigmoid, p_sig, t_sig),
+            extra={"softmax_paper": p_sm, "softmax_truth": t_sm},
+        ),
+        make_claim(
+            id="deltas.chain_rule.hadamard",
+            ref="eq. 26",
+            family="deltas",
+            title="∂C/∂W^L = (∂C/∂a^L ⊙ ∂a^L/∂z^L) ∂z^L/∂W^L",
+            printed=r"\frac{\partial \mathcal{C}}{\partial W^L} = \left(\frac{\partial \mathcal{C}}"
+            r"{\partial \mathbf{a}^L} \odot \frac{\partial \mathbf{a}^L}{\partial \mathbf{z}^L}"
+            r"\right)\frac{\partial \mathbf{z}^L}{\partial W^L}",
+            expected=Verdict.HOLDS_IF,
+            judgement=j26,
+            paper=strict26,
+            truth=t_sig,
+            note="For softmax ∂a/∂z is a full K x K Jacobian: no Hadamard product with the "
+            "gradient reproduces the chain rule.",
+            numeric=_layer_spec(layer, _sigmoid, reading26, t_sig),
+        ),
+        make_claim(
+            id="deltas.activation_derivative",
+            ref="eq. 27",
+            family="deltas",
+            title="∂a^L/∂z^L = ∂σ(z^L)/∂z^L",
+            printed=r"\frac{\partial \mathbf{a}^L}{\partial \mathbf{z}^L} = "
+            r"\frac{\partial}{\partial \mathbf{z}^L}(\sigma(\mathbf{z}^L))",
+            expected=Verdict.DEFINITION,
+            judgement=define(a_sig, list(layer.Z)),
+            paper=a_sig.jacobian(list(layer.Z)),
+        ),
+        make_claim(
+            id="deltas.dz_dW",
+            ref="eq. 28",
+            family="deltas",
+            title="∂z^L/∂W^L = a^{L−1}",
+            printed=r"\frac{\partial \mathbf{z}^L}{\partial W^L} = \mathbf{a}^{L-1}",
+            expected=Verdict.HOLDS_IF,
+            judgement=j28,
+            paper=layer.a_prev,
+            truth=tensor,
+            note="Off-diagonal entries ∂z_i/∂W_jk (i ≠ j) are all 0: "
+            f"{off_diagonal_zero} (checked).",
+        ),
+    ]
+
+
+def _mse_sigmoid_claim() -> Claim:
+    Z = sp.Matrix(sp.symbols(f"z1:{OUTPUTS + 1}", real=True))
+    y = sp.Matrix(sp.symbols(f"y1:{OUTPUTS + 1}", real=True))
+    a = _sigmoid(Z)
+    C = _mse(a, y)
+    truth = sp.Matrix([sp.diff(C, q) for q in Z])
+    paper = (a - y).multiply_elementwise(a).multiply_elementwise(sp.ones(OUTPUTS, 1) - a)
+    sample = combine(logit_sampler(list(Z)), one_hot_sampler(list(y)))
+    return make_claim(
+        id="deltas.mse_sigmoid",
+        ref="eq. 31",
+        family="deltas",
+        title="δ^L = (a^L − y) a^L (1 − a^L) for MSE + sigmoid",
+        printed=r"\delta^L = (\mathbf{a}^L - \mathbf{y})\mathbf{a}^L(1 - \mathbf{a}^L)",
+        expected=Verdict.HOLDS,
+        judgement=judge(paper, truth, [*Z, *y], sample),
+        paper=paper,
+        truth=truth,
+        note="Products are elementwise (written with ⊙ just above).",
+        numeric=NumericSpec(
+            variables=(*Z, *y), definition=C, wrt=tuple(Z), paper=paper, truth=truth, sample=sample
+        ),
+    )
+
+
+def _mse_softmax_claim() -> Claim:
+    """Sec. 6.3.2 and eq. (38): a free index i and a missing sum over outputs."""
+    Z = sp.Matrix(sp.symbols(f"z1:{OUTPUTS + 1}", real=True))
+    y = sp.Matrix(sp.symbols(f"y1:{OUTPUTS + 1}", real=True))
+    a = _softmax(Z)
+    C = _mse(a, y)
+    truth = sp.Matrix([sp.diff(C, q) for q in Z])
+    sample = combine(logit_sampler(list(Z), 5.0), one_hot_sampler(list(y)))
+
+    def printed(ii: int, jj: int) -> sp.Expr:
+        return (a[jj] - y[jj]) * a[jj] * (sp.KroneckerDelta(jj, ii) - a[ii])
+
+    diagonal = sp.Matrix([printed(r, r) for r in range(OUTPUTS)])  # i = j: no free index left
+    fixed_i_wrong = [
+        not decide(
+            sp.Matrix([printed(ii, r) for r in range(OUTPUTS)]), truth, [*Z, *y], sample
+        ).equal
+        for ii in range(OUTPUTS)
+    ]
+    corrected = sp.Matrix(
+        [
+            sp.Add(
+                *[(a[q] - y[q]) * a[q] * (sp.KroneckerDelta(q, r) - a[r]) for q in range(OUTPUTS)]
+            )
+            for r in range(OUTPUTS)
+        ]
+    )
+    if not decide(corrected, truth, [*Z, *y], sample).equal:
+        raise RuntimeError("eq. 38 corrected form does not match sympy.diff")
+    general = _general_k_mse_softmax()
+    j = judge(diagonal, truth, [*Z, *y], sample)
+    steps = tuple(
+        Step(
+            index=n,
+            paper=diagonal,
+            verdict=j.verdict,
+            residual=j.residual,
+            note="free index i read as i = j (the printed left-hand side ∂C/∂a_j ∂a_j/∂z_j)",
+        )
+        for n in (1, 2)
+    )
+    return make_claim(
+        id="deltas.mse_softmax",
+        ref="eq. 38",
+        family="deltas",
+        title="δ_j^L = (a_j − y_j) σ_j (δ_ji − σ_i) for MSE + softmax",
+        printed=r"\delta_j^L = (a_j^L - y_j)\sigma_{\text{sm}}(z)_j(\delta_{ji} - "
+        r"\sigma_{\text{sm}}(z)_i)",
+        expected=Verdict.WRONG,
+        judgement=j,
+        paper=diagonal,
+        truth=truth,
+        steps=steps,
+        corrected=corrected,
+        note="The index i is left free and the sum over outputs is missing: the chain rule "
+        "needs δ_j = Σ_i (a_i − y_i) a_i (δ_ij − a_j). Judged with i = j (residual and "
+        f"counterexample) and for every fixed i = 1..{OUTPUTS}: wrong in all "
+        f"{sum(fixed_i_wrong)} readings. Corrected form checked against sympy.diff at "
+        f"K = {OUTPUTS} and {general}.",
+        numeric=NumericSpec(
+            variables=(*Z, *y),
+            definition=C,
+            wrt=tuple(Z),
+            paper=diagonal,
+            truth=truth,
+            sample=sample,
+        ),
+        extra={"corrected_checked": True, "fixed_i_readings_wrong": fixed_i_wrong},
+    )
+
+
+def _general_k_mse_softmax() -> str:
+    """Check the corrected eq. (38) for symbolic K; say how it went."""
+    S = sp.Sum(sp.exp(z_[k]), (k, 1, K))
+
+    def sm(q: Any) -> Any:
+        return sp.exp(z_[q]) / S
+
+    C = sp.Rational(1, 2) * sp.Sum((sm(k) - y_[k]) ** 2, (k, 1, K))
+    truth = sp.diff(C, z_[j])
+    corrected = sp.Sum((sm(k) - y_[k]) * sm(k) * (sp.KroneckerDelta(k, j) - sm(j)), (k, 1, K))
+    d = decide(corrected, truth, [], assumptions=sp.Q.le(1, j) & sp.Q.le(j, K))
+    return "for symbolic K" if d.equal else "(symbolic K undecided by SymPy)"
+
+
+def _ce_softmax_claims() -> list[Claim]:
+    """Sec. 6.3.3 and eq. (39), for symbolic K, and the left-hand side as printed."""
+    S = sp.Sum(sp.exp(z_[k]), (k, 1, K))
+
+    def a(q: Any) -> Any:
+        return sp.exp(z_[q]) / S
+
+    q_range = sp.Q.le(1, i) & sp.Q.le(i, K)
+    truth = sp.diff(-sp.Sum(y_[k] * sp.log(a(k)), (k, 1, K)), z_[i])  # ∂C/∂z_i
+    Y = sp.Sum(y_[k], (k, 1, K))
+
+    def without_i(f: Callable[[Any], Any]) -> Any:
+        """Σ_{k≠i} f(k), transcribed as Σ_k f(k) − f(i)."""
+        return sp.Sum(f(k), (k, 1, K)) - f(i)
+
+    lines = [
+        sp.Sum((-y_[k] / a(k)) * a(i) * (sp.KroneckerDelta(i, k) - a(k)), (k, 1, K)),
+        -(y_[i] / a(i)) * a(i) * (1 - a(i)) - without_i(lambda q: (y_[q] / a(q)) * (-a(i) * a(q))),
+        -y_[i] + y_[i] * a(i) - without_i(lambda q: y_[q] * (-a(i))),
+        -y_[i] + Y * a(i),
+        a(i) - y_[i],
+    ]
+    condition = "Σ_k y_k = 1 (labels are a probability vector, e.g. one-hot)"
+    steps: list[Step] = []
+    verdicts = []
+    for n, line in enumerate(lines, start=1):
+        d = decide(line, truth, [], assumptions=q_range)
+        if d.equal:
+            steps.append(Step(index=n, paper=line, verdict=Verdict.HOLDS))
+            verdicts.append(Verdict.HOLDS)
+            continue
+        residual = sp.simplify(collapse(d.residual))
+        under = sp.simplify(residual.subs(Y, 1))
+        verdict = Verdict.HOLDS_IF if under == 0 else Verdict.WRONG
+        verdicts.append(verdict)
+        steps.append(
+            Step(
+                index=n,
+                paper=line,
+                verdict=verdict,
+                residual=residual,
+                condition=condition if verdict is Verdict.HOLDS_IF else None,
+            )
+        )
+    final = steps[-1]
+    # A concrete counterexample (K = 3) for the unconditional failure: labels not summing to 1.
+    Zc = sp.Matrix(sp.symbols(f"z1:{OUTPUTS + 1}", real=True))
+    yc = sp.Matrix(sp.symbols(f"y1:{OUTPUTS + 1}", real=True))
+    ac = _softmax(Zc)
+    Cc = _ce(ac, yc)
+    truth_c = sp.Matrix([sp.diff(Cc, q) for q in Zc])
+    paper_c = ac - yc
+    dc = decide(
+        paper_c,
+        truth_c,
+        [*Zc, *yc],
+        combine(logit_sampler(list(Zc), 5.0), weight_sampler(list(yc), 1.0)),
+    )
+    j39 = Judgement(
+        final.verdict,
+        Method.SYMBOLIC_GENERAL_K,
+        final.residual,
+        dc.counterexample,
+        condition if final.verdict is Verdict.HOLDS_IF else None,
+        "residual (Σ_k y_k − 1) a_i vanishes when the labels sum to 1",
+    )
+    one_hot = combine(logit_sampler(list(Zc), 30.0), one_hot_sampler(list(yc)))
+    spec = NumericSpec(
+        variables=(*Zc, *yc),
+        definition=Cc,
+        wrt=tuple(Zc),
+        paper=paper_c,
+        truth=truth_c,
+        sample=one_hot,
+    )
+    chain_verdict = (
+        Verdict.WRONG
+        if Verdict.WRONG in verdicts
+        else (Verdict.HOLDS_IF if Verdict.HOLDS_IF in verdicts else Verdict.HOLDS)
+    )
+    # The left-hand side as printed: a product ∂C/∂a_j ∂a_j/∂z_j (diagonal term only).
+    lhs = sp.Matrix([(-yc[r] / ac[r]) * sp.diff(ac[r], Zc[r]) for r in range(OUTPUTS)])
+    j_lhs = judge(lhs, truth_c, [*Zc, *yc], one_hot)
+    return [
+        make_claim(
+            id="deltas.ce_softmax.derivation",
+            ref="sec. 6.3.3",
+            family="deltas",
+            title="CE + softmax delta, line by line (symbolic K)",
+            printed=r"\sum_k\left(-\frac{y_k}{a_k^L}\right)a_i^L(\delta_{ik} - a_k^L) = \dots = "
+            r"-y_i + \left(\sum_k y_k\right)a_i^L = a_i^L - y_i",
+            expected=Verdict.HOLDS_IF,
+            judgement=Judgement(
+                chain_verdict,
+                Method.SYMBOLIC_GENERAL_K,
+                final.residual,
+                dc.counterexample,
+                condition,
+                "see steps",
+            ),
+            paper=lines[-1],
+            truth=truth,
+            steps=tuple(steps),
+            note="Σ_{k≠i} is transcribed as Σ_k − (term k = i). Every line but the last holds "
+            "identically; the last needs Σ_k y_k = 1, which the text uses explicitly.",
+            numeric=spec,
+        ),
+        make_claim(
+            id="deltas.ce_softmax",
+            ref="eq. 39",
+            family="deltas",
+            title="δ_i^L = a_i^L − y_i for CE + softmax",
+            printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_{j,\text{SM}}^L}"
+            r"\frac{\partial a_{j,\text{SM}}^L}{\partial z_j^L} = a_i^L - y_i",
+            expected=Verdict.HOLDS_IF,
+            judgement=j39,
+            paper=lines[-1],
+            truth=truth,
+            note="Right-hand side judged as ∂C/∂z_i (what the derivation computes). The printed "
+            "left-hand side is a different quantity: see deltas.ce_softmax.lhs.",
+            numeric=spec,
+        ),
+        make_claim(
+            id="deltas.ce_softmax.lhs",
+            ref="eq. 39",
+            family="deltas",
+            title="Left-hand side of eq. 39: a product with index j for a sum over k, index i",
+            printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_{j,\text{SM}}^L}"
+            r"\frac{\partial a_{j,\text{SM}}^L}{\partial z_j^L}",
+            expected=Verdict.WRONG,
+            judgement=j_lhs,
+            paper=lhs,
+            truth=truth_c,
+            corrected=sp.Symbol("Σ_k ∂C/∂a_k ∂a_k/∂z_i"),
+            note="As printed the left-hand side is the single diagonal term −y_j(1 − a_j), not "
+            "∂C/∂z_i = Σ_k ∂C/∂a_k ∂a_k/∂z_i; and it is indexed by j while the right-hand side "
+            "is indexed by i. (Shown at K = 3 with one-hot labels.)",
+            numeric=NumericSpec(
+                variables=(*Zc, *yc),
+                definition=Cc,
+                wrt=tuple(Zc),
+                paper=lhs,
+                truth=truth_c,
+                sample=one_hot,
+            ),
+        ),
+    ]
+
+
+def collapse(expr: Any) -> Any:
+    """Collapse Kronecker deltas in a residual (re-exported helper for symbolic-K lines)."""
+    from derivations.equivalence import collapse_kronecker
+
+    return collapse_kronecker(expr) if expr.has(sp.KroneckerDelta) else expr
+
+
+def _table_claims() -> list[Claim]:
+    """Table 1, footnote 2, and the binary CE + sigmoid pair of sec. 6.2."""
+    Z = sp.Matrix(sp.symbols(f"z1:{OUTPUTS + 1}", real=True))
+    y = sp.Matrix(sp.symbols(f"y1:{OUTPUTS + 1}", real=True))
+    sample = combine(logit_sampler(list(Z), 5.0), one_hot_sampler(list(y)))
+    pairs = {
+        ("MSE", "sigmoid"): (_mse, _sigmoid),
+        ("MSE", "softmax"): (_mse, _softmax),
+        ("CE", "sigmoid"): (_ce, _sigmoid),
+        ("CE", "softmax"): (_ce, _softmax),
+    }
+    deltas = {
+        name: sp.Matrix([sp.diff(cost(act(Z), y), q) for q in Z])
+        for name, (cost, act) in pairs.items()
+    }
+    distinct: list[tuple[str, str]] = []
+    for name, d in deltas.items():
+        if not any(decide(d, deltas[o], [*Z, *y], sample).equal for o in distinct):
+            distinct.append(name)
+    printed_rows = [("MSE", "sigmoid"), ("MSE", "softmax"), ("CE", "softmax")]
+    missing = [p for p in distinct if p not in printed_rows]
+    j_table = judge(sp.Integer(len(printed_rows)), sp.Integer(len(distinct)), [], None)
+    # Footnote 2: sigmoid output = special case of softmax. K = 2: σ(z) = softmax((z, 0))_1.
+    z1 = sp.Symbol("z", real=True)
+    k2 = decide(
+        1 / (1 + sp.exp(-z1)), _softmax(sp.Matrix([z1, 0]))[0], [z1], logit_sampler([z1])
+    ).equal
+    sums = sp.Add(*_sigmoid(Z)) - 1  # a softmax output sums to 1; K sigmoids need not
+    j_fn2 = judge(sp.Add(*_sigmoid(Z)), sp.Integer(1), list(Z), logit_sampler(list(Z), 5.0))
+    # The binary pair the paper derives in sec. 6.2: a single sigmoid with eq. 11.
+    zb, yb = sp.Symbol("z", real=True), sp.Symbol("y", real=True)
+    s = 1 / (1 + sp.exp(-zb))
+    cost_b = -yb * sp.log(s) - (1 - yb) * sp.log(1 - s)
+    truth_b = sp.diff(cost_b, zb)
+    a_b = sp.Symbol("a", positive=True)
+    paper_b = ((a_b - yb) / (a_b * (1 - a_b)) * (a_b * (1 - a_b))).subs(a_b, s)  # sec 6.2 × eq. 14
+
+    def sample_b(rng: np.random.Generator) -> dict[sp.Symbol, float]:
+        return {zb: float(rng.uniform(-30, 30)), yb: float(rng.integers(2))}
+
+    return [
+        make_claim(
+            id="deltas.table1",
+            ref="Table 1",
+            family="deltas",
+            title="Three (cost, output activation) pairs; text: 'four ... (in reality only three)'",
+            printed=r"\text{MSE/Sigmoid, MSE/Softmax, CE/Softmax}",
+            expected=Verdict.WRONG,
+            judgement=j_table,
+            method=Method.INSPECTION,
+            paper=sp.Integer(len(printed_rows)),
+            truth=sp.Integer(len(distinct)),
+            corrected=sp.Symbol("rows: MSE/sigmoid, MSE/softmax, CE/softmax, CE/sigmoid"),
+            counterexample={
+                "K": float(OUTPUTS),
+                "rows_printed": float(len(printed_rows)),
+                "distinct_output_deltas": float(len(distinct)),
+            },
+            note=f"Output deltas ∂C/∂z derived by sympy.diff at K = {OUTPUTS} for all four "
+            f"pairs: {len(distinct)} distinct functions; missing from the table: {missing}. "
+            "CE + sigmoid (multi-label) has δ_j = −y_j(1 − a_j) + ..., not a − y; its binary "
+            "case is the pair the paper itself derives in sec. 6.2 (δ = a − y, see "
+            "deltas.ce_sigmoid_binary).",
+            extra={"distinct_pairs": distinct, "missing_rows": missing},
+        ),
+        make_claim(
+            id="deltas.table1.footnote2",
+            ref="footnote 2",
+            family="deltas",
+            title="'For multiclass CE, a sigmoid output is a special case of softmax'",
+            printed=r"\text{sigmoidal activation as final layer is simply a special case of the "
+            r"softmax function}",
+            expected=Verdict.WRONG,
+            judgement=j_fn2,
+            paper=sp.Add(*_sigmoid(Z)),
+            truth=sp.Integer(1),
+            corrected=sp.Eq(1 / (1 + sp.exp(-z1)), _softmax(sp.Matrix([z1, 0]))[0]),
+            note=f"True only for K = 2: σ(z) = softmax((z, 0))_1 (checked: {k2}). For K > 2 "
+            f"(multiclass) K sigmoid outputs need not sum to 1 (residual Σσ(z_k) − 1 = {sums} "
+            "≠ 0 at the counterexample), so they are no softmax of any z.",
+        ),
+        make_claim(
+            id="deltas.ce_sigmoid_binary",
+            ref="sec. 6.2",
+            family="deltas",
+            title="Binary CE + sigmoid fused delta ((a − y)/(a(1 − a)) × σ') = a − y",
+            printed=r"\frac{a^L - y}{a^L(1-a^L)}\cdot a^L(1 - a^L) = a^L - y",
+            expected=Verdict.HOLDS,
+            judgement=judge(paper_b, truth_b, [zb, yb], sample_b),
+            paper=paper_b,
+            truth=truth_b,
+            note="Not printed as a delta: the product of the sec. 6.2 result and eq. 14, the "
+            "pair Table 1 leaves out. Derived: ∂C²_CE/∂z = σ(z) − y.",
+            numeric=NumericSpec(
+                variables=(zb, yb),
+                definition=cost_b,
+                wrt=(zb,),
+                paper=paper_b,
+                truth=truth_b,
+                sample=sample_b,
+            ),
+        ),
+    ]
+
+
+def delta_claims() -> list[Claim]:
+    """Claims of sec. 6 on output deltas (eq. 25–28, 31, 38, 39, Table 1), in paper order."""
+    return [
+        *_chain_rule_claims(),
+        *_table_claims(),
+        _mse_sigmoid_claim(),
+        _mse_softmax_claim(),
+        *_ce_softmax_claims(),
+    ]
