@@ -20,6 +20,7 @@ from benchmarks.tables import fmt_ms, fmt_ratio, markdown_table
 from benchmarks.timing import frozen_heap, time_once
 
 __all__ = [
+    "FLAT_SLOPE",
     "FULL",
     "QUICK",
     "TARGET_RATIO",
