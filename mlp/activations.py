@@ -90,8 +90,8 @@ def sigmoid(
     ``z`` is clipped to ``[-708, 708]`` (float64; ``[-87, 87]`` in float32) so ``e^{-z}`` neither
     overflows nor underflows and neither does the quotient: for ``z < -708`` the result is
     ``1/(1 + e^{708}) ≈ 3e-308`` instead of something smaller (an absolute change below the
-    smallest normal number); for ``z > 708`` it is 1 as before. Everywhere
-    else the formula is accurate to a few ulps in both tails (no ``1 - ...`` cancellation).
+    smallest normal number); for ``z > 708`` it is 1 as before. Everywhere else the formula is
+    accurate to a few ulps in both tails (no ``1 - ...`` cancellation). ``work`` is unused.
     """
     del work
     out = _out(z, out)
