@@ -94,7 +94,9 @@ def main(argv: list[str]) -> None:
     One epoch of mini-batch SGD, 784-128-10 (sigmoid hidden, softmax + cross entropy), batch 128,
     12,800 seeded samples, no momentum: ``MLP.fit(epochs=1)`` against scikit-learn's
     ``MLPClassifier(solver="sgd").partial_fit`` and, if installed, PyTorch CPU; best and median of
-    the repeats. The formal suite, with more peers and the machine record, is
+    the repeats, wall time and process CPU time. On a shared, loaded machine multi-threaded BLAS
+    wall times are erratic; ``OPENBLAS_NUM_THREADS=1`` with the CPU times is the robust
+    comparison. The formal suite, with more peers and the machine record, is
     ``python -m benchmarks``.
     """
     dtype = argv[0] if argv else "float64"
@@ -107,22 +109,25 @@ def main(argv: list[str]) -> None:
         impls["torch"] = _torch(X, labels, Y)
     except ImportError:
         print("torch not installed: skipped")
-    times: dict[str, list[float]] = {k: [] for k in impls}
+    wall: dict[str, list[float]] = {k: [] for k in impls}
+    cpu: dict[str, list[float]] = {k: [] for k in impls}
     for f in impls.values():
         f()  # warm-up
     for _ in range(repeats):
         for name, f in impls.items():
             gc.collect()
             gc.disable()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             f()
-            times[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.process_time() - c0)
+            wall[name].append(time.perf_counter() - t0)
             gc.enable()
-    best = {k: min(v) for k, v in times.items()}
-    for name, v in times.items():
-        ratio = best["mlp"] / best[name]
-        print(f"{dtype} {name:8s} best {best[name] * 1e3:7.1f} ms  median "
-              f"{float(np.median(v)) * 1e3:7.1f} ms  mlp/this {ratio:.2f}")  # fmt: skip
+    for label, times in (("wall", wall), ("cpu", cpu)):
+        best = {k: min(v) for k, v in times.items()}
+        for name, v in times.items():
+            ratio = best["mlp"] / best[name]
+            print(f"{dtype} {label:4s} {name:8s} best {best[name] * 1e3:7.1f} ms  median "
+                  f"{float(np.median(v)) * 1e3:7.1f} ms  mlp/this {ratio:.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
