@@ -81,7 +81,7 @@ def fd_figure(curves: Sequence[FDCurve]) -> bytes:
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=7)
     fig.suptitle("Central-difference error vs step size (dotted: the step the harness uses)")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.84, wspace=0.25)
     return png_bytes(fig)
 
 
@@ -120,7 +120,7 @@ def training_figure(results: ExperimentResults) -> bytes:
         f"Digits, MLP {list(s.layer_sizes)}, batch {s.batch_size}, η_0 = {s.learning_rate:g}: "
         "validation (solid) and running training (dashed)"
     )
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.08, top=0.91, wspace=0.25, hspace=0.2)
     return png_bytes(fig)
 
 

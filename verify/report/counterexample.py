@@ -47,8 +47,21 @@ def _value(expr: Any, point: Mapping[str, float]) -> str | None:
         return None
 
 
+_DONE: dict[int, tuple[Claim, tuple[str, str] | None]] = {}
+"""``evaluate_at`` results by claim identity (pages and errata both ask; claims are unhashable)."""
+
+
 def evaluate_at(claim: Claim) -> tuple[str, str] | None:
     """Return (printed value, true value) at ``claim.counterexample`` (``None``: not evaluable)."""
+    hit = _DONE.get(id(claim))
+    if hit is not None and hit[0] is claim:
+        return hit[1]
+    result = _evaluate_at(claim)
+    _DONE[id(claim)] = (claim, result)
+    return result
+
+
+def _evaluate_at(claim: Claim) -> tuple[str, str] | None:
     point = claim.counterexample
     if not point:
         return None

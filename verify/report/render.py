@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -57,6 +58,15 @@ def latex(expr: Any) -> str:
         return ""
     if isinstance(expr, str):
         return expr.strip()
+    try:
+        return _latex_cached(expr)
+    except TypeError:  # a mutable Matrix is unhashable
+        return str(sp.latex(expr))
+
+
+@functools.lru_cache(maxsize=4096)
+def _latex_cached(expr: Any) -> str:
+    """``sympy.latex`` memoised: pages and errata print the same truths and corrections."""
     return str(sp.latex(expr))
 
 
@@ -66,15 +76,15 @@ MAX_MATRIX_LATEX = 2500
 
 def display_math(expr: Any) -> str:
     """Display math for a SymPy expression; a very long matrix shows its (1, 1) entry, captioned."""
-    tex = latex(expr)
-    if isinstance(expr, sp.MatrixBase) and len(tex) > MAX_MATRIX_LATEX and expr.shape[0] >= 1:
+    if isinstance(expr, sp.MatrixBase) and expr.rows >= 1 and expr.cols >= 1:
         rows, cols = expr.shape
-        entry = expr[0, 0]
-        return (
-            f"Entry (1, 1) of the {rows}×{cols} matrix (the whole matrix is too long to show):\n\n"
-            + math_block(latex(entry))
-        )
-    return math_block(tex)
+        first = latex(expr[0, 0])
+        if len(first) * rows * cols > MAX_MATRIX_LATEX:  # estimate: no LaTeX of the whole matrix
+            return (
+                f"Entry (1, 1) of the {rows}×{cols} matrix (the whole matrix is too long to "
+                "show):\n\n" + math_block(first)
+            )
+    return math_block(latex(expr))
 
 
 def math_block(tex: str) -> str:
