@@ -92,7 +92,10 @@ class NumericSpec:
 
     def lambdify(self, expr: sp.Expr | sp.Matrix, modules: str = "numpy") -> Callable[..., Any]:
         """Callable of ``expr`` taking ``variables`` positionally (numpy, jax or mpmath)."""
-        return sp.lambdify(self.variables, expr, modules=modules)  # type: ignore[no-any-return]
+        # cse: the backprop instances share large subexpressions (the forward pass).
+        return sp.lambdify(  # type: ignore[no-any-return]
+            self.variables, expr, modules=modules, cse=True
+        )
 
 
 @dataclass(frozen=True)

@@ -209,10 +209,13 @@ def _binary_derivative_claim() -> Claim:
         corrected=corrected,
         note="Line 1 pulls the minus sign of eq. 11 out front but keeps the inner minus: "
         "−(y ln a − (1 − y) ln(1 − a)) is not eq. 11 (which is −y ln a − (1 − y) ln(1 − a)); "
-        "lines 2 and 3 are right, so the slip does not propagate.",
+        "lines 2 and 3 are right, so the slip does not propagate. NumericSpec.paper is line 1 "
+        "(the wrong one).",
         numeric=NumericSpec(
-            variables=(a, y), definition=cost, wrt=(a,), paper=lines[-1], truth=truth, sample=sample
+            variables=(a, y), definition=cost, wrt=(a,), paper=lines[0].doit(), truth=truth,
+            sample=sample,
         ),
+        extra={"numeric_paper_line": 1},
     )
 
 

@@ -1,0 +1,148 @@
+"""Every claim: computed verdict == expected, coverage of eq. (1)-(39), evidence for wrong claims."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import derivations
+from derivations import Claim, Verdict
+from derivations.registry import FAMILIES, paper_position
+
+CLAIMS = derivations.all_claims()
+IDS = [c.id for c in CLAIMS]
+AGREEING = {
+    Verdict.HOLDS,
+    Verdict.HOLDS_IF,
+    Verdict.HOLDS_ALMOST_EVERYWHERE,
+    Verdict.CONVENTION,
+    Verdict.DEFINITION,
+}
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=IDS)
+def test_verdict_is_expected(claim: Claim) -> None:
+    assert claim.verdict is claim.expected, f"{claim.id}: {claim.verdict} != {claim.expected}"
+
+
+def test_every_numbered_equation_has_a_claim() -> None:
+    numbers = set()
+    for c in CLAIMS:
+        m = re.fullmatch(r"eq\. (\d+)", c.ref)
+        if m:
+            numbers.add(int(m.group(1)))
+    assert numbers == set(range(1, 40))
+
+
+def test_ids_unique_families_known_and_paper_order() -> None:
+    assert len(IDS) == len(set(IDS))
+    assert {c.family for c in CLAIMS} <= set(FAMILIES)
+    positions = [paper_position(c.ref) for c in CLAIMS]
+    assert positions == sorted(positions)
+    grouped = derivations.claims_by_family()
+    assert sum(len(v) for v in grouped.values()) == len(CLAIMS)
+    assert list(grouped)[: len(FAMILIES)] == list(FAMILIES)
+
+
+@pytest.mark.parametrize("claim", [c for c in CLAIMS if c.verdict is Verdict.WRONG],
+                         ids=lambda c: c.id)
+def test_wrong_claims_carry_evidence(claim: Claim) -> None:
+    assert claim.corrected is not None
+    assert claim.residual is not None
+    assert claim.counterexample, "a wrong claim needs a concrete point"
+    assert all(isinstance(v, float) for v in claim.counterexample.values())
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [c for c in CLAIMS if c.verdict in (Verdict.HOLDS_IF, Verdict.HOLDS_ALMOST_EVERYWHERE)],
+    ids=lambda c: c.id,
+)
+def test_conditional_verdicts_state_their_condition(claim: Claim) -> None:
+    assert claim.condition
+
+
+def test_chains_report_the_first_wrong_line() -> None:
+    binary = derivations.get("costs.ce.binary.derivative")
+    assert binary.first_wrong_step == 1
+    assert binary.steps[-1].verdict is Verdict.HOLDS  # right end, wrong middle: still reported
+    assert binary.verdict is Verdict.WRONG
+    assert derivations.get("activations.sigmoid.derivation").first_wrong_step is None
+    assert derivations.get("softmax.jacobian.derivation").first_wrong_step is None
+    ce = derivations.get("deltas.ce_softmax.derivation")
+    assert [s.verdict for s in ce.steps] == [Verdict.HOLDS] * 4 + [Verdict.HOLDS_IF]
+
+
+def test_specific_findings() -> None:
+    assert derivations.get("softmax.jacobian").method == "symbolic_general_K"
+    assert derivations.get("backprop.dW_layer").residual.name.startswith("ShapeError")
+    assert derivations.get("training.algorithm.sgd").extra["printed_update_is_full_batch"]
+    mse_softmax = derivations.get("deltas.mse_softmax")
+    assert all(mse_softmax.extra["fixed_i_readings_wrong"])
+    relu = derivations.get("activations.relu.derivative")
+    assert relu.extra["one_sided"] == (0.0, 1.0)
+    assert relu.extra["paper_at_0"] == 1.0
+
+
+def test_the_same_list_every_call() -> None:
+    assert [c.id for c in derivations.all_claims()] == IDS
+    assert set(derivations.timings()) >= {"costs", "deltas", "training"}
+
+
+def test_get_unknown_claim_names_it() -> None:
+    with pytest.raises(KeyError, match="no.such"):
+        derivations.get("no.such")
+
+
+def _evaluator(claim: Claim) -> Callable[[dict[sp.Symbol, float]], tuple[np.ndarray, np.ndarray]]:
+    spec = claim.numeric
+    assert spec is not None
+    f_paper, f_truth = spec.lambdify(spec.paper), spec.lambdify(spec.truth)
+
+    def evaluate(point: dict[sp.Symbol, float]) -> tuple[np.ndarray, np.ndarray]:
+        args = [point[v] for v in spec.variables]
+        paper = np.asarray(f_paper(*args), dtype=float)
+        truth = np.asarray(f_truth(*args), dtype=float)
+        return paper, truth
+
+    return evaluate
+
+
+@pytest.mark.parametrize("claim", [c for c in CLAIMS if c.numeric is not None], ids=lambda c: c.id)
+def test_numeric_spec_agrees_iff_verdict_agrees(claim: Claim) -> None:
+    spec = claim.numeric
+    assert spec is not None
+    rng = np.random.default_rng(0)
+    evaluate = _evaluator(claim)
+    gaps = []
+    for _ in range(8):
+        point = spec.sample(rng)
+        assert set(point) == set(spec.variables)
+        paper, truth = evaluate(point)
+        assert paper.shape == truth.shape
+        assert np.all(np.isfinite(truth))
+        gaps.append(float(np.max(np.abs(paper - truth) / (1.0 + np.abs(truth)))))
+    if claim.verdict in AGREEING:
+        assert max(gaps) < 1e-9, f"{claim.id}: {claim.verdict} but numbers differ by {max(gaps)}"
+    else:
+        assert max(gaps) > 1e-6, f"{claim.id}: wrong but numbers agree at every sampled point"
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [c for c in CLAIMS if c.verdict is Verdict.WRONG and c.numeric is not None],
+    ids=lambda c: c.id,
+)
+def test_counterexample_separates_paper_and_truth(claim: Claim) -> None:
+    spec = claim.numeric
+    assert spec is not None and claim.counterexample is not None
+    names = {str(v): v for v in spec.variables}
+    if not set(names) <= set(claim.counterexample):
+        pytest.skip("counterexample given in the claim's own instance, not the numeric one")
+    point = {names[k]: claim.counterexample[k] for k in names}
+    paper, truth = _evaluator(claim)(point)
+    assert not np.allclose(paper, truth, rtol=1e-9, atol=1e-12)
