@@ -133,11 +133,6 @@ def test_fd_no_false_alarm_moderate(case: Case) -> None:
     _assert_ok(case)
 
 
-@given(cases("moderate_float32"))
-def test_no_false_alarm_moderate_float32(case: Case) -> None:
-    _assert_ok(case)
-
-
 SATURATED_REASON = (
     "harness false alarm (verify/mlp_checks.py, verify/jax_reference.py budgets): with saturated "
     "units (|z| ~ 20-60) a correct network fails. JAX blocks: the term bound propagates |σ'(z)| "

@@ -351,7 +351,8 @@ CATALOGUE: tuple[Mutant, ...] = (
     ),
     Mutant(
         "softmax_no_shift",
-        "softmax without subtracting the row max",
+        "softmax without subtracting the row max: the shift cancels in the quotient, so it is "
+        "behaviour-preserving (to rounding) for |z| < ~709; past that exp overflows (inf/inf)",
         (Edit(_ACT, "    np.subtract(z, m, out=out)\n", "    np.copyto(out, z)\n"),),
         "L",
         source="forum classic ('forgot to shift softmax')",

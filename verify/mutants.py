@@ -630,6 +630,11 @@ def _run(
                     "error": r.error,
                     "description": next(m.description for m in CATALOGUE if m.name == r.name),
                     "argument": next(m.equivalent for m in CATALOGUE if m.name == r.name),
+                    "crashes": {
+                        row["config"]: row["crash"]
+                        for row in r.details.get("gradients", [])
+                        if row["crash"]
+                    },
                 }
                 for r in results
             ],
