@@ -43,3 +43,17 @@ def test_every_wrong_claim_is_in_errata(files: dict[str, str]) -> None:
 def test_no_dollar_dollar(files: dict[str, str]) -> None:
     for name, text in files.items():
         assert "$$" not in text, name
+
+
+def test_committed_reports_use_github_math() -> None:
+    from pathlib import Path
+
+    pages = sorted((Path(__file__).resolve().parents[1] / "reports").glob("*.md"))
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "$$" not in text, page.name
+        fences = [line for line in text.splitlines() if line.startswith("```")]
+        assert all(f == "```math" for f in fences[0::2]), page.name
+        assert all(f == "```" for f in fences[1::2]), page.name
+        outside = re.sub(r"```math\n.*?\n```", "", text, flags=re.DOTALL)
+        assert "$" not in re.sub(r"\$`[^`]*`\$", "", outside), page.name
