@@ -212,7 +212,11 @@ def _binary_derivative_claim() -> Claim:
         "lines 2 and 3 are right, so the slip does not propagate. NumericSpec.paper is line 1 "
         "(the wrong one).",
         numeric=NumericSpec(
-            variables=(a, y), definition=cost, wrt=(a,), paper=lines[0].doit(), truth=truth,
+            variables=(a, y),
+            definition=cost,
+            wrt=(a,),
+            paper=lines[0].doit(),
+            truth=truth,
             sample=sample,
         ),
         extra={"numeric_paper_line": 1},

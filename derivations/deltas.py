@@ -517,7 +517,8 @@ def _table_claims() -> list[Claim]:
         1 / (1 + sp.exp(-z1)), _softmax(sp.Matrix([z1, 0]))[0], [z1], logit_sampler([z1])
     ).equal
     sums = sp.Add(*_sigmoid(Z)) - 1  # a softmax output sums to 1; K sigmoids need not
-    j_fn2 = judge(sp.Add(*_sigmoid(Z)), sp.Integer(1), list(Z), logit_sampler(list(Z), 5.0))
+    fn2_sample = logit_sampler(list(Z), 5.0)
+    j_fn2 = judge(sp.Add(*_sigmoid(Z)), sp.Integer(1), list(Z), fn2_sample)
     # The binary pair the paper derives in sec. 6.2: a single sigmoid with eq. 11.
     zb, yb = sp.Symbol("z", real=True), sp.Symbol("y", real=True)
     s = 1 / (1 + sp.exp(-zb))
@@ -570,6 +571,14 @@ def _table_claims() -> list[Claim]:
             note=f"True only for K = 2: σ(z) = softmax((z, 0))_1 (checked: {k2}). For K > 2 "
             f"(multiclass) K sigmoid outputs need not sum to 1 (residual Σσ(z_k) − 1 = {sums} "
             "≠ 0 at the counterexample), so they are no softmax of any z.",
+            numeric=NumericSpec(
+                variables=tuple(Z),
+                definition=sp.Add(*_sigmoid(Z)),
+                wrt=(),
+                paper=sp.Add(*_sigmoid(Z)),
+                truth=sp.Integer(1),
+                sample=fn2_sample,
+            ),
         ),
         make_claim(
             id="deltas.ce_sigmoid_binary",

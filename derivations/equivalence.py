@@ -166,7 +166,11 @@ def _numeric_residuals(
     dps: int,
     seed: int,
 ) -> tuple[float, dict[sp.Symbol, float] | None]:
-    """Largest |residual| over ``n_points`` sampled points, and the worst point if non-zero."""
+    """|residual| at the first sampled point where it is non-zero, and that point.
+
+    Stops at the first such point (deterministic for a given ``seed``); ``(0.0, None)`` if the
+    residual vanishes at all ``n_points`` points.
+    """
     rng = np.random.default_rng(seed)
     f = sp.lambdify(list(variables), entries, modules="mpmath")
     worst = 0.0
@@ -178,9 +182,10 @@ def _numeric_residuals(
             args = [mpmath.mpf(point[v]) for v in variables]
             values = f(*args)
             size = max((abs(mpmath.mpmathify(v)) for v in values), default=mpmath.mpf(0))
-            if size > tol and float(size) > worst:
+            if size > tol:
                 worst = float(size)
                 worst_point = point
+                break
     return worst, worst_point
 
 

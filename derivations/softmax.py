@@ -209,6 +209,14 @@ def _hidden_layer_claim() -> Claim:
         "`paper` here with its residual and counterexample. Hidden softmax layers are uncommon "
         "for practical reasons (footnote 1 links a page on that), not because backprop cannot "
         "pass through them.",
+        numeric=NumericSpec(
+            variables=tuple(variables),
+            definition=C,
+            wrt=tuple(z1),
+            paper=hadamard,
+            truth=truth,
+            sample=sample,
+        ),
         extra={"corrected_checked": True},
     )
 

@@ -149,6 +149,14 @@ def _schedule_claims() -> list[Claim]:
             corrected=schedule,
             note=f"Eq. 23 is linear in i_epoch (second derivative {curvature}); an inverse decay "
             "η_0/(1 + i) is not. Corrected wording: 'linearly decreasing'.",
+            numeric=NumericSpec(
+                variables=tuple(variables),
+                definition=schedule,
+                wrt=(),
+                paper=inverse,
+                truth=schedule,
+                sample=_schedule_sample,
+            ),
         ),
         make_claim(
             id="training.lr_schedule.endpoint",
@@ -203,6 +211,14 @@ def _init_claims() -> list[Claim]:
             note="Dividing a standard normal by N_train gives variance 1/N_train² (sympy.stats); "
             "the printed (0, 1/N_train), read as N(mean, variance), has variance 1/N_train "
             "(standard deviation 1/√N_train). The two descriptions disagree unless N_train = 1.",
+            numeric=NumericSpec(
+                variables=(n_train,),
+                definition=printed_var,
+                wrt=(),
+                paper=divided,
+                truth=printed_var,
+                sample=lambda rng: {n_train: float(rng.integers(2, 5000))},
+            ),
         ),
         make_claim(
             id="training.init.fan_in",
