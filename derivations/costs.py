@@ -6,7 +6,7 @@ import numpy as np
 import sympy as sp
 
 from derivations.claims import Claim, Method, NumericSpec, Verdict
-from derivations.equivalence import Sampler
+from derivations.equivalence import Sampler, decide
 from derivations.judge import Judgement, define, judge, judge_chain, make_claim
 from derivations.sampling import combine, one_hot_sampler, probability_sampler, simplex_sampler
 
@@ -137,6 +137,15 @@ def _derivative_claims() -> list[Claim]:
     # eq. 30
     ce_general = -sp.Sum(y_[k] * sp.log(a_[k]), (k, 1, K))
     j30 = _general_k(-y_[j] / a_[j], ce_general)
+    # Cross-check the symbolic-K proofs at K = NUMERIC_K (SymPy Sums with KroneckerDelta have
+    # known wrong answers): the concrete vectors must agree too.
+    for cost, paper_k in (
+        (_mse(A, Y), [p - q for p, q in zip(A, Y, strict=True)]),
+        (_ce(A, Y), [-q / p for p, q in zip(A, Y, strict=True)]),
+    ):
+        gradient = sp.Matrix([sp.diff(cost, v) for v in A])
+        if not decide(sp.Matrix(paper_k), gradient, [*A, *Y]).equal:
+            raise RuntimeError("symbolic-K cost derivative contradicted at concrete K")
     steps30, _ = judge_chain(
         [sp.Derivative(-y_[j] * sp.log(a_[j]), a_[j]), -y_[j] / a_[j]],
         sp.diff(ce_general, a_[j]),

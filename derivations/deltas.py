@@ -391,6 +391,14 @@ def _ce_softmax_claims() -> list[Claim]:
         [*Zc, *yc],
         combine(logit_sampler(list(Zc), 5.0), weight_sampler(list(yc), 1.0)),
     )
+    labels_sum_to_one = {yc[-1]: 1 - sp.Add(*yc[:-1])}
+    if not decide(
+        paper_c.subs(labels_sum_to_one),
+        truth_c.subs(labels_sum_to_one),
+        [*Zc, *yc],
+        combine(logit_sampler(list(Zc), 5.0), weight_sampler(list(yc), 1.0)),
+    ).equal:
+        raise RuntimeError("symbolic-K proof of eq. 39 contradicted at K = 3")
     j39 = Judgement(
         final.verdict,
         Method.SYMBOLIC_GENERAL_K,

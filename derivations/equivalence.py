@@ -179,6 +179,9 @@ def _numeric_residuals(
     with mpmath.workdps(dps):
         for _ in range(n_points):
             point = sample(rng)
+            missing = [str(v) for v in variables if v not in point]
+            if missing:
+                raise ValueError(f"sample: the drawn point lacks variables {missing}")
             args = [mpmath.mpf(point[v]) for v in variables]
             values = f(*args)
             size = max((abs(mpmath.mpmathify(v)) for v in values), default=mpmath.mpf(0))

@@ -131,3 +131,9 @@ def test_decisions_are_deterministic() -> None:
     b = decide(_s(z) * (1 + _s(z)), truth, [z], logit_sampler([z]))
     assert a.counterexample == b.counterexample
     assert np.isfinite(list(a.counterexample.values())).all()  # type: ignore[union-attr]
+
+
+def test_sampler_missing_a_variable_is_named() -> None:
+    x, w = sp.symbols("x w", real=True)
+    with pytest.raises(ValueError, match="lacks variables"):
+        decide(x * w, x + w, [x, w], uniform_sampler([x]))
