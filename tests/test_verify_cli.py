@@ -262,3 +262,14 @@ def test_list_real_claims() -> None:
     ids = [line.split()[0] for line in out.getvalue().splitlines()]
     assert "softmax.jacobian" in ids and "experiment.test_accuracy" in ids
     assert len(ids) == len(set(ids))
+
+
+def test_python_m_verify_reexecs_without_a_hash_seed() -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "verify", "--nope"],
+        capture_output=True, text=True, check=False, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
