@@ -559,7 +559,7 @@ def _table_claims() -> list[Claim]:
             },
             note=f"Output deltas ∂C/∂z derived by sympy.diff at K = {OUTPUTS} for all four "
             f"pairs: {len(distinct)} distinct functions; missing from the table: {missing}. "
-            "CE + sigmoid (multi-label) has δ_j = −y_j(1 − a_j) + ..., not a − y; its binary "
+            "CE (eq. 10) + elementwise sigmoid has δ_j = −y_j(1 − a_j), not a − y; its binary "
             "case is the pair the paper itself derives in sec. 6.2 (δ = a − y, see "
             "deltas.ce_sigmoid_binary).",
             extra={"distinct_pairs": distinct, "missing_rows": missing},
