@@ -14,6 +14,7 @@ from verify.mutants import (
     ROOT,
     CatalogueError,
     apply_mutant,
+    classify_survivor,
     expected_layer,
     judge,
     main,
@@ -107,3 +108,19 @@ def test_live_subset_detected_and_localised(tmp_path: Path) -> None:
     train = by_name["shuffle_X_not_Y"]
     assert train["detected"] and train["right_layer"]
     assert any(c.startswith("training.alignment") for c in train["checks"])
+
+
+@pytest.mark.parametrize(
+    ("name", "diff", "category"),
+    [
+        ("mlp.activations.x__exp_cap__mutmut_1", "- return f(x)\n+ return g(x)", "import-time"),
+        ("m.x_f__mutmut_1", "- zip(a, b, strict=True)\n+ zip(a, b, strict=False)", "zip-strict"),
+        ("m.x_f__mutmut_2", "- np.sum(a, axis=-1)\n+ np.sum(a, axis=+1)", "axis+1"),
+        ("m.x_f__mutmut_3", "- forward(z, out=ws.a[i])\n+ forward(z, out=None)", "buffer"),
+        ("m.x_f__mutmut_4", '- check(x, "epochs")\n+ check(x, "XXepochsXX")', "message"),
+        ("m.x_f__mutmut_5", "- np.array(w, copy=True)\n+ np.array(w, copy=None)", "dtype-copy"),
+        ("m.x_f__mutmut_6", "- cost_sum = 0.0\n+ cost_sum = 1.0", "other"),
+    ],
+)
+def test_classify_mutmut_survivors(name: str, diff: str, category: str) -> None:
+    assert classify_survivor(name, diff) == category

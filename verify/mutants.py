@@ -34,9 +34,11 @@ __all__ = [
     "GradConfig",
     "MutantResult",
     "apply_mutant",
+    "classify_survivor",
     "expected_layer",
     "judge",
     "main",
+    "mutmut_summary",
     "run_mutant",
 ]
 
