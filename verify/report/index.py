@@ -151,7 +151,9 @@ def _harness(records: Sequence[Record], claims: Sequence[Claim]) -> str:
             "",
             f"{passed} of {total} checks pass: the hand-written back-propagation and training of "
             "`mlp/` against JAX autodiff (float64 and float32) and finite differences, its SGD "
-            "against an independent JAX loop, and the kinks of relu and Heaviside.",
+            "against an independent JAX loop, and the kinks of relu and Heaviside. Errors are "
+            "absolute, shown as their power-of-ten bound, and each check is judged against its "
+            "own error budget (float32 finite differences are coarse by design).",
             "",
             table(
                 [
