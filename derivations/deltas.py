@@ -581,7 +581,7 @@ def _table_claims() -> list[Claim]:
             "≠ 0 at the counterexample), so they are no softmax of any z.",
             numeric=NumericSpec(
                 variables=tuple(Z),
-                definition=sp.Add(*_sigmoid(Z)),
+                definition=sp.Integer(1),
                 wrt=(),
                 paper=sp.Add(*_sigmoid(Z)),
                 truth=sp.Integer(1),

@@ -146,3 +146,16 @@ def test_counterexample_separates_paper_and_truth(claim: Claim) -> None:
     point = {names[k]: claim.counterexample[k] for k in names}
     paper, truth = _evaluator(claim)(point)
     assert not np.allclose(paper, truth, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "claim", [c for c in CLAIMS if c.numeric is not None and not c.numeric.wrt], ids=lambda c: c.id
+)
+def test_identity_specs_define_the_truth(claim: Claim) -> None:
+    spec = claim.numeric
+    assert spec is not None
+    point = spec.sample(np.random.default_rng(1))
+    args = [point[v] for v in spec.variables]
+    definition = np.asarray(spec.lambdify(spec.definition)(*args), dtype=float)
+    truth = np.asarray(spec.lambdify(spec.truth)(*args), dtype=float)
+    np.testing.assert_allclose(definition, truth, rtol=1e-12)
