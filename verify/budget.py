@@ -9,10 +9,13 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "CONSERVATIVE_SAFETY",
     "GRAD_RTOL",
     "NOISE_FACTOR",
+    "RUNNING_SAFETY",
     "SAFETY",
     "Budget",
+    "conservative_fd_budget",
     "fd_budget",
     "fd_step",
     "float_dtype",
@@ -37,6 +40,13 @@ NOISE_FACTOR = 8.0
 
 SAFETY = 4.0
 """Multiplier on the finite-difference error estimate (truncation + rounding)."""
+
+CONSERVATIVE_SAFETY = 4.0
+"""Multiplier on the conservative truncation estimate (see :func:`conservative_fd_budget`)."""
+
+RUNNING_SAFETY = 4.0
+"""Multiplier on a first-order running error bound (``eps`` times propagated term magnitudes,
+e.g. :data:`verify.jax_reference.SLOPE_ERROR`): covers the second-order terms it drops."""
 
 
 def float_dtype(dtype: Any, *, name: str = "dtype") -> np.dtype[Any]:
@@ -116,6 +126,32 @@ def fd_budget(
     truncation = abs(d_h - d_h2) / 3.0
     # R = (4 D(h/2) - D(h)) / 3: each D(s) carries noise/s of rounding.
     rounding = (4.0 * noise / (h / 2.0) + noise / h) / 3.0
+    return Budget(truncation, rounding, reference, h, str(np.dtype(fd_dtype)))
+
+
+def conservative_fd_budget(
+    d_h: float,
+    d_h2: float,
+    d_h4: float,
+    f_scale: float,
+    h: float,
+    fd_dtype: Any,
+    reference: float,
+) -> Budget:
+    """Budget of the Richardson value ``R(h, h/2)`` that does not trust its asymptotics.
+
+    Richardson's ``|D(h) - D(h/2)| / 3`` assumes the ``h^2`` term dominates; near saturation
+    (higher derivatives ~ 1/h^k) or a kink within ``h`` it underestimates. Here the truncation
+    is the largest spread of the sequence ``D(h), D(h/2), D(h/4)`` itself, *not* divided by 3,
+    times :data:`CONSERVATIVE_SAFETY` (the returned ``truncation`` already includes it, relative
+    to :data:`SAFETY`); the rounding term allows for the ``h/4`` evaluations (``eps |f| / (h/4)``).
+    An error above this budget is a decisive failure; between the two budgets FD cannot decide.
+    """
+    eps = machine_eps(fd_dtype)
+    noise = NOISE_FACTOR * eps * max(abs(f_scale), np.finfo(np.float64).tiny)
+    spread = max(abs(d_h - d_h2), abs(d_h2 - d_h4))
+    truncation = CONSERVATIVE_SAFETY / SAFETY * spread
+    rounding = (4.0 * noise / (h / 4.0) + noise / (h / 2.0) + noise / h) / 3.0
     return Budget(truncation, rounding, reference, h, str(np.dtype(fd_dtype)))
 
 

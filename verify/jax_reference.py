@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -19,6 +19,7 @@ __all__ = [
     "FAST_COMPILE",
     "HIDDEN",
     "OUTPUTS",
+    "SLOPE_ERROR",
     "Reference",
     "activation",
     "enable_x64",
@@ -39,6 +40,24 @@ FAST_COMPILE: dict[str, Any] = {
 }
 """XLA options: these graphs are tiny and run once or twice, so compile time is what counts."""
 
+SLOPE_ERROR: dict[str, tuple[float, float, float]] = {
+    "sigmoid": (0.0, 5.0, 0.0),
+    "tanh": (1.0, 0.0, 6.0),
+    "relu": (0.0, 0.0, 0.0),
+    "heaviside": (0.0, 0.0, 0.0),
+}
+"""Absolute rounding error of a computed hidden slope ``σ'(z)``, in units of ``eps``, as
+``c0 + c1 |a| + c2 a²`` of the computed activation ``a`` (forward error analysis, ``a`` itself
+carrying up to ``3 eps`` relative error from exp/add/reciprocal or tanh):
+
+* sigmoid, eq. (14), ``a (1 - a)``: ``1 - a`` has absolute error ``<= 3 eps a + eps |1 - a|`` and
+  the product adds ``eps a (1 - a)``, so ``<= 5 eps a``. Not relative to ``σ'``: when the unit is
+  saturated (``a -> 1``) the error stays ``~eps`` while ``σ'`` vanishes;
+* tanh, eq. (18), ``1 - a²``: ``a²`` carries ``<= 6 eps a²`` (relative ``2 * 3 eps``), the
+  subtraction ``eps |1 - a²| <= eps``;
+* relu, heaviside, eqs. (20), (22): 0 or 1, exact (a kink is a different matter).
+"""
+
 ReluConvention = Literal["paper", "jax"]
 """``paper``: relu'(0) = 1 (eq. 20, via ``custom_jvp``); ``jax``: ``jax.nn.relu`` (relu'(0) = 0)."""
 
@@ -58,8 +77,16 @@ def _activations() -> dict[str, Callable[[Any], Any]]:
     import jax.numpy as jnp
 
     def sigmoid(z: Any) -> Any:
-        """Sigmoid, eq. (13), as ``(1 + tanh(z/2)) / 2``: no overflow, finite gradient."""
-        return 0.5 * (1.0 + jnp.tanh(0.5 * z))
+        """Sigmoid, eq. (13), from ``e = exp(-|z|) <= 1``: ``1/(1+e)`` or ``e/(1+e)``.
+
+        No overflow and a finite gradient, accurate to a few ulps *relative* in both tails, and
+        so is its autodiff slope ``e/(1+e)^2`` (no ``1 - a`` cancellation; the earlier form
+        ``(1 + tanh(z/2))/2`` lost ``eps/a`` relative for ``z << 0``). ``-|z|`` is written as a
+        ``where`` so that its derivative at 0 is 1 (``σ'(0) = 1/4``), not ``abs``'s 0.
+        """
+        pos = z >= 0
+        e = jnp.exp(jnp.where(pos, -z, z))
+        return jnp.where(pos, 1.0 / (1.0 + e), e / (1.0 + e))
 
     @jax.custom_jvp
     def relu_paper(z: Any) -> Any:
@@ -172,6 +199,11 @@ class Reference:
     """Per-sample ``∂C/∂z^l`` (already divided by the batch size N), layers 1..L."""
     bound_W: list[np.ndarray[Any, Any]]  # noqa: N815 - the paper's symbols
     bound_b: list[np.ndarray[Any, Any]]
+    slope_W: list[np.ndarray[Any, Any]] = field(default_factory=list)  # noqa: N815
+    """Running bound, in units of the working ``eps``, of the absolute error that the rounding of
+    ``σ'(z^l)`` (eq. 14: ``a(1-a)``, eq. 18: ``1-a²``) puts into dW^l; see :data:`SLOPE_ERROR`."""
+    slope_b: list[np.ndarray[Any, Any]] = field(default_factory=list)
+    """Same for db^l."""
 
 
 @dataclass(frozen=True)
@@ -267,17 +299,40 @@ def _compiled(
         n = X.shape[0]
         # |δ| propagated backwards through |W| and |σ'|: term-magnitude bounds for rounding.
         d_abs = jnp.abs(deltas[-1]) + (jnp.abs(as_[-1]) + jnp.abs(Y)) / n
-        bound_W, bound_b = [], []
+        # r: running bound (units of eps) of the error the rounding of σ' puts into δ^l:
+        # δ^l = (δ^{l+1} W^{l+1}) ⊙ σ'(z^l), so r^l = (r^{l+1} |W|) ⊙ |σ'| + (|δ^{l+1}| |W|) ⊙ e_σ'
+        # with e_σ' from SLOPE_ERROR (first order; r^L = 0, the output δ is in d_abs above).
+        r = jnp.zeros_like(d_abs)
+        bound_W, bound_b, slope_W, slope_b = [], [], [], []
         for k in range(len(Ws) - 1, -1, -1):
             bound_W.append(d_abs.T @ jnp.abs(as_[k]))
             bound_b.append(jnp.sum(d_abs, axis=0))
+            slope_W.append(r.T @ jnp.abs(as_[k]))
+            slope_b.append(jnp.sum(r, axis=0))
             if k > 0:
                 m = masks[k - 1]
                 slope = jax.jvp(
                     lambda z, m=m: act(m, z), (zs[k - 1],), (jnp.ones_like(zs[k - 1]),)
                 )[1]
-                d_abs = (d_abs @ jnp.abs(Ws[k])) * jnp.abs(slope)
-        return c, as_[-1], dWs, dbs, deltas, bound_W[::-1], bound_b[::-1]
+                a_k = jnp.abs(as_[k])
+                e_slope = sum(
+                    m[j] * (c[0] + c[1] * a_k + c[2] * a_k * a_k)
+                    for j, c in enumerate(SLOPE_ERROR[h] for h in HIDDEN)
+                )
+                back = d_abs @ jnp.abs(Ws[k])
+                r = (r @ jnp.abs(Ws[k])) * jnp.abs(slope) + back * e_slope
+                d_abs = back * jnp.abs(slope)
+        return (
+            c,
+            as_[-1],
+            dWs,
+            dbs,
+            deltas,
+            bound_W[::-1],
+            bound_b[::-1],
+            slope_W[::-1],
+            slope_b[::-1],
+        )
 
     def cost_fn(masks: Any, Ws: Any, bs: Any, X: Any, Y: Any) -> Any:
         zs, as_ = layers(masks, Ws, bs, X, None)
@@ -322,7 +377,7 @@ def reference(
 ) -> Reference:
     """Evaluate the JAX float64 reference at ``(W^l, b^l)``, inputs ``X`` and targets ``Y``."""
     net = network(tuple(hidden), output, cost, relu)
-    c, a_L, dWs, dbs, deltas, bW, bb = net.evaluate(
+    c, a_L, dWs, dbs, deltas, bW, bb, sW, sb = net.evaluate(
         _f64(Ws), _f64(bs), np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     )
     return Reference(
@@ -333,4 +388,6 @@ def reference(
         delta=_f64(deltas),
         bound_W=_f64(bW),
         bound_b=_f64(bb),
+        slope_W=_f64(sW),
+        slope_b=_f64(sb),
     )
