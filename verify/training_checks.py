@@ -93,13 +93,14 @@ def sgd_reference(
 
 
 def param_error(
-    weights: Sequence[Any], biases: Sequence[Any], ref_W: Sequence[F64], ref_b: Sequence[F64]
+    weights: Sequence[Any], biases: Sequence[Any], ref_W: Sequence[Any], ref_b: Sequence[Any]
 ) -> tuple[float, str]:
     """Largest scaled parameter difference and the block where it occurs (``W^2``, ``b^1``)."""
     worst, where = 0.0, ""
     for name, got, ref in (("W", weights, ref_W), ("b", biases, ref_b)):
         for layer, (g, r) in enumerate(zip(got, ref, strict=True), start=1):
             g64 = np.asarray(g, dtype=np.float64)
+            r = np.asarray(r, dtype=np.float64)
             if g64.shape != r.shape:
                 return float("inf"), f"{name}^{layer} (shape {g64.shape} vs {r.shape})"
             scale = max(1.0, float(np.max(np.abs(r), initial=0.0)))
