@@ -103,6 +103,7 @@ def check_direction(
     grad_tol: list[np.ndarray[Any, Any]] | None = None,
     step: float | None = None,
     refine: int = 2,
+    f_terms: float = 0.0,
 ) -> DirectionCheck:
     """Check ``<grad, u>`` (``u`` restricted to ``array[lo:hi]``) against FD of ``f`` along ``u``.
 
@@ -119,7 +120,9 @@ def check_direction(
     derivatives: retried with ``h / 16`` (``refine`` times), since the one-sided extrapolations
     assume a single kink at 0 and a float32 step can straddle several; at the last level the
     direction is undecided when ``<grad, u>`` is within the range of every secant slope.
-    ``step`` overrides the step ``h``.
+    ``step`` overrides the step ``h``. ``f_terms``: magnitude of the terms ``f`` is computed
+    from (its evaluation noise is ``NOISE_FACTOR eps max(|f|, f_terms)``; a cost ~1e-13 made of
+    ``ln a`` with ``a ~ 1`` carries ``~eps``, not ``eps |f|``).
     """
     d = restrict(u, array, lo, hi)
     x = obj.work
@@ -173,7 +176,7 @@ def check_direction(
                 for di, t in zip(d, grad_tol, strict=True)
             ),
         )
-    budget = fd_budget(d_h, d_h2, max(s1, s2), h, fd_dt, ref_tol)
+    budget = fd_budget(d_h, d_h2, max(s1, s2, f_terms), h, fd_dt, ref_tol)
     err = abs(measured - expected)
     reference = analytic + (measured - expected)
     scope = _scope(array, lo, hi, x[array].size if array is not None else 0, obj.xs.single)
@@ -194,7 +197,7 @@ def check_direction(
             return DirectionCheck(seed, scope, analytic, reference, err, budget, True)
         # Richardson may be outside its asymptotic range: one more level, then judge.
         d_h4, e_h4, s4 = diff(h / 4)
-        scale = max(s1, s2, s4)
+        scale = max(s1, s2, s4, f_terms)
         fine = fd_budget(d_h2, d_h4, scale, h / 2, fd_dt, ref_tol)
         err_fine = abs(richardson(d_h2, d_h4) - richardson(e_h2, e_h4))
         if err_fine <= fine.total:
@@ -223,6 +226,7 @@ def check_direction(
             grad_tol=grad_tol,
             step=h / 16.0,
             refine=refine - 1,
+            f_terms=f_terms,
         )
     if not inside:
         # The extrapolations 2 D(h/2) - D(h) assume one kink, at 0. With more kinks inside
@@ -253,6 +257,7 @@ def bisect_element(
     f0: float,
     array: int,
     grad_tol: list[np.ndarray[Any, Any]] | None = None,
+    f_terms: float = 0.0,
 ) -> tuple[int | None, list[DirectionCheck]]:
     """Flat index of one failing element of ``array`` by bisection (``None`` if errors cancel)."""
     lo, hi = 0, obj.work[array].size
@@ -260,14 +265,14 @@ def bisect_element(
     while hi - lo > 1:
         mid = (lo + hi) // 2
         left = check_direction(
-            obj, grads, u, seed, f0, array=array, lo=lo, hi=mid, grad_tol=grad_tol
+            obj, grads, u, seed, f0, array=array, lo=lo, hi=mid, grad_tol=grad_tol, f_terms=f_terms
         )
         trail.append(left)
         if not left.ok:
             hi = mid
             continue
         right = check_direction(
-            obj, grads, u, seed, f0, array=array, lo=mid, hi=hi, grad_tol=grad_tol
+            obj, grads, u, seed, f0, array=array, lo=mid, hi=hi, grad_tol=grad_tol, f_terms=f_terms
         )
         trail.append(right)
         if not right.ok:

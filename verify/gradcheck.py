@@ -183,6 +183,7 @@ def check_gradient(
     complex_step: bool | None = None,
     grad_tol: Any = None,
     undecided_ok: bool = False,
+    f_terms: float = 0.0,
 ) -> GradientResult:
     """Check ``grad_f`` against finite differences of ``f`` at ``x``.
 
@@ -197,7 +198,9 @@ def check_gradient(
     ``grad_f``'s values, e.g. from a term-magnitude analysis; they widen the analytic side's
     allowance where the dtype table (relative to each array's largest entry) is too small.
     ``undecided_ok``: a direction FD cannot decide (see :class:`DirectionCheck`) does not fail
-    the result; use it when another reference (JAX) is the primary judge.
+    the result; use it when another reference (JAX) is the primary judge. ``f_terms``
+    (directional mode): magnitude of the terms ``f`` is computed from, when its rounding is
+    larger than ``eps |f|`` (see :func:`~verify.directional.check_direction`).
     """
     if mode not in ("auto", "full", "directional"):
         raise ValueError(f"mode must be 'auto', 'full' or 'directional'; got {mode!r}")
@@ -246,7 +249,9 @@ def check_gradient(
         if chosen == "full":
             result = _full(obj, grads, f0, complex_step, tols)
         else:
-            result = _directional(obj, grads, f0, int(seed), directions, tols, undecided_ok)
+            result = _directional(
+                obj, grads, f0, int(seed), directions, tols, undecided_ok, float(f_terms)
+            )
     except UserError as exc:
         base.message = f"f failed at a perturbed point: {exc}"
         base.evaluations = obj.evaluations
@@ -397,6 +402,7 @@ def _directional(
     directions: int,
     tols: list[np.ndarray[Any, Any]] | None = None,
     undecided_ok: bool = False,
+    f_terms: float = 0.0,
 ) -> GradientResult:
     """Check signed random directions; on failure find the arrays and one element by bisection.
 
@@ -406,7 +412,7 @@ def _directional(
     checks: list[DirectionCheck] = []
     for k in range(directions):
         u = rademacher(shapes, seed + k)
-        checks.append(check_direction(obj, grads, u, seed + k, f0, grad_tol=tols))
+        checks.append(check_direction(obj, grads, u, seed + k, f0, grad_tol=tols, f_terms=f_terms))
     undecided = [c for c in checks if c.undecided]
     failed = [c for c in checks if not c.ok and not (undecided_ok and c.undecided)]
     worst_dir = max(
@@ -439,7 +445,7 @@ def _directional(
     loc: list[DirectionCheck] = []
     arrays: list[int] = []
     for a in range(len(shapes)):
-        c = check_direction(obj, grads, u, bad.seed, f0, array=a, grad_tol=tols)
+        c = check_direction(obj, grads, u, bad.seed, f0, array=a, grad_tol=tols, f_terms=f_terms)
         loc.append(c)
         if not c.ok:
             arrays.append(a)
@@ -448,7 +454,7 @@ def _directional(
     if any(c.undecided for c in failed):
         parts[0] += " (some only undecided by FD: see DirectionCheck.undecided)"
     if arrays:
-        flat, trail = bisect_element(obj, grads, u, bad.seed, f0, arrays[0], tols)
+        flat, trail = bisect_element(obj, grads, u, bad.seed, f0, arrays[0], tols, f_terms)
         loc.extend(trail)
         if flat is not None:
             tol = None if tols is None else tols[arrays[0]]

@@ -204,6 +204,8 @@ class Reference:
     ``σ'(z^l)`` (eq. 14: ``a(1-a)``, eq. 18: ``1-a²``) puts into dW^l; see :data:`SLOPE_ERROR`."""
     slope_b: list[np.ndarray[Any, Any]] = field(default_factory=list)
     """Same for db^l."""
+    z_L: np.ndarray[Any, Any] = field(default_factory=lambda: np.zeros((0, 0)))  # noqa: N815
+    """The output logits ``z^L`` (batch-major)."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +217,8 @@ class Network:
     cost: str
     relu: ReluConvention
     evaluate: Callable[..., Any]
-    """``(Ws, bs, X, Y) -> (cost, a^L, dWs, dbs, deltas, bound_Ws, bound_bs)``."""
+    """``(Ws, bs, X, Y) -> (cost, a^L, dWs, dbs, deltas, bound_Ws, bound_bs, slope_Ws, slope_bs,
+    z^L)``."""
     cost_fn: Callable[..., Any]
     """``(Ws, bs, X, Y) -> cost`` (jitted)."""
     cost_jvp: Callable[..., Any]
@@ -332,6 +335,7 @@ def _compiled(
             bound_b[::-1],
             slope_W[::-1],
             slope_b[::-1],
+            zs[-1],
         )
 
     def cost_fn(masks: Any, Ws: Any, bs: Any, X: Any, Y: Any) -> Any:
@@ -377,7 +381,7 @@ def reference(
 ) -> Reference:
     """Evaluate the JAX float64 reference at ``(W^l, b^l)``, inputs ``X`` and targets ``Y``."""
     net = network(tuple(hidden), output, cost, relu)
-    c, a_L, dWs, dbs, deltas, bW, bb, sW, sb = net.evaluate(
+    c, a_L, dWs, dbs, deltas, bW, bb, sW, sb, z_L = net.evaluate(
         _f64(Ws), _f64(bs), np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     )
     return Reference(
@@ -390,4 +394,5 @@ def reference(
         bound_b=_f64(bb),
         slope_W=_f64(sW),
         slope_b=_f64(sb),
+        z_L=np.asarray(z_L, dtype=np.float64),
     )

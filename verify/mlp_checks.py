@@ -273,17 +273,35 @@ def _tolerance(
     return tol
 
 
+def _cost_terms(z_L: Any, a_L: Any, Y: Any) -> float:
+    """Magnitude of the terms ``net.cost`` is computed from: its rounding is ``~eps`` times this.
+
+    Per output entry ``(1 + |y|)(1 + |z^L| + |a|)`` (``y ln a`` via a log-sum-exp or log-sigmoid
+    of ``z^L``: ``ln a`` carries ``~eps (1 + |z|)`` absolutely, even when ``C ~ 1e-13``) plus
+    ``(|a| + |y|)^2`` (the squares of eq. 7), averaged over the batch as the costs are.
+    """
+    z = np.abs(np.asarray(z_L, dtype=np.float64))
+    a = np.abs(np.asarray(a_L, dtype=np.float64))
+    y = np.abs(np.asarray(Y, dtype=np.float64))
+    if z.shape != a.shape or a.shape != y.shape or a.size == 0:
+        return 0.0
+    m = (1.0 + y) * (1.0 + z + a) + (a + y) ** 2
+    return float(np.sum(m)) / float(a.shape[0])
+
+
 def _underflow_floor(Ws: Sequence[Any], bs: Sequence[Any], X: Any, dt: np.dtype[Any]) -> float:
     """Absolute error gradual underflow may leave in any gradient entry of a ``dt`` network.
 
-    Each operation adds at most ``η`` (the smallest subnormal, ``tiny * eps``) besides its
-    relative error (the standard model ``fl(x op y) = (x op y)(1 + δ) + η``); an ``η`` committed
+    Each operation adds at most ``η`` besides its relative error (the standard model
+    ``fl(x op y) = (x op y)(1 + δ) + η``), with ``η = tiny`` (the smallest normal number): that
+    covers flush-to-zero arithmetic and mlp's documented clipping of ``z`` to ``±708`` in the
+    sigmoid (an absolute change of ``a`` below ``tiny``, eq. 13). An ``η`` committed
     anywhere reaches a gradient entry amplified at most by ``Π_l ||W^l||_1`` (the backward
     recurrence) times the largest activation ``A`` (eq. 4: ``A_l <= ||W^l||_∞ A_{l-1} + |b^l|``),
     over at most ``K`` (the number of terms summed) operations. Float64: ~1e-300, nothing;
-    float32 (``η`` = 1.4e-45): what lets a saturated softmax's ~1e-44 gradient round to 0.
+    float32 (``η`` = 1.2e-38): what lets a saturated softmax's ~1e-44 gradient round to 0.
     """
-    eta = float(np.finfo(dt).smallest_subnormal)
+    eta = float(np.finfo(dt).tiny)
     A = max(1.0, float(np.max(np.abs(X), initial=0.0)))
     growth = 1.0
     terms = float(X.shape[0] + X.shape[1])
@@ -428,8 +446,9 @@ def compare_network(
         tols = [RUNNING_SAFETY * t for t in fd_tol]
         grads = [*dW, *db]
         shapes_ok = all(np.shape(g) == np.shape(t) for g, t in zip(grads, tols, strict=True))
+        f_terms = _cost_terms(ref.z_L, ref.a_L, Yc)
         report.fd = _fd(
-            net, Ws, bs, Xc, Yc, grads, fd_directions, seed, tols if shapes_ok else None
+            net, Ws, bs, Xc, Yc, grads, fd_directions, seed, tols if shapes_ok else None, f_terms
         )
         if report.fd.undecided and report.fd.ok:
             seeds = ", ".join(str(d.seed) for d in report.fd.undecided)
@@ -439,7 +458,7 @@ def compare_network(
             )
         if first is not None:
             report.fd_arbiter = _fd(
-                net, Ws, bs, Xc, Yc, [*ref.dW, *ref.db], fd_directions, seed, tols
+                net, Ws, bs, Xc, Yc, [*ref.dW, *ref.db], fd_directions, seed, tols, f_terms
             )
             if report.fd_arbiter.ok and not report.fd.ok:
                 report.diagnosis += (
@@ -466,6 +485,7 @@ def _fd(
     directions: int,
     seed: int,
     tols: list[Any] | None = None,
+    f_terms: float = 0.0,
 ) -> GradientResult:
     """Directional FD of ``net.cost`` against ``grads`` (parameters perturbed in place).
 
@@ -491,6 +511,7 @@ def _fd(
             promote=False,
             grad_tol=tols,
             undecided_ok=True,
+            f_terms=f_terms,
         )
     finally:
         for dst, src in zip(live, saved, strict=True):
