@@ -73,16 +73,21 @@ def time_once(fn: Callable[[], object]) -> float:
 
 
 def time_round_robin(
-    fns: Mapping[str, Callable[[], object]], repeats: int, warmup: int = 1
+    fns: Mapping[str, Callable[[], object]], repeats: int, warmup: int = 1, cooldown: float = 0.0
 ) -> dict[str, Timing]:
     """Time every callable ``repeats`` times, interleaved so machine noise hits all alike.
 
     Each callable first runs ``warmup`` times untimed (JIT compilation, buffer allocation, caches).
+    ``cooldown`` seconds of sleep (untimed) before each timed call let the previous library's
+    worker threads stop spinning (OpenBLAS and OpenMP busy-wait after a parallel region and
+    would steal a core from the next implementation on a small machine).
     """
     if repeats < 1:
         raise ValueError(f"repeats must be a positive int, got {repeats!r}")
     if warmup < 0:
         raise ValueError(f"warmup must be a non-negative int, got {warmup!r}")
+    if cooldown < 0:
+        raise ValueError(f"cooldown must be >= 0 seconds, got {cooldown!r}")
     for fn in fns.values():
         for _ in range(warmup):
             fn()
@@ -90,5 +95,7 @@ def time_round_robin(
     with frozen_heap():
         for _ in range(repeats):
             for name, fn in fns.items():
+                if cooldown:
+                    time.sleep(cooldown)
                 samples[name].append(time_once(fn))
     return {name: Timing(tuple(s)) for name, s in samples.items()}

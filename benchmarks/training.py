@@ -44,6 +44,8 @@ class TrainingSettings:
     learning_rate: float
     seed: int
     dtypes: tuple[str, ...]
+    cooldown: float = 0.3
+    """Untimed sleep before each timed epoch (spinning BLAS/OpenMP threads go idle)."""
 
 
 FULL = TrainingSettings(
@@ -53,7 +55,7 @@ FULL = TrainingSettings(
 """Issue 6: 784-128-10, batch 128, 12,800 samples, both dtypes."""
 QUICK = TrainingSettings(
     n=256, sizes=(64, 32, 10), batch_size=64, learning_rate=0.1, seed=0,
-    dtypes=("float64", "float32"),
+    dtypes=("float64", "float32"), cooldown=0.0,
 )
 """Tiny sizes for the smoke test (seconds)."""
 
@@ -94,7 +96,7 @@ def run_training(
         )
         fns[ROOFLINE]()  # warm-up
         log(f"training {dtype}: timing {', '.join(fns)} ({repeats} repeats, round-robin)")
-        timings = time_round_robin(fns, repeats, warmup=0)
+        timings = time_round_robin(fns, repeats, warmup=0, cooldown=settings.cooldown)
         result["dtypes"][dtype] = _summarise(
             {name: t.to_json() for name, t in timings.items()}, skipped, flops
         )

@@ -192,6 +192,8 @@ def test_dataset_is_seeded_and_keeps_dtype() -> None:
 def test_round_robin_validates_repeats() -> None:
     with pytest.raises(ValueError, match="repeats"):
         time_round_robin({"x": lambda: None}, 0)
+    with pytest.raises(ValueError, match="cooldown"):
+        time_round_robin({"x": lambda: None}, 1, cooldown=-1.0)
     calls: list[str] = []
     timings = time_round_robin({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 2)
     assert calls == ["a", "b", "a", "b", "a", "b"]  # warm-up, then interleaved
