@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from hypothesis import example, given, note
 from hypothesis import strategies as st
 
@@ -117,15 +116,6 @@ def test_no_false_alarm_moderate(case: Case) -> None:
     assert report.forward_ok and all(b.ok for b in report.blocks), f"{case}\n{report}"
 
 
-FD_MODERATE_REASON = (
-    "harness false alarm (compare_network's directional FD): float64 near-saturated outputs "
-    "(a = 1 - 3e-7, softmax + binary cross entropy) make the Richardson truncation estimate too "
-    "small (|FD - analytic| = 1.1e-11, budget 7.6e-12, NumPy = JAX to 1e-17); float32 relu "
-    "networks with small weights fail FD although NumPy matches JAX to 1e-7 relative"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=FD_MODERATE_REASON)
 @example(Case(3, "relu", "softmax", "binary_cross_entropy", "float64", 1, 1.0, "none", 3))
 @example(Case(3, "relu", "softmax", "cross_entropy", "float32", 1, 0.1, "none", 290))
 @given(st.one_of(cases("moderate"), cases("moderate_float32")))
@@ -133,16 +123,6 @@ def test_fd_no_false_alarm_moderate(case: Case) -> None:
     _assert_ok(case)
 
 
-SATURATED_REASON = (
-    "harness false alarm (verify/mlp_checks.py, verify/jax_reference.py budgets): with saturated "
-    "units (|z| ~ 20-60) a correct network fails. JAX blocks: the term bound propagates |σ'(z)| "
-    "(tiny) but σ'(z) = a(1-a) is computed with absolute error ~eps, so 1e-7 relative block "
-    "errors exceed the budget; FD: budgets scale with |f| and |g|, so a cost of ~1e-23 with an "
-    "analytic gradient that rounds to 0 (sigmoid+CE δ = -y(1-a), a = 1) fails by ~1e-23"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=SATURATED_REASON)
 @example(Case(1, "sigmoid", "sigmoid", "cross_entropy", "float64", 1, 30.0, "none", 0))
 @example(Case(2, "sigmoid", "identity", "mse", "float64", 1, 8.0, "none", 16547))
 @given(cases("saturated"))
@@ -150,14 +130,6 @@ def test_no_false_alarm_saturated(case: Case) -> None:
     _assert_ok(case)
 
 
-FLOAT32_KINK_REASON = (
-    "harness false alarm (compare_network's directional FD in float32, promote=False): with a "
-    "relu/heaviside pre-activation at or 1e-12 from its kink, float32 differences straddle the "
-    "kink and the directional check fails although NumPy matches JAX"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=FLOAT32_KINK_REASON)
 @example(Case(2, "relu", "softmax", "mse", "float32", 5, 1.0, "exact", 14))
 @given(cases("float32_kinks"))
 def test_no_false_alarm_float32_kinks(case: Case) -> None:
