@@ -28,6 +28,9 @@ PINNED: list[tuple[int, str, str, str, str, int, float, str, int]] = [
     (1, "sigmoid", "softmax", "binary_cross_entropy", "float32", 1, 30.0, "none", 63638),
     (1, "relu", "softmax", "cross_entropy", "float32", 1, 30.0, "none", 31439),
     (2, "relu", "softmax", "mse", "float32", 1, 30.0, "none", 45661),
+    (2, "relu", "identity", "mse", "float32", 5, 1.0, "exact", 21857),
+    (3, "relu", "sigmoid", "binary_cross_entropy", "float64", 1, 8.0, "none", 52924),
+    (1, "tanh", "softmax", "cross_entropy", "float64", 1, 30.0, "none", 23723),
 ]
 
 

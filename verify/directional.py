@@ -14,7 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from verify.budget import Budget, conservative_fd_budget, fd_budget, fd_step, grad_tolerance
+from verify.budget import (
+    NOISE_FACTOR,
+    SAFETY,
+    Budget,
+    conservative_fd_budget,
+    fd_budget,
+    fd_step,
+    grad_tolerance,
+)
 from verify.finite_diff import richardson
 from verify.inputs import Objective, label
 
@@ -116,13 +124,15 @@ def check_direction(
     ``R(h/2, h/4)`` is within its own budget; else fail decisively only if the error exceeds the
     :func:`~verify.budget.conservative_fd_budget`, otherwise ``undecided``.
 
+    A sequence ``D(h), D(h/2), D(h/4)`` that does not converge (differences shrinking less than
+    twofold, above the noise) is undecided too.
     Not smooth along ``u`` (a kink within ``[-h, h]``) and ``<grad, u>`` outside the one-sided
     derivatives: retried with ``h / 16`` (``refine`` times), since the one-sided extrapolations
     assume a single kink at 0 and a float32 step can straddle several; at the last level the
     direction is undecided when ``<grad, u>`` is within the range of every secant slope.
-    ``step`` overrides the step ``h``. ``f_terms``: magnitude of the terms ``f`` is computed
-    from (its evaluation noise is ``NOISE_FACTOR eps max(|f|, f_terms)``; a cost ~1e-13 made of
-    ``ln a`` with ``a ~ 1`` carries ``~eps``, not ``eps |f|``).
+    ``step`` overrides the step ``h``. ``f_terms``: a bound of ``f``'s rounding in units of
+    ``eps`` (the magnitudes it sums), when that exceeds ``NOISE_FACTOR |f|``: a cost ~1e-13 made
+    of ``ln a`` with ``a ~ 1`` carries ``~eps``, not ``eps |f|``.
     """
     d = restrict(u, array, lo, hi)
     x = obj.work
@@ -176,7 +186,8 @@ def check_direction(
                 for di, t in zip(d, grad_tol, strict=True)
             ),
         )
-    budget = fd_budget(d_h, d_h2, max(s1, s2, f_terms), h, fd_dt, ref_tol)
+    f_floor = f_terms / NOISE_FACTOR  # fd_budget's noise is NOISE_FACTOR eps x this scale
+    budget = fd_budget(d_h, d_h2, max(s1, s2, f_floor), h, fd_dt, ref_tol)
     err = abs(measured - expected)
     reference = analytic + (measured - expected)
     scope = _scope(array, lo, hi, x[array].size if array is not None else 0, obj.xs.single)
@@ -197,14 +208,20 @@ def check_direction(
             return DirectionCheck(seed, scope, analytic, reference, err, budget, True)
         # Richardson may be outside its asymptotic range: one more level, then judge.
         d_h4, e_h4, s4 = diff(h / 4)
-        scale = max(s1, s2, s4, f_terms)
+        scale = max(s1, s2, s4, f_floor)
         fine = fd_budget(d_h2, d_h4, scale, h / 2, fd_dt, ref_tol)
         err_fine = abs(richardson(d_h2, d_h4) - richardson(e_h2, e_h4))
         if err_fine <= fine.total:
             ref_fine = analytic + richardson(d_h2, d_h4) - richardson(e_h2, e_h4)
             return DirectionCheck(seed, scope, analytic, ref_fine, err_fine, fine, True)
         wide = conservative_fd_budget(d_h, d_h2, d_h4, scale, h, fd_dt, ref_tol)
-        undecided = err <= wide.total
+        # Not converging: halving h should shrink D(h) - D(h/2) four times (h^2 error); if the
+        # next difference is over half the previous and above the rounding noise, the sequence
+        # is not in its asymptotic range (a kink within h, e.g. hidden by a second one on the
+        # other side): FD cannot decide, whatever the size of the error.
+        spread1, spread2 = abs(d_h - d_h2), abs(d_h2 - d_h4)
+        stalled = spread2 > 0.5 * spread1 and spread2 > SAFETY * fine.rounding
+        undecided = err <= wide.total or stalled
         return DirectionCheck(
             seed, scope, analytic, reference, err, wide, False, undecided=undecided
         )

@@ -273,19 +273,26 @@ def _tolerance(
     return tol
 
 
-def _cost_terms(z_L: Any, a_L: Any, Y: Any) -> float:
-    """Magnitude of the terms ``net.cost`` is computed from: its rounding is ``~eps`` times this.
+def _cost_terms(cost: str, z_L: Any, a_L: Any, Y: Any) -> float:
+    """Bound of the rounding of ``net.cost`` in units of ``eps``: magnitudes of what it sums.
 
-    Per output entry ``(1 + |y|)(1 + |z^L| + |a|)`` (``y ln a`` via a log-sum-exp or log-sigmoid
-    of ``z^L``: ``ln a`` carries ``~eps (1 + |z|)`` absolutely, even when ``C ~ 1e-13``) plus
-    ``(|a| + |y|)^2`` (the squares of eq. 7), averaged over the batch as the costs are.
+    Per output entry, averaged over the batch as the costs are: MSE (eq. 7) ``(a - y)^2`` carries
+    ``eps (|a| + |y|) |a - y|`` plus its own size; cross entropy (eqs. 9, 11) ``y ln a`` with
+    ``ln a`` from a log-sum-exp or log-sigmoid of ``z^L``: ``~eps (1 + |z_k| + max_j |z_j|)``
+    absolutely, times ``|y|`` (and ``|1 - y|`` for the binary form) -- even when ``C ~ 1e-13``
+    (``a ~ 1``), where ``eps |C|`` would be far too small.
     """
     z = np.abs(np.asarray(z_L, dtype=np.float64))
-    a = np.abs(np.asarray(a_L, dtype=np.float64))
-    y = np.abs(np.asarray(Y, dtype=np.float64))
+    a = np.asarray(a_L, dtype=np.float64)
+    y = np.asarray(Y, dtype=np.float64)
     if z.shape != a.shape or a.shape != y.shape or a.size == 0:
         return 0.0
-    m = (1.0 + y) * (1.0 + z + a) + (a + y) ** 2
+    if cost == "mse":
+        d = np.abs(a - y)
+        m = (np.abs(a) + np.abs(y)) * d + d * d
+    else:
+        weight = np.abs(y) + (np.abs(1.0 - y) if cost == "binary_cross_entropy" else 0.0)
+        m = weight * (1.0 + z + np.max(z, axis=-1, keepdims=True))
     return float(np.sum(m)) / float(a.shape[0])
 
 
@@ -446,7 +453,7 @@ def compare_network(
         tols = [RUNNING_SAFETY * t for t in fd_tol]
         grads = [*dW, *db]
         shapes_ok = all(np.shape(g) == np.shape(t) for g, t in zip(grads, tols, strict=True))
-        f_terms = _cost_terms(ref.z_L, ref.a_L, Yc)
+        f_terms = _cost_terms(cost_s, ref.z_L, ref.a_L, Yc)
         report.fd = _fd(
             net, Ws, bs, Xc, Yc, grads, fd_directions, seed, tols if shapes_ok else None, f_terms
         )
