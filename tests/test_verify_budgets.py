@@ -31,6 +31,7 @@ PINNED: list[tuple[int, str, str, str, str, int, float, str, int]] = [
     (2, "relu", "identity", "mse", "float32", 5, 1.0, "exact", 21857),
     (3, "relu", "sigmoid", "binary_cross_entropy", "float64", 1, 8.0, "none", 52924),
     (1, "tanh", "softmax", "cross_entropy", "float64", 1, 30.0, "none", 23723),
+    (2, "relu", "sigmoid", "binary_cross_entropy", "float32", 1, 0.1, "near", 12662),
 ]
 
 
@@ -93,11 +94,12 @@ def test_small_gradient_error_still_fails_jax(case: tuple[Any, ...]) -> None:
     assert not report.ok and not all(b.ok for b in report.blocks), str(report)
 
 
-@pytest.mark.parametrize("case", [PINNED[0], PINNED[3], PINNED[4], PINNED[5]])
+@pytest.mark.parametrize("case", [PINNED[0], PINNED[1], PINNED[3], PINNED[4], PINNED[5]])
 def test_cost_gradient_mismatch_still_fails_fd_decisively(case: tuple[Any, ...]) -> None:
     net, X, Y = _build(*case, cls=HalfCost)
     report = compare_network(net, X, Y, fd_directions=2, seed=case[-1])
     assert report.fd is not None and not report.fd.ok, str(report)
+    assert not report.fd.undecided or len(report.fd.undecided) < len(report.fd.directions)
     assert all(b.ok for b in report.blocks)
     assert not report.ok
 
@@ -188,3 +190,11 @@ def test_underflowing_float32_gradient_is_within_budget_and_float64_floor_is_nil
     net, X, _ = _build(*PINNED[6])
     assert 0 < _underflow_floor(net.weights, net.biases, X, np.dtype(np.float32)) < 1e-20
     assert _underflow_floor(net.weights, net.biases, X, np.dtype(np.float64)) < 1e-250
+
+
+def test_float32_network_is_differenced_through_a_float64_twin() -> None:
+    net, X, Y = _build(*PINNED[-1])
+    report = compare_network(net, X, Y, fd_directions=2, seed=PINNED[-1][-1])
+    assert report.ok, str(report)
+    assert report.fd is not None and report.fd.fd_dtype == "float64"
+    assert any("float64 twin" in n for n in report.notes)
