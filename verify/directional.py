@@ -73,7 +73,15 @@ class DirectionCheck:
 def rademacher(shapes: list[tuple[int, ...]], seed: int) -> list[np.ndarray[Any, Any]]:
     """Signed random direction: entries +-1 (float64), one array per shape, from ``seed``."""
     rng = np.random.default_rng(seed)
-    return [rng.choice(np.array([-1.0, 1.0]), size=s) for s in shapes]
+    out: list[np.ndarray[Any, Any]] = []
+    for s in shapes:
+        # Same stream and values as ``rng.choice([-1.0, 1.0], size=s)`` (whose 0/1 draws take
+        # the same 32-bit path at any integer width), without its int64 buffer and gather.
+        u = np.empty(s, dtype=np.float64)
+        np.multiply(rng.integers(0, 2, size=s, dtype=np.uint32), 2.0, out=u, casting="unsafe")
+        np.subtract(u, 1.0, out=u)
+        out.append(u)
+    return out
 
 
 def restrict(
@@ -88,6 +96,13 @@ def restrict(
     end = flat_in.size if hi is None else hi
     flat_out[lo:end] = flat_in[lo:end]
     return out
+
+
+def _abs_max(a: np.ndarray[Any, Any]) -> float:
+    """``max |a|`` (0 for an empty array) without allocating ``|a|``."""
+    if a.size == 0:
+        return 0.0
+    return float(max(np.max(a), -np.min(a)))
 
 
 def _scope(array: int | None, lo: int, hi: int | None, n: int, single: bool) -> str:
@@ -135,30 +150,41 @@ def check_direction(
     ``eps`` (the magnitudes it sums), when that exceeds ``NOISE_FACTOR |f|``: a cost ~1e-13 made
     of ``ln a`` with ``a ~ 1`` carries ``~eps``, not ``eps |f|``.
     """
-    d = restrict(u, array, lo, hi)
+    d = u if array is None else restrict(u, array, lo, hi)
     x = obj.work
     fd_dt = obj.fd_dtype
     g64 = [np.asarray(g, dtype=np.float64) for g in grads]
-    xmax = max(float(np.max(np.abs(a), initial=0.0)) for a in x)
+    xmax = max(_abs_max(a) for a in x)
     h = fd_step(xmax, fd_dt) if step is None else step
+    # Buffers allocated once per direction and rewritten at every point: x + t d in the FD
+    # dtype, and the displacement actually taken in float64.
+    d_fd = [di.astype(fd_dt, copy=False) for di in d]
+    step_d = [np.empty(a.shape, dtype=a.dtype) for a in x]  # s d, for the current level s
+    moved = [np.empty(a.shape, dtype=a.dtype) for a in x]  # x +- s d
+    shift = np.empty(max(a.size for a in x), dtype=np.float64)  # displacement taken (float64)
 
-    def point(t: float) -> tuple[list[np.ndarray[Any, Any]], float]:
-        moved = [
-            (a + fd_dt.type(t) * di.astype(fd_dt)).astype(fd_dt) for a, di in zip(x, d, strict=True)
-        ]
-        # <g, actual displacement>: the exact first-order change of f for this perturbation.
-        dot = sum(
-            float(np.dot(g.reshape(-1), (m.astype(np.float64) - a.astype(np.float64)).reshape(-1)))
-            for g, m, a in zip(g64, moved, x, strict=True)
-        )
+    def point(sign: float) -> tuple[list[np.ndarray[Any, Any]], float]:
+        dot = 0.0
+        for g, m, a, sd in zip(g64, moved, x, step_d, strict=True):
+            # x + t d with t = +-s: a + (-(s d)) is a - s d exactly.
+            (np.add if sign > 0 else np.subtract)(a, sd, out=m)
+            # <g, actual displacement>: the exact first-order change of f for this perturbation.
+            disp = shift[: a.size]
+            np.subtract(m.reshape(-1), a.reshape(-1), out=disp, dtype=np.float64)
+            dot += float(np.dot(g.reshape(-1), disp))
         return moved, dot
 
     samples: dict[float, tuple[float, float]] = {}
 
     def diff(s: float) -> tuple[float, float, float]:
-        mp, dp = point(s)
-        mm, dm = point(-s)
-        fp, fm = obj.value(mp), obj.value(mm)
+        # f at x + s d before the buffers are rewritten with x - s d.
+        s_fd = fd_dt.type(s)
+        for sd, di in zip(step_d, d_fd, strict=True):
+            np.multiply(di, s_fd, out=sd)
+        mp, dp = point(1.0)
+        fp = obj.value(mp)
+        mm, dm = point(-1.0)
+        fm = obj.value(mm)
         samples[s], samples[-s] = (fp, dp), (fm, dm)
         return (fp - fm) / (2 * s), (dp - dm) / (2 * s), max(abs(fp), abs(fm))
 
@@ -175,7 +201,7 @@ def check_direction(
         n_active = int(np.count_nonzero(di))
         if n_active:
             g_dt = g.dtype if g.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-            scale = float(np.max(np.abs(g), initial=0.0))
+            scale = _abs_max(g)
             var += n_active * grad_tolerance(g_dt, scale) ** 2
     ref_tol = 4.0 * math.sqrt(var)
     if grad_tol is not None:

@@ -106,7 +106,8 @@ class Objective:
         self.f = f
         self.xs = xs
         self.fd_dtype = float_dtype(fd_dtype, name="fd_dtype")
-        self.work = [a.astype(self.fd_dtype, copy=True) for a in xs.arrays]
+        # xs holds private copies already (normalise_x): no second copy in the same dtype.
+        self.work = [a.astype(self.fd_dtype, copy=False) for a in xs.arrays]
         self.evaluations = 0
 
     def value(self, arrays: Sequence[np.ndarray[Any, Any]] | None = None) -> float:
