@@ -56,7 +56,7 @@ def _sklearn(X: Any, labels: Any, Y: Any) -> Callable[[], None]:
 
 def _blas_threads() -> int:
     try:
-        from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+        from threadpoolctl import threadpool_info
     except ImportError:
         return os.cpu_count() or 1
     counts = [int(p["num_threads"]) for p in threadpool_info() if p.get("user_api") == "blas"]

@@ -53,6 +53,8 @@ COMMANDS: dict[str, str] = {
     "experiments": "the paper's training claims on scikit-learn's bundled digits data",
     "report": "regenerate reports/ (with --check: fail if the committed Markdown is stale)",
     "list": "the claims and checks, one line each",
+    "mutants": "run the harness on a catalogue of backprop bugs planted in a copy of mlp/ "
+    "(its own options: python -m verify mutants --help)",
 }
 
 REGENERATE_HINT = "run 'python -m verify report' and commit the result"
@@ -424,9 +426,14 @@ def main(
     """Run the command line; returns the exit status (0 ok, 1 not ok, 2 usage)."""
     err = sys.stderr if err is None else err
     out = sys.stdout if out is None else out
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["mutants"]:  # its own options; see verify/mutants.py
+        from verify.mutants import main as mutants_main
+
+        return mutants_main(words[1:])
     parser = _parser()
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(words)
     except UsageError as exc:
         return _usage(parser, str(exc), err)
     except SystemExit as exc:  # --help

@@ -384,7 +384,7 @@ def run_experiments(
     split: Split | None = None,
 ) -> ExperimentResults:
     """Train every run of :data:`RUNS` on the digits and judge the training claims."""
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    from threadpoolctl import threadpool_limits
 
     s = settings or Settings()
     data = split or load_split(s)
