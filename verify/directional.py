@@ -98,13 +98,6 @@ def restrict(
     return out
 
 
-def _abs_max(a: np.ndarray[Any, Any]) -> float:
-    """``max |a|`` (0 for an empty array) without allocating ``|a|``."""
-    if a.size == 0:
-        return 0.0
-    return float(max(np.max(a), -np.min(a)))
-
-
 def _scope(array: int | None, lo: int, hi: int | None, n: int, single: bool) -> str:
     if array is None:
         return "all"
@@ -154,14 +147,14 @@ def check_direction(
     x = obj.work
     fd_dt = obj.fd_dtype
     g64 = [np.asarray(g, dtype=np.float64) for g in grads]
-    xmax = max(_abs_max(a) for a in x)
+    xmax = obj.abs_max()
     h = fd_step(xmax, fd_dt) if step is None else step
-    # Buffers allocated once per direction and rewritten at every point: x + t d in the FD
-    # dtype, and the displacement actually taken in float64.
+    # Buffers allocated once per objective (all directions) and rewritten at every point.
     d_fd = [di.astype(fd_dt, copy=False) for di in d]
-    step_d = [np.empty(a.shape, dtype=a.dtype) for a in x]  # s d, for the current level s
-    moved = [np.empty(a.shape, dtype=a.dtype) for a in x]  # x +- s d
-    shift = np.empty(max(a.size for a in x), dtype=np.float64)  # displacement taken (float64)
+    # s d for the current level s, x +- s d, and the displacement taken (float64).
+    step_d = [obj.buffer("step", k, a.shape, a.dtype) for k, a in enumerate(x)]
+    moved = [obj.buffer("moved", k, a.shape, a.dtype) for k, a in enumerate(x)]
+    shift = obj.buffer("shift", 0, (max(a.size for a in x),), np.float64)
 
     def point(sign: float) -> tuple[list[np.ndarray[Any, Any]], float]:
         dot = 0.0
@@ -201,7 +194,7 @@ def check_direction(
         n_active = int(np.count_nonzero(di))
         if n_active:
             g_dt = g.dtype if g.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-            scale = _abs_max(g)
+            scale = obj.scale_of(g)
             var += n_active * grad_tolerance(g_dt, scale) ** 2
     ref_tol = 4.0 * math.sqrt(var)
     if grad_tol is not None:

@@ -109,6 +109,39 @@ class Objective:
         # xs holds private copies already (normalise_x): no second copy in the same dtype.
         self.work = [a.astype(self.fd_dtype, copy=False) for a in xs.arrays]
         self.evaluations = 0
+        self._buffers: dict[tuple[str, int], np.ndarray[Any, Any]] = {}
+        self._abs_max: float | None = None
+        self._scales: dict[int, tuple[np.ndarray[Any, Any], float]] = {}
+
+    def abs_max(self) -> float:
+        """``max |x|`` over every array of ``work`` (computed once: the step scale)."""
+        if self._abs_max is None:
+            self._abs_max = max(float(max(a.max(), -a.min())) if a.size else 0.0 for a in self.work)
+        return self._abs_max
+
+    def scale_of(self, a: np.ndarray[Any, Any]) -> float:
+        """``max |a|`` of an array that stays unchanged during the check (e.g. a gradient).
+
+        Cached by identity (the array is held, so its id cannot be reused) across directions.
+        """
+        hit = self._scales.get(id(a))
+        if hit is not None and hit[0] is a:
+            return hit[1]
+        value = float(max(a.max(), -a.min())) if a.size else 0.0
+        self._scales[id(a)] = (a, value)
+        return value
+
+    def buffer(self, name: str, k: int, shape: tuple[int, ...], dtype: Any) -> np.ndarray[Any, Any]:
+        """Scratch array ``(name, k)`` of ``shape`` and ``dtype``, allocated once and reused.
+
+        Its contents are undefined; large arrays are reused so that checks along several
+        directions do not pay the page faults of fresh allocations every time.
+        """
+        buf = self._buffers.get((name, k))
+        if buf is None or buf.shape != shape or buf.dtype != np.dtype(dtype):
+            buf = np.empty(shape, dtype=dtype)
+            self._buffers[(name, k)] = buf
+        return buf
 
     def value(self, arrays: Sequence[np.ndarray[Any, Any]] | None = None) -> float:
         """Evaluate ``f`` at ``arrays`` (default: unperturbed) as a float; UserError if bad."""
@@ -192,6 +225,9 @@ def evaluate_grad(grad_f: Callable[[Any], Any], xs: Arrays) -> list[np.ndarray[A
             )
         if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
             raise UserError(f"grad_f for {name} has dtype {arr.dtype}; expected real floats")
+        if np.isfinite(arr).all():  # the cheap test first; locate only on failure
+            grads.append(arr)
+            continue
         bad = np.argwhere(~np.isfinite(arr))
         if bad.size:
             idx = tuple(int(i) for i in bad[0])
