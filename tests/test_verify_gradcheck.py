@@ -261,3 +261,40 @@ def test_many_shapes_pass_when_right_and_name_the_corrupted_element(
     assert isinstance(result.worst, verify.ElementCheck)
     assert (result.worst.array, result.worst.index) == (k, idx)
     assert f"x[{k}]" in str(result)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 12345])
+def test_rademacher_is_the_choice_stream(seed: int) -> None:
+    """The fast draw keeps the directions of ``rng.choice([-1, 1])``: same seeds, same u."""
+    from verify.directional import rademacher
+
+    shapes: list[tuple[int, ...]] = [(3, 5), (7,), (), (2, 3, 1), (995,)]
+    rng = np.random.default_rng(seed)
+    expected = [rng.choice(np.array([-1.0, 1.0]), size=s) for s in shapes]
+    got = rademacher(shapes, seed)
+    assert [u.shape for u in got] == [u.shape for u in expected]
+    assert all(
+        u.dtype == np.float64 and np.array_equal(u, e) for u, e in zip(got, expected, strict=True)
+    )
+
+
+def test_directional_check_repeats_exactly_on_one_objective() -> None:
+    """Buffers reused across directions: checking the same direction twice gives equal results."""
+    from verify.directional import check_direction, rademacher
+    from verify.inputs import Objective, normalise_x
+
+    rng = np.random.default_rng(3)
+    x = [rng.standard_normal((4, 3)), rng.standard_normal(5)]
+
+    def f(v: list[np.ndarray[Any, Any]]) -> float:
+        return float(np.sum(np.sin(v[0])) + np.sum(v[1] ** 3))
+
+    grads = [np.cos(x[0]), 3.0 * x[1] ** 2]
+    obj = Objective(f, normalise_x(x), np.float64)
+    f0 = obj.value()
+    u = rademacher([a.shape for a in x], 5)
+    first = check_direction(obj, grads, u, 5, f0)
+    other = check_direction(obj, grads, rademacher([a.shape for a in x], 6), 6, f0)
+    again = check_direction(obj, grads, u, 5, f0)
+    assert first.ok and other.ok and first == again
+    assert [a.tolist() for a in obj.work] == [a.tolist() for a in x]  # x itself untouched

@@ -155,16 +155,21 @@ def check_direction(
     step_d = [obj.buffer("step", k, a.shape, a.dtype) for k, a in enumerate(x)]
     moved = [obj.buffer("moved", k, a.shape, a.dtype) for k, a in enumerate(x)]
     shift = obj.buffer("shift", 0, (max(a.size for a in x),), np.float64)
+    # Flat views, made once per direction: (s d, x +- s d, x, g, displacement) per array.
+    flat = [
+        (sd.reshape(-1), m.reshape(-1), a.reshape(-1), g.reshape(-1), shift[: a.size])
+        for sd, m, a, g in zip(step_d, moved, x, g64, strict=True)
+    ]
 
     def point(sign: float) -> tuple[list[np.ndarray[Any, Any]], float]:
+        # x + t d with t = +-s: a + (-(s d)) is a - s d exactly.
+        move = np.add if sign > 0 else np.subtract
         dot = 0.0
-        for g, m, a, sd in zip(g64, moved, x, step_d, strict=True):
-            # x + t d with t = +-s: a + (-(s d)) is a - s d exactly.
-            (np.add if sign > 0 else np.subtract)(a, sd, out=m)
+        for sd, m, a, g, disp in flat:
+            move(a, sd, out=m)
             # <g, actual displacement>: the exact first-order change of f for this perturbation.
-            disp = shift[: a.size]
-            np.subtract(m.reshape(-1), a.reshape(-1), out=disp, dtype=np.float64)
-            dot += float(np.dot(g.reshape(-1), disp))
+            np.subtract(m, a, out=disp, dtype=np.float64)
+            dot += float(np.dot(g, disp))
         return moved, dot
 
     samples: dict[float, tuple[float, float]] = {}
