@@ -431,6 +431,8 @@ def backprop_claims() -> list[Claim]:
             paper=paper32,
             truth=db[L],
             corrected=corrected32,
+            corrected_printed=r"\delta^L = \nabla_{\mathbf{a}}\mathcal{C} \odot "
+            r"\sigma'(\mathbf{z}^L)",
             note="σ' must be evaluated at z^L, not at a^L = σ(z^L) (sec. 6.3.1 and eq. 35 use z). "
             "Counterexample with σ_f = sigmoid, σ = tanh.",
             numeric=_spec(net, paper32, db[L], net.b[L]),
@@ -456,13 +458,14 @@ def backprop_claims() -> list[Claim]:
         )
     )
     # eq. 34 and 37: a bias gradient printed under ∂C/∂W.
-    for ref, cid, l_paper, title, printed in (
+    for ref, cid, l_paper, title, printed, fixed in (
         (
             "eq. 34",
             "backprop.db_output",
             L,
             "∂C/∂W^l = δ^L (printed W^l for b^L)",
             r"\frac{\partial \mathcal{C}_{\text{MSE}}}{\partial W^l} = \delta^L",
+            r"\frac{\partial \mathcal{C}_{\text{MSE}}}{\partial \mathbf{b}^L} = \delta^L",
         ),
         (
             "eq. 37",
@@ -470,6 +473,7 @@ def backprop_claims() -> list[Claim]:
             L - 1,
             "∂C/∂W^l = δ^l (printed W for b)",
             r"\frac{\partial \mathcal{C}_{\text{MSE}}}{\partial W^l} = \delta^l",
+            r"\frac{\partial \mathcal{C}_{\text{MSE}}}{\partial \mathbf{b}^l} = \delta^l",
         ),
     ):
         j = _judge(net, db[l_paper], dW[l_paper])
@@ -485,6 +489,7 @@ def backprop_claims() -> list[Claim]:
                 paper=db[l_paper],
                 truth=dW[l_paper],
                 corrected=sp.Eq(sp.Symbol(f"dC/db{l_paper}"), sp.Symbol(f"delta{l_paper}")),
+                corrected_printed=fixed,
                 note=f"Left-hand side as printed is ∂C/∂W (shape {dW[l_paper].shape}); δ has shape "
                 f"{db[l_paper].shape}. δ is ∂C/∂b (checked: sympy.diff wrt b^{l_paper} is δ "
                 "by construction). Corrected: ∂C/∂b^l = δ^l"
@@ -539,8 +544,11 @@ def backprop_claims() -> list[Claim]:
             paper=invalid[0],
             truth=dW[L],
             corrected=db[L] * a[L - 1].T,
+            corrected_printed=r"\frac{\partial \mathcal{C}_{\text{MSE}}}{\partial W^l} = "
+            r"\delta^l (\mathbf{a}^{l-1})^T",
             note="With column vectors δ^l a^{l−1} is undefined at every layer "
-            f"({', '.join(str(p) for p in invalid)}); eq. 33 has the transpose. Corrected "
+            f"({'; '.join(p.words() for p in invalid if isinstance(p, ShapeError))}); "
+            "eq. 33 has the transpose. Corrected "
             "δ^l (a^{l−1})^T checked against sympy.diff at every layer.",
             extra={"corrected_checked": True},
         )

@@ -125,7 +125,7 @@ class Claim:
     condition: str | None = None
     """For ``holds_if``: what must hold; for ``holds_almost_everywhere``: the excluded set."""
     corrected: sp.Expr | sp.Matrix | None = None
-    """For ``wrong``: the corrected form."""
+    """For ``wrong``: the corrected form (a SymPy instance: this is what is verified)."""
     residual: sp.Expr | sp.Matrix | None = None
     """For ``wrong``: ``paper - truth`` simplified."""
     counterexample: Mapping[str, float] | None = None
@@ -137,6 +137,15 @@ class Claim:
     numeric: NumericSpec | None = None
     """Concrete instance for the harness; ``None`` when there is nothing to evaluate."""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    corrected_printed: str = ""
+    """For ``wrong``: the corrected statement for readers, in the paper's notation: LaTeX, or a
+    plain-text sentence when ``corrected_prose`` (e.g. footnote 1). ``corrected`` stays the
+    machine-checked form; this is only how the reports show it."""
+    corrected_prose: bool = False
+    """Whether ``corrected_printed`` is prose (a paragraph) rather than LaTeX (a math block)."""
+    corrected_instance: str = ""
+    """What the SymPy ``corrected`` instantiates (e.g. ``K = 3``), when that short instance is
+    worth showing under ``corrected_printed``; empty: the instance is not shown to readers."""
 
     @property
     def first_wrong_step(self) -> int | None:

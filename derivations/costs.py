@@ -49,6 +49,7 @@ def _mean_claim(
     title: str,
     printed: str,
     per_sample: object,
+    corrected_printed: str,
 ) -> Claim:
     """Eq. (7)/(9): sum over i = 0..N normalised by N, against the mean over the N samples."""
     N = NUMERIC_N
@@ -74,6 +75,7 @@ def _mean_claim(
         paper=paper,
         truth=truth,
         corrected=corrected,
+        corrected_printed=corrected_printed,
         note=f"Sum over i = 0..N has N + 1 terms but is divided by N (shown at N = {N}, "
         f"K = {NUMERIC_K}): the residual is the extra i = 0 term. If all N + 1 terms were equal "
         "to c the 'average' would be (N + 1) c / N. Corrected: i = 1..N (or 0..N − 1).",
@@ -216,10 +218,14 @@ def _binary_derivative_claim() -> Claim:
         truth=truth,
         steps=steps,
         corrected=corrected,
+        corrected_printed=r"\frac{\partial \mathcal{C}^2_{\text{CE}}}{\partial a^L} = "
+        r"-\frac{\partial}{\partial a^L}\big(y\ln a^L + (1-y)\ln(1-a^L)\big) = "
+        r"\frac{1-y}{1-a^L} - \frac{y}{a^L} = \frac{a^L - y}{a^L(1-a^L)}",
+        corrected_instance="line 1, symbolic a and y",
         note="Line 1 pulls the minus sign of eq. 11 out front but keeps the inner minus: "
         "−(y ln a − (1 − y) ln(1 − a)) is not eq. 11 (which is −y ln a − (1 − y) ln(1 − a)); "
-        "lines 2 and 3 are right, so the slip does not propagate. NumericSpec.paper is line 1 "
-        "(the wrong one).",
+        "lines 2 and 3 are right, so the slip does not propagate. The numerical check evaluates "
+        "line 1 (the wrong one) as the printed form.",
         numeric=NumericSpec(
             variables=(a, y),
             definition=cost,
@@ -290,6 +296,8 @@ def _binary_claims() -> list[Claim]:
             paper=label_paper,
             truth=label_truth,
             corrected=label_truth,
+            corrected_printed=r"\sum_{k=1}^{K} y_k = 1",
+            corrected_instance=f"K = {NUMERIC_K}, the left-hand side",
             note=f"Eq. 10 indexes the K labels k = 1..K; the printed sum has K + 1 terms and adds "
             f"a y_0 that is not a label (shown at K = {NUMERIC_K}). "
             "Corrected: Σ_{k=1}^K y_k = 1.",
@@ -338,6 +346,8 @@ def cost_claims() -> list[Claim]:
             printed=r"\mathcal{C}_{\text{MSE}} = \frac{1}{2N}\sum_{i=0}^N "
             r"\|\mathbf{a}_i - \mathbf{y}_i\|_2^2",
             per_sample=_mse,
+            corrected_printed=r"\mathcal{C}_{\text{MSE}} = \frac{1}{2N}\sum_{i=1}^{N} "
+            r"\|\mathbf{a}_i - \mathbf{y}_i\|_2^2",
         ),
         make_claim(
             id="costs.mse.sample",
@@ -357,6 +367,8 @@ def cost_claims() -> list[Claim]:
             printed=r"\mathcal{C}_{\text{CE}} = -\frac{1}{N}\sum_{i=0}^N\sum_{k=1}^K "
             r"y_{ik}\ln a_{ik}",
             per_sample=_ce,
+            corrected_printed=r"\mathcal{C}_{\text{CE}} = -\frac{1}{N}\sum_{i=1}^{N}"
+            r"\sum_{k=1}^{K} y_{ik}\ln a_{ik}",
         ),
         make_claim(
             id="costs.ce.sample",

@@ -217,8 +217,8 @@ def _chain_rule_claims() -> list[Claim]:
             judgement=j28,
             paper=layer.a_prev,
             truth=tensor,
-            note="Off-diagonal entries ∂z_i/∂W_jk (i ≠ j) are all 0: "
-            f"{off_diagonal_zero} (checked).",
+            note="Off-diagonal entries ∂z_i/∂W_jk (i ≠ j) are all 0"
+            + (" (checked)." if off_diagonal_zero else ": NOT so, some are non-zero."),
         ),
     ]
 
@@ -302,6 +302,8 @@ def _mse_softmax_claim() -> Claim:
         truth=truth,
         steps=steps,
         corrected=corrected,
+        corrected_printed=r"\delta_j^L = \sum_{i=1}^{K} (a_i^L - y_i)\, a_i^L (\delta_{ij} - "
+        r"a_j^L) = a_j^L\Big((a_j^L - y_j) - \sum_{i=1}^{K} (a_i^L - y_i)\, a_i^L\Big)",
         note="The index i is left free and the sum over outputs is missing: the chain rule "
         "needs δ_j = Σ_i (a_i − y_i) a_i (δ_ij − a_j). Judged with i = j (residual and "
         f"counterexample) and for every fixed i = 1..{OUTPUTS}: wrong in all "
@@ -475,6 +477,9 @@ def _ce_softmax_claims() -> list[Claim]:
             paper=lhs,
             truth=truth_c,
             corrected=sp.Symbol("Σ_k ∂C/∂a_k ∂a_k/∂z_i"),
+            corrected_printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial z_i^L} = "
+            r"\sum_{k=1}^{K} \frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_k^L}"
+            r"\frac{\partial a_k^L}{\partial z_i^L} = a_i^L - y_i",
             note="As printed the left-hand side is the single diagonal term −y_j(1 − a_j), not "
             "∂C/∂z_i = Σ_k ∂C/∂a_k ∂a_k/∂z_i; and it is indexed by j while the right-hand side "
             "is indexed by i. (Shown at K = 3 with one-hot labels.)",
@@ -524,7 +529,6 @@ def _table_claims() -> list[Claim]:
     k2 = decide(
         1 / (1 + sp.exp(-z1)), _softmax(sp.Matrix([z1, 0]))[0], [z1], logit_sampler([z1])
     ).equal
-    sums = sp.Add(*_sigmoid(Z)) - 1  # a softmax output sums to 1; K sigmoids need not
     fn2_sample = logit_sampler(list(Z), 5.0)
     j_fn2 = judge(sp.Add(*_sigmoid(Z)), sp.Integer(1), list(Z), fn2_sample)
     # The binary pair the paper derives in sec. 6.2: a single sigmoid with eq. 11.
@@ -552,16 +556,21 @@ def _table_claims() -> list[Claim]:
             paper=sp.Integer(len(printed_rows)),
             truth=sp.Integer(len(distinct)),
             corrected=sp.Symbol("rows: MSE/sigmoid, MSE/softmax, CE/softmax, CE/sigmoid"),
+            corrected_printed="Four (cost, output activation) pairs with four distinct output "
+            "deltas: MSE/sigmoid, MSE/softmax, CE/softmax and CE/sigmoid (the last one "
+            "missing from Table 1; it is not a special case of CE/softmax).",
+            corrected_prose=True,
             counterexample={
                 "K": float(OUTPUTS),
                 "rows_printed": float(len(printed_rows)),
                 "distinct_output_deltas": float(len(distinct)),
             },
             note=f"Output deltas ∂C/∂z derived by sympy.diff at K = {OUTPUTS} for all four "
-            f"pairs: {len(distinct)} distinct functions; missing from the table: {missing}. "
+            f"pairs: {len(distinct)} distinct functions; missing from the table: "
+            f"{', '.join(f'{cost} + {act}' for cost, act in missing)}. "
             "CE (eq. 10) + elementwise sigmoid has δ_j = −y_j(1 − a_j), not a − y; its binary "
-            "case is the pair the paper itself derives in sec. 6.2 (δ = a − y, see "
-            "deltas.ce_sigmoid_binary).",
+            "case is the pair the paper itself derives in sec. 6.2 (δ = a − y, see the entry "
+            "'Binary CE + sigmoid fused delta').",
             extra={"distinct_pairs": distinct, "missing_rows": missing},
         ),
         make_claim(
@@ -576,9 +585,14 @@ def _table_claims() -> list[Claim]:
             paper=sp.Add(*_sigmoid(Z)),
             truth=sp.Integer(1),
             corrected=sp.Eq(1 / (1 + sp.exp(-z1)), _softmax(sp.Matrix([z1, 0]))[0]),
-            note=f"True only for K = 2: σ(z) = softmax((z, 0))_1 (checked: {k2}). For K > 2 "
-            f"(multiclass) K sigmoid outputs need not sum to 1 (residual Σσ(z_k) − 1 = {sums} "
-            "≠ 0 at the counterexample), so they are no softmax of any z.",
+            corrected_printed="Only for binary classification (K = 2) is a sigmoid output a "
+            "special case of softmax: σ(z) = softmax((z, 0))_1. For multiclass outputs (K > 2) "
+            "the K sigmoids need not sum to 1, so they are no softmax of any z.",
+            corrected_prose=True,
+            note=f"True only for K = 2: σ(z) = softmax((z, 0))_1 (checked: "
+            f"{'holds' if k2 else 'does not hold'}). For K > 2 "
+            "(multiclass) K sigmoid outputs need not sum to 1 (Σ_k σ(z_k) − 1 ≠ 0 at the "
+            "counterexample), so they are no softmax of any z.",
             numeric=NumericSpec(
                 variables=tuple(Z),
                 definition=sp.Integer(1),

@@ -36,6 +36,15 @@ class ShapeError(sp.Symbol):  # type: ignore[misc]
     residual, since paper and truth differ everywhere.
     """
 
+    def words(self) -> str:
+        """Reader words: ``δ^3 (3×1) times a^2 (2×1)``."""
+        described = str(self.name).removeprefix("ShapeError(").removesuffix(")")
+        parts = []
+        for factor in described.split(" · "):
+            symbol, _, shape = factor.rpartition(" ")
+            parts.append(f"{symbol} ({shape.replace('x', '×')})")
+        return " times ".join(parts)
+
 
 @dataclass(frozen=True)
 class Decision:

@@ -200,10 +200,14 @@ def make_claim(
     note: str = "",
     numeric: NumericSpec | None = None,
     extra: Mapping[str, Any] | None = None,
+    corrected_printed: str = "",
+    corrected_prose: bool = False,
+    corrected_instance: str = "",
 ) -> Claim:
     """Assemble a ``Claim``; the verdict comes from ``judgement`` (or an explicit computed one).
 
-    A ``wrong`` claim must carry ``corrected``, ``residual`` and ``counterexample``.
+    A ``wrong`` claim must carry ``corrected``, ``residual``, ``counterexample`` and
+    ``corrected_printed`` (the corrected statement in the paper's notation, for readers).
     """
     if judgement is not None:
         verdict = verdict or judgement.verdict
@@ -217,6 +221,8 @@ def make_claim(
         corrected is None or residual is None or counterexample is None
     ):
         raise ValueError(f"{id}: a wrong claim needs corrected, residual and counterexample")
+    if verdict is Verdict.WRONG and not corrected_printed.strip():
+        raise ValueError(f"{id}: a wrong claim needs corrected_printed (the paper's notation)")
     if verdict in (Verdict.HOLDS_IF, Verdict.HOLDS_ALMOST_EVERYWHERE) and not condition:
         raise ValueError(f"{id}: verdict {verdict} needs a condition")
     return Claim(
@@ -238,4 +244,7 @@ def make_claim(
         printed=printed,
         numeric=numeric,
         extra=dict(extra or {}),
+        corrected_printed=corrected_printed.strip(),
+        corrected_prose=corrected_prose,
+        corrected_instance=corrected_instance,
     )

@@ -322,8 +322,8 @@ def network_claims() -> list[Claim]:
             judgement=j6,
             paper=printed6,
             truth=iterated,
-            note=f"Checked for L = 3 with widths {WIDTHS} and abstract σ; NumericSpec uses "
-            "σ = tanh.",
+            note=f"Checked for L = 3 with widths {WIDTHS} and abstract σ; the numerical "
+            "check uses σ = tanh.",
             numeric=spec6,
         ),
     ]

@@ -201,14 +201,19 @@ def _hidden_layer_claim() -> Claim:
         paper=hadamard,
         truth=truth,
         corrected=corrected,
+        corrected_printed="Softmax can be used in any layer: backpropagation passes through it "
+        "with its full Jacobian, δ^{l} = J_sm(z^{l})^T (W^{l+1})^T δ^{l+1}, instead of the "
+        "Hadamard product with σ'(z^{l}) of eq. 35. Hidden softmax layers are uncommon for "
+        "practical reasons, not because the mathematics forbids them.",
+        corrected_prose=True,
         method=Method.SYMBOLIC,
         note="Mathematically softmax is a differentiable map R^K -> R^K and works in any layer: "
         "for a hidden softmax layer (3 units) under a linear 2-unit output with MSE, "
         "δ^1 = J_sm(z^1)^T (W^2)^T δ^2 equals ∂C/∂z^1 from sympy.diff (checked). What fails is "
         "only the Hadamard form of eq. 35 with σ'(z) read as the Jacobian diagonal, shown as "
-        "`paper` here with its residual and counterexample. Hidden softmax layers are uncommon "
-        "for practical reasons (footnote 1 links a page on that), not because backprop cannot "
-        "pass through them.",
+        "the printed form here with its residual and counterexample. Hidden softmax layers are "
+        "uncommon for practical reasons (footnote 1 links a page on that), not because "
+        "backprop cannot pass through them.",
         numeric=NumericSpec(
             variables=tuple(variables),
             definition=C,

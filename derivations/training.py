@@ -69,6 +69,8 @@ def _algorithm_claims() -> list[Claim]:
             paper=N / K_mb,
             truth=K_mb,
             corrected=K_mb,
+            corrected_printed=r"\text{5: Split data into } K_{\text{mb}} \text{ mini batches; "
+            r"6: for } i_{\text{mb}} = 1 : K_{\text{mb}}",
             note="With K_mb batches the loop must run K_mb times (or, if K_mb is the batch size, "
             "step 5 must say N/K_mb batches); the two agree only when N = K_mb².",
         ),
@@ -85,9 +87,14 @@ def _algorithm_claims() -> list[Claim]:
             paper=printed_step,
             truth=sgd_first,
             corrected=sp.Symbol("update W^l, b^l inside the batch loop, once per mini-batch"),
+            corrected_printed="Move step 10 inside the loop of step 6: after the back "
+            "propagation of each mini-batch, update W^l and b^l with that batch's mean "
+            "gradients (K_mb updates per epoch). That is mini-batch SGD.",
+            corrected_prose=True,
             note=f"Step 10 sits outside the loop: one update per epoch with the average of the "
             f"batch-mean gradients, which for equal batches is exactly the full-batch mean "
-            f"gradient (checked symbolically for N = {n}, K_mb = {k}: {is_full_batch}). That is "
+            f"gradient (checked symbolically for N = {n}, K_mb = {k}: "
+            f"{'holds' if is_full_batch else 'does not hold'}). That is "
             "full-batch gradient descent: the shuffle in step 4 and the split in step 5 have no "
             "effect on the update. Mini-batch SGD updates after every batch (K_mb updates per "
             "epoch); paper vs truth here is the first update's direction.",
@@ -147,6 +154,10 @@ def _schedule_claims() -> list[Claim]:
             paper=inverse,
             truth=schedule,
             corrected=schedule,
+            corrected_printed=r"\eta(i_{\text{epoch}}) = \eta_0\left(1 - "
+            r"\frac{i_{\text{epoch}}}{1 + N_{\text{epochs}}}\right) \text{ decreases linearly "
+            r"in } i_{\text{epoch}} \text{ (not inversely)}",
+            corrected_instance="eq. 23, symbolic in all its symbols",
             note=f"Eq. 23 is linear in i_epoch (second derivative {curvature}); an inverse decay "
             "η_0/(1 + i) is not. Corrected wording: 'linearly decreasing'.",
             numeric=NumericSpec(
@@ -208,6 +219,8 @@ def _init_claims() -> list[Claim]:
             paper=divided,
             truth=printed_var,
             corrected=sp.Symbol("N(0, 1/N_train): a standard normal divided by sqrt(N_train)"),
+            corrected_printed=r"W \sim \mathcal{N}(0, 1/N_{\text{train}}) "
+            r"\text{, i.e. a standard normal divided by } \sqrt{N_{\text{train}}}",
             note="Dividing a standard normal by N_train gives variance 1/N_train² (sympy.stats); "
             "the printed (0, 1/N_train), read as N(mean, variance), has variance 1/N_train "
             "(standard deviation 1/√N_train). The two descriptions disagree unless N_train = 1.",
@@ -233,7 +246,7 @@ def _init_claims() -> list[Claim]:
             note=f"With Var(W) = 1/N_train and unit-variance inputs, Var(z) = {var_z} "
             f"(e.g. {digits} ≈ {float(digits):.3f} for 64 inputs and 1437 training digits): it "
             "depends on the data-set size, not on the layer. Fan-in scaling (LeCun, Var(W) = "
-            "1/n_in, shown as `truth`) keeps Var(z) = 1; Glorot uses 2/(n_in + n_out).",
+            "1/n_in, shown as the derived truth) keeps Var(z) = 1; Glorot uses 2/(n_in + n_out).",
         ),
         make_claim(
             id="training.init.convergence",

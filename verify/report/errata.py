@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from derivations.claims import Claim, Verdict
+from verify.report.corrected import corrected_lines
 from verify.report.counterexample import evaluate_at, format_point
 from verify.report.evidence import claim_records, fmt_claim_errors, paper_side
 from verify.report.experiments_page import claim_text
@@ -12,13 +13,17 @@ from verify.report.pages import family_file
 from verify.report.render import (
     display_math,
     heading,
+    latex,
     math_block,
     method_label,
     verdict_label,
 )
 from verify.results import Record
 
-__all__ = ["errata_claims", "render_errata"]
+__all__ = ["MAX_ERRATA_LATEX", "errata_claims", "render_errata"]
+
+MAX_ERRATA_LATEX = 300
+"""Longest SymPy LaTeX shown in the errata; longer instances stay on the family pages."""
 
 _CONDITIONAL = (Verdict.HOLDS_IF, Verdict.HOLDS_ALMOST_EVERYWHERE)
 
@@ -40,8 +45,13 @@ def _found(claim: Claim, records: Sequence[Record]) -> str:
         jax_err, fd_err = fmt_claim_errors(backing)
         points = sum(int(r.details.get("points", 0)) for r in backing)
         bad = sum(int(r.details.get("points_disagreeing", 0)) for r in backing)
-        text += f"; numerically, the printed form differs from JAX autodiff by up to {jax_err} "
-        text += f"(finite differences: {fd_err})"
+        if claim.numeric is not None and not claim.numeric.wrt:
+            # Nothing is differentiated: the printed form is compared with the definition.
+            text += "; numerically, the printed form differs from the defining expression "
+            text += f"evaluated in JAX (float64) by up to {jax_err}"
+        else:
+            text += "; numerically, the printed form differs from JAX autodiff by up to "
+            text += f"{jax_err} (finite differences: {fd_err})"
         if points:
             text += f", at {bad} of {points} random points"
     return text + "."
@@ -60,21 +70,29 @@ def _entry(claim: Claim, records: Sequence[Record]) -> list[str]:
     elif claim.paper is not None:
         out += ["Printed:", "", display_math(claim.paper), ""]
     if claim.verdict is Verdict.WRONG:
-        fix = claim.corrected if claim.corrected is not None else claim.truth
-        if fix is not None:
-            out += ["Corrected:", "", display_math(fix), ""]
+        out += corrected_lines(claim, label="Corrected", full=False)
     elif claim.verdict in _CONDITIONAL:
         what = "except on" if claim.verdict is Verdict.HOLDS_ALMOST_EVERYWHERE else "only if"
         out += [f"Holds {what}: {claim.condition or '(condition not recorded)'}.", ""]
-        if claim.corrected is not None:
+        if claim.corrected is not None and len(latex(claim.corrected)) < MAX_ERRATA_LATEX:
             out += ["In general:", "", display_math(claim.corrected), ""]
     first = claim.first_wrong_step
     if first is not None:
         step = next(s for s in claim.steps if s.index == first)
-        out += [f"First wrong line of the derivation: line {first} of {len(claim.steps)}:", ""]
-        out += [display_math(step.paper), ""]
-        if step.residual is not None:
-            out += ["Printed minus true:", "", display_math(step.residual), ""]
+        where = f"line {first} of {len(claim.steps)}"
+        link = f"[full derivation]({family_file(claim.family)}#{claim.id})"
+        shown = [(step.paper, "as a SymPy instance"), (step.residual, "printed minus true")]
+        if all(e is None or len(latex(e)) < MAX_ERRATA_LATEX for e, _ in shown):
+            out += [f"First wrong line of the derivation: {where}:", "", display_math(step.paper)]
+            out += [""]
+            if step.residual is not None:
+                out += ["Printed minus true:", "", display_math(step.residual), ""]
+        else:
+            out += [
+                f"First wrong line of the derivation: {where} (as a SymPy instance it is too long "
+                f"to show here: see the {link}).",
+                "",
+            ]
     if claim.counterexample:
         values = evaluate_at(claim)
         line = f"Numeric counterexample: {format_point(claim.counterexample)}"
@@ -87,9 +105,18 @@ def _entry(claim: Claim, records: Sequence[Record]) -> list[str]:
     return out
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def render_errata(claims: Sequence[Claim], records: Sequence[Record]) -> str:
     """Render the whole ``errata.md``."""
     wrong = [c for c in claims if c.verdict is Verdict.WRONG]
+    slips = [
+        c
+        for c in wrong
+        if c.first_wrong_step is not None and c.steps and c.steps[-1].verdict is not Verdict.WRONG
+    ]
     lines_only = [
         c
         for c in claims
@@ -99,14 +126,26 @@ def render_errata(claims: Sequence[Claim], records: Sequence[Record]) -> str:
     ]
     conditional = [c for c in claims if c.verdict in _CONDITIONAL]
     experiments = [r for r in records if r.kind == "experiment" and r.verdict == "does_not_hold"]
+    counts = [f"{_count(len(wrong), 'claim is', 'claims are')} wrong as printed"]
+    if slips:
+        counts[0] += (
+            f" ({len(slips)} of them a slip inside a derivation whose final line is right: "
+            + ", ".join(c.ref for c in slips)
+            + ")"
+        )
+    if conditional:
+        counts.append(f"{len(conditional)} hold only under a condition")
+    if lines_only:
+        counts.append(
+            f"{len(lines_only)} reach a true conclusion through a wrong line that the verdict "
+            "does not count"
+        )
+    summary = counts[0] if len(counts) == 1 else ", ".join(counts[:-1]) + " and " + counts[-1]
     out = [
         heading(1, "Errata"),
         "",
-        f"{len(wrong)} claims are wrong as printed, {len(conditional)} hold only under a "
-        "condition, "
-        f"{len(lines_only)} reach a true conclusion through a wrong line. Each entry: the printed "
-        "form, the corrected form, a counterexample, and how the checker found it. Back to the "
-        "[index](README.md).",
+        f"{summary}. Each entry: the printed form, the corrected form, a counterexample where "
+        "there is one, and how the checker found it. Back to the [index](README.md).",
         "",
     ]
     for title, group in (

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from derivations.claims import Claim, Verdict
+from verify.report.corrected import corrected_lines
 from verify.report.counterexample import evaluate_at, format_point
 from verify.report.evidence import claim_records, fmt_claim_errors, max_errors
 from verify.report.render import (
     display_math,
     fmt_err,
     heading,
-    latex,
     math_block,
     method_label,
     status_label,
@@ -135,8 +135,7 @@ def render_claim(claim: Claim, records: Sequence[Record]) -> str:
     if claim.condition:
         what = "Excluded set" if claim.verdict is Verdict.HOLDS_ALMOST_EVERYWHERE else "Condition"
         out += [f"{what}: {claim.condition}", ""]
-    if claim.corrected is not None and latex(claim.corrected) != latex(claim.truth):
-        out += ["Corrected form:", "", display_math(claim.corrected), ""]
+    out += corrected_lines(claim, label="Corrected form", full=True)
     if claim.residual is not None and claim.verdict in (Verdict.WRONG, Verdict.HOLDS_IF):
         out += ["Printed minus true:", "", display_math(claim.residual), ""]
     if claim.counterexample:

@@ -9,6 +9,8 @@ from typing import Any
 
 import sympy as sp
 
+from derivations.equivalence import ShapeError
+
 __all__ = [
     "MAX_MATRIX_LATEX",
     "bullet",
@@ -75,7 +77,13 @@ MAX_MATRIX_LATEX = 2500
 
 
 def display_math(expr: Any) -> str:
-    """Display math for a SymPy expression; a very long matrix shows its (1, 1) entry, captioned."""
+    """Display math for a SymPy expression; a very long matrix shows its (1, 1) entry, captioned.
+
+    A printed product whose shapes do not conform (``ShapeError``) has no value: it is shown as
+    a sentence, not as LaTeX of its description.
+    """
+    if isinstance(expr, ShapeError):
+        return f"Undefined: the shapes do not conform ({expr.words()})."
     if isinstance(expr, sp.MatrixBase) and expr.rows >= 1 and expr.cols >= 1:
         rows, cols = expr.shape
         first = latex(expr[0, 0])
