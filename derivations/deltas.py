@@ -462,7 +462,7 @@ def _ce_softmax_claims() -> list[Claim]:
             paper=lines[-1],
             truth=truth,
             note="Right-hand side judged as ∂C/∂z_i (what the derivation computes). The printed "
-            "left-hand side is a different quantity: see deltas.ce_softmax.lhs.",
+            "left-hand side is a different quantity: see the entry 'Left-hand side of eq. 39'.",
             numeric=spec,
         ),
         make_claim(

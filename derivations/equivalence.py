@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ __all__ = [
     "Decision",
     "Sampler",
     "ShapeError",
+    "ShapeMismatch",
     "collapse_kronecker",
     "decide",
     "shape_of",
@@ -44,6 +46,20 @@ class ShapeError(sp.Symbol):  # type: ignore[misc]
             symbol, _, shape = factor.rpartition(" ")
             parts.append(f"{symbol} ({shape.replace('x', '×')})")
         return " times ".join(parts)
+
+
+class ShapeMismatch(sp.Symbol):  # type: ignore[misc]
+    """Residual of a printed form whose shape differs from the truth's.
+
+    E.g. ``ShapeMismatch('ShapeMismatch(paper=(3, 1), truth=(3, 2))')``.
+    """
+
+    def words(self) -> str:
+        """Reader words: ``the printed form is 3×1, the derived one 3×2``."""
+        found = re.findall(r"(paper|truth)=(\(.*?\)|scalar)", str(self.name))
+        shapes = {k: v.strip("()").replace(", ", "×") for k, v in found}
+        printed, derived = shapes.get("paper", "?"), shapes.get("truth", "?")
+        return f"the printed form is {printed}, the derived one {derived}"
 
 
 @dataclass(frozen=True)
@@ -235,7 +251,7 @@ def decide(
         mismatch = (
             paper
             if isinstance(paper, ShapeError)
-            else sp.Symbol(
+            else ShapeMismatch(
                 f"ShapeMismatch(paper={shape_p or 'scalar'}, truth={shape_t or 'scalar'})"
             )
         )

@@ -210,9 +210,9 @@ def _hidden_layer_claim() -> Claim:
         note="Mathematically softmax is a differentiable map R^K -> R^K and works in any layer: "
         "for a hidden softmax layer (3 units) under a linear 2-unit output with MSE, "
         "δ^1 = J_sm(z^1)^T (W^2)^T δ^2 equals ∂C/∂z^1 from sympy.diff (checked). What fails is "
-        "only the Hadamard form of eq. 35 with σ'(z) read as the Jacobian diagonal, shown as "
-        "the printed form here with its residual and counterexample. Hidden softmax layers are "
-        "uncommon for practical reasons (footnote 1 links a page on that), not because "
+        "only the Hadamard form of eq. 35 with σ'(z) read as the Jacobian diagonal, which the "
+        "checker takes as the printed form (residual and counterexample). Hidden softmax "
+        "layers are uncommon for practical reasons (footnote 1 links a page on that), not because "
         "backprop cannot pass through them.",
         numeric=NumericSpec(
             variables=tuple(variables),

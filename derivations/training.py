@@ -21,6 +21,11 @@ i_epoch = sp.Symbol("i_epoch", integer=True, positive=True)
 N_epochs = sp.Symbol("N_epochs", integer=True, positive=True)
 
 
+def _reader(expr: sp.Expr) -> str:
+    """A short SymPy expression in reader notation (η_0, not eta_0; − for a minus)."""
+    return str(expr).replace("eta_0", "η_0").replace("-", "−")
+
+
 def eta(i: sp.Expr, total: sp.Expr = N_epochs) -> sp.Expr:
     """Learning-rate schedule, eq. (23)."""
     return eta0 * (1 - i / (1 + total))
@@ -132,8 +137,8 @@ def _schedule_claims() -> list[Claim]:
             expected=Verdict.DEFINITION,
             judgement=define(schedule, variables),
             paper=schedule,
-            note=f"Slope {slope} (< 0: decreasing). With i_epoch starting at 1 (Algorithm 1) "
-            f"the first epoch already uses η_0 N/(N + 1), not η_0.",
+            note=f"Slope ∂η/∂i_epoch = {_reader(slope)} (< 0: decreasing). With i_epoch "
+            "starting at 1 (Algorithm 1) the first epoch already uses η_0 N/(N + 1), not η_0.",
             numeric=NumericSpec(
                 variables=tuple(variables),
                 definition=schedule,

@@ -175,7 +175,9 @@ def test_prose_correction_is_a_paragraph() -> None:
     assert not any(line.startswith("```") for line in lines)
 
 
-@pytest.mark.parametrize("bad", [r"\text{True}", "None", "nan", "NumericSpec", "ShapeError("])
+@pytest.mark.parametrize(
+    "bad", [r"\text{True}", "None", "nan", "NumericSpec", "ShapeError(", "ShapeMismatch("]
+)
 def test_no_internal_or_broken_output_on_any_page(pages: dict[str, str], bad: str) -> None:
     for name, text in pages.items():
         hits = [line for line in text.splitlines() if re.search(rf"(?<!\w){re.escape(bad)}", line)]

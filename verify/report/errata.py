@@ -38,22 +38,25 @@ def errata_claims(claims: Sequence[Claim]) -> list[Claim]:
 
 
 def _found(claim: Claim, records: Sequence[Record]) -> str:
-    text = f"How it was found: {method_label(str(claim.method))} comparison of the printed form "
-    text += "with the SymPy-derived truth"
+    text = "How it was found: the printed form was compared with the SymPy-derived truth "
+    text += f"({method_label(str(claim.method))})"
     backing = paper_side(claim_records(claim.id, records))
     if backing:
         jax_err, fd_err = fmt_claim_errors(backing)
         points = sum(int(r.details.get("points", 0)) for r in backing)
         bad = sum(int(r.details.get("points_disagreeing", 0)) for r in backing)
-        if claim.numeric is not None and not claim.numeric.wrt:
-            # Nothing is differentiated: the printed form is compared with the definition.
-            text += "; numerically, the printed form differs from the defining expression "
-            text += f"evaluated in JAX (float64) by up to {jax_err}"
+        identity = claim.numeric is not None and not claim.numeric.wrt
+        # An identity spec differentiates nothing: the printed form meets the definition itself.
+        ref = "the defining expression evaluated in JAX (float64)" if identity else "JAX autodiff"
+        fd = "" if identity else f"; finite differences: {fd_err}"
+        if points and not bad:
+            text += f"; numerically, the printed form agrees with {ref} at all {points} random "
+            text += f"points (largest difference {jax_err}{fd})"
         else:
-            text += "; numerically, the printed form differs from JAX autodiff by up to "
-            text += f"{jax_err} (finite differences: {fd_err})"
-        if points:
-            text += f", at {bad} of {points} random points"
+            text += f"; numerically, the printed form differs from {ref} by up to {jax_err}"
+            text += f" ({fd.removeprefix('; ')})" if fd else ""
+            if points:
+                text += f", at {bad} of {points} random points"
     return text + "."
 
 

@@ -91,10 +91,22 @@ def _verdicts(results: ExperimentResults, anchors: bool) -> list[str]:
         ]
         if anchors and rec.details:
             out += [
-                table(["quantity", "value"], [[k, v] for k, v in rec.details.items()]),
+                table(
+                    ["quantity", "value"],
+                    [[k.replace("_", " "), _value(v)] for k, v in rec.details.items()],
+                ),
                 "",
             ]
     return out
+
+
+def _value(v: object) -> str:
+    """A detail value in reader form: ``yes``/``no`` for booleans, ``0`` not ``0.0``."""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
 
 
 def render_experiments(results: ExperimentResults) -> str:

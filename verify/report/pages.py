@@ -63,7 +63,10 @@ def _chain(claim: Claim) -> list[str]:
     ]
     for s in claim.steps:
         mark = " ← first wrong line" if s.index == first else ""
-        cond = f" (if {s.condition})" if s.condition else ""
+        if s.condition and s.verdict is Verdict.HOLDS_IF:
+            cond = f" {s.condition}"  # "holds if <condition>"
+        else:
+            cond = f" (if {s.condition})" if s.condition else ""
         note = f" {s.note}" if s.note else ""
         out += [f"Line {s.index}: {verdict_label(str(s.verdict))}{cond}{mark}.{note}", ""]
         out += [display_math(s.paper), ""]

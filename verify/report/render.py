@@ -9,7 +9,7 @@ from typing import Any
 
 import sympy as sp
 
-from derivations.equivalence import ShapeError
+from derivations.equivalence import ShapeError, ShapeMismatch
 
 __all__ = [
     "MAX_MATRIX_LATEX",
@@ -84,6 +84,8 @@ def display_math(expr: Any) -> str:
     """
     if isinstance(expr, ShapeError):
         return f"Undefined: the shapes do not conform ({expr.words()})."
+    if isinstance(expr, ShapeMismatch):
+        return f"Not comparable: the shapes differ ({expr.words()})."
     if isinstance(expr, sp.MatrixBase) and expr.rows >= 1 and expr.cols >= 1:
         rows, cols = expr.shape
         first = latex(expr[0, 0])
