@@ -88,13 +88,16 @@ class _Problem:
         self.grad_calls = 0
 
     def _load(self, params: list[Array]) -> None:
-        Ws, bs = list(params[0::2]), list(params[1::2])
-        if hasattr(self.net, "set_parameters"):
-            self.net.set_parameters(Ws, bs)
-        else:
-            for layer, (W, b) in enumerate(zip(Ws, bs, strict=True)):
-                self.net.weights[layer][...] = W
-                self.net.biases[layer][...] = b
+        """Write ``params`` into the network's own arrays, in place.
+
+        ``set_parameters`` would validate and allocate fresh copies on every call (about a pass of
+        memory traffic at 10^6 parameters): an ``f`` written for speed copies in place, so the
+        ratio measures the checker rather than the network's setter.
+        """
+        Ws, bs = params[0::2], params[1::2]
+        for layer, (W, b) in enumerate(zip(Ws, bs, strict=True)):
+            np.copyto(self.net.weights[layer], W)
+            np.copyto(self.net.biases[layer], b)
 
     def f(self, params: list[Array]) -> float:
         """Batch-mean cross-entropy at ``params`` (eq. 9)."""
