@@ -39,6 +39,8 @@ RTOL = 1e-9
 MP_DIGITS = 50
 """Working precision of the arbiter."""
 _MAX_ARBITRATIONS = 3
+FD_DECISIVE = 1e-6
+"""An FD error budget above this (absolute, per entry) means the differences straddle a kink."""
 
 
 def _components(expr: Any) -> list[sp.Expr]:
@@ -235,6 +237,29 @@ def _err(a: np.ndarray[Any, Any], ref: np.ndarray[Any, Any]) -> float:
     return float(np.max(np.where(np.isnan(e), np.inf, e), initial=0.0))
 
 
+def _fd_decisive(fd_b: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Points where finite differences can judge: their error budget is below ``FD_DECISIVE``.
+
+    Within one step of a kink the central differences straddle it and Richardson's budget blows
+    up; such points are judged by the one-sided kink check, and left out of ``max_err_fd``.
+    """
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.all(fd_b <= FD_DECISIVE, axis=1))
+
+
+def _err_where(a: np.ndarray[Any, Any], ref: np.ndarray[Any, Any], rows: Any) -> float:
+    """``_err`` over the selected rows only (0 when none is selected)."""
+    return _err(a[rows], ref[rows])
+
+
+def _fd_words(decisive: np.ndarray[Any, Any]) -> str:
+    """How many points finite differences judged, for a record's message."""
+    undecided = int(np.size(decisive) - np.count_nonzero(decisive))
+    if not undecided:
+        return ""
+    return f" ({undecided} within one FD step of a kink: FD undecided there, see the kink check)"
+
+
 def _seed(claim_id: str) -> int:
     """Stable per-claim seed (``PYTHONHASHSEED``-independent)."""
     return zlib.crc32(claim_id.encode())
@@ -258,6 +283,9 @@ def check_claim(claim: Any) -> list[Record]:
         jax_v = fd_v
         base["jax_unavailable"] = f"{type(exc).__name__}: {exc}"[:200]
 
+    decisive = _fd_decisive(fd_b)
+    fd_note = _fd_words(decisive)
+
     def agree_row(p: int, v: np.ndarray[Any, Any]) -> bool:
         return _agree(v[p], jax_v[p], RTOL) and _agree(v[p], fd_v[p], RTOL, 4 * fd_b[p])
 
@@ -270,6 +298,7 @@ def check_claim(claim: Any) -> list[Record]:
     t_ok = not truth_bad or all(not a.wrong or a.wrong == ["fd"] for a in arb_t)
     t_msg = (
         f"derived truth agrees with jax.jacfwd and finite differences at {N_POINTS} points"
+        + fd_note
         if not truth_bad
         else f"truth/JAX/FD disagree at {len(truth_bad)} points; 50-digit arbiter: "
         + "; ".join(f"wrong: {', '.join(a.wrong) or 'none'}" for a in arb_t)
@@ -288,7 +317,8 @@ def check_claim(claim: Any) -> list[Record]:
                 **base,
                 "side": "truth",
                 "max_err_jax": _err(truth, jax_v),
-                "max_err_fd": _err(truth, fd_v),
+                "max_err_fd": _err_where(truth, fd_v, decisive),
+                "fd_undecided_points": int(N_POINTS - np.count_nonzero(decisive)),
                 "arbitrations": [a.__dict__ for a in arb_t],
             },
         )
@@ -327,12 +357,16 @@ def check_claim(claim: Any) -> list[Record]:
             "(rounding, not a formula error)"
         )
     else:
-        msg = f"paper's form agrees with jax.jacfwd and finite differences at {N_POINTS} points"
+        msg = (
+            f"paper's form agrees with jax.jacfwd and finite differences at {N_POINTS} points"
+            + fd_note
+        )
     details: dict[str, Any] = {
         **base,
         "side": "paper",
         "max_err_jax": _err(paper, jax_v),
-        "max_err_fd": _err(paper, fd_v),
+        "max_err_fd": _err_where(paper, fd_v, decisive),
+        "fd_undecided_points": int(N_POINTS - np.count_nonzero(decisive)),
         "points_disagreeing": len(paper_bad),
         "arbitrations": [a.__dict__ for a in arb_p],
         "wrong_lines": [i for i, _ in wrong_lines],
