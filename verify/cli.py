@@ -281,8 +281,9 @@ class _Run:
         self.records += recs
         self.progress("experiments", recs, self.clock.since(t0))
 
-    def build_reports(self) -> dict[str, bytes]:
+    def build_reports(self, reports_dir: Path) -> dict[str, bytes]:
         from verify.report import ReportInputs, build_reports
+        from verify.report.reliability import load_reliability
 
         curves: list[FDCurve] = []
         if self.sources.fd_curves is not None:
@@ -298,6 +299,7 @@ class _Run:
                 records=self.records,
                 experiments=self.experiments,
                 fd_curves=curves,
+                reliability=load_reliability(reports_dir / "data"),
             )
         )
 
@@ -491,7 +493,7 @@ def _reports(run: _Run, reports_dir: Path, *, check: bool) -> int:
     from verify.report import stale_files, write_reports
 
     try:
-        files = run.build_reports()
+        files = run.build_reports(reports_dir)
     except Exception as exc:
         if run.debug:
             raise

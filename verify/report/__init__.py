@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from verify.report.errata import render_errata
 from verify.report.files import FRESHNESS_SUFFIXES, stale_files, write_reports
@@ -38,6 +38,8 @@ class ReportInputs:
     records: Sequence[Record]
     experiments: ExperimentResults | None = None
     fd_curves: Sequence[FDCurve] = field(default=())
+    reliability: Mapping[str, Any] = field(default_factory=dict)
+    """Committed figures from ``reports/data/`` (``verify.report.reliability.load_reliability``)."""
 
 
 def build_reports(inputs: ReportInputs) -> dict[str, bytes]:
@@ -53,7 +55,11 @@ def build_reports(inputs: ReportInputs) -> dict[str, bytes]:
         fd_png = fd_figure(inputs.fd_curves)
         files[FD_FIGURE] = fd_png
     files["README.md"] = render_index(
-        claims, records, results, fd_figure=FD_FIGURE if fd_png else None
+        claims,
+        records,
+        results,
+        fd_figure=FD_FIGURE if fd_png else None,
+        reliability=inputs.reliability,
     ).encode()
     families = [f for f in FAMILIES if any(c.family == f for c in claims)]
     families += sorted({c.family for c in claims} - set(families))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from derivations.claims import Claim
 from verify.report.evidence import (
@@ -17,6 +17,7 @@ from verify.report.evidence import (
 )
 from verify.report.experiments_page import claim_text
 from verify.report.pages import FAMILIES, family_file
+from verify.report.reliability import render_reliability
 from verify.report.render import (
     bullet,
     fmt_err,
@@ -176,6 +177,7 @@ def render_index(
     records: Sequence[Record],
     experiments: ExperimentResults | None = None,
     fd_figure: str | None = None,
+    reliability: Mapping[str, Any] | None = None,
 ) -> str:
     """Render ``reports/README.md`` (``fd_figure``: path of the step-size figure, if any)."""
     families = [f for f in FAMILIES if any(c.family == f for c in claims)]
@@ -215,5 +217,8 @@ def render_index(
     harness = _harness(records, claims)
     if harness:
         out += [harness, ""]
+    checked = render_reliability(reliability or {})
+    if checked:
+        out += [checked, ""]
     out += [heading(2, "Pages"), "", bullet(pages), ""]
     return "\n".join(out)
