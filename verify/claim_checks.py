@@ -21,7 +21,7 @@ import sympy as sp
 
 from verify.budget import fd_budget, fd_step
 from verify.finite_diff import richardson
-from verify.results import Record
+from verify.results import Record, expect_pass
 
 __all__ = [
     "MP_DIGITS",
@@ -304,13 +304,10 @@ def check_claim(claim: Any) -> list[Record]:
         + "; ".join(f"wrong: {', '.join(a.wrong) or 'none'}" for a in arb_t)
     )
     records = [
-        Record(
+        expect_pass(
             id=f"numeric.{claim.id}.truth",
             ref=claim.ref,
-            kind="numeric",
-            verdict="pass" if t_ok else "fail",
-            expected="pass",
-            status="ok" if t_ok else "unexpected",
+            ok=t_ok,
             method="jax+fd+mpmath",
             message=t_msg,
             details={
@@ -513,13 +510,10 @@ def _kink_records(spec: _Spec, base: dict[str, Any]) -> list[Record]:
             for r in rows
         )
         out.append(
-            Record(
+            expect_pass(
                 id=f"numeric.{spec.claim.id}.kink" + (f".{n + 1}" if n else ""),
                 ref=spec.claim.ref,
-                kind="numeric",
-                verdict="pass" if ok else "fail",
-                expected="pass",
-                status="ok" if ok else "unexpected",
+                ok=ok,
                 method="one-sided fd",
                 message=f"kink at {where}: {desc} ("
                 + (

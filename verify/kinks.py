@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from verify.gradcheck import check_gradient
-from verify.results import Record
+from verify.results import Record, expect_pass
 
 __all__ = ["check_kinks", "one_sided_at", "scalar_kink_records"]
 
@@ -53,13 +53,10 @@ def _interval_record(
         + ("lies between them" if ok else "lies OUTSIDE them")
         + (f" ({note})" if note else "")
     )
-    return Record(
+    return expect_pass(
         id=rid,
         ref=ref,
-        kind="numeric",
-        verdict="pass" if ok else "fail",
-        expected="pass",
-        status="ok" if ok else "unexpected",
+        ok=ok,
         method="one-sided fd",
         message=msg,
         details={
@@ -165,13 +162,10 @@ def _relu_network_record() -> Record:
         f"relu'(0) = 1 (max diff {d_paper:.1e}); JAX's native relu'(0) = 0 changes db^1 by "
         f"{d_native:.3g} and is also a valid choice"
     )
-    return Record(
+    return expect_pass(
         id="kinks.mlp.relu_at_zero",
         ref="eqs. 19-20",
-        kind="numeric",
-        verdict="pass" if ok else "fail",
-        expected="pass",
-        status="ok" if ok else "unexpected",
+        ok=ok,
         method="one-sided fd+jax",
         message=msg,
         details={
@@ -224,13 +218,10 @@ def _heaviside_network_record() -> Record:
         f"NumPy ({np_zero}) and JAX ({jax_zero}); finite differences agree ({res.ok}); dW^3 is "
         f"non-zero ({top_nonzero}): no gradient flows through a Heaviside layer (eq. 22)"
     )
-    return Record(
+    return expect_pass(
         id="kinks.mlp.heaviside_blocks_gradient",
         ref="eqs. 21-22",
-        kind="numeric",
-        verdict="pass" if ok else "fail",
-        expected="pass",
-        status="ok" if ok else "unexpected",
+        ok=ok,
         method="exact zero+fd",
         message=msg,
         details={

@@ -25,7 +25,7 @@ from verify.directional import rademacher
 from verify.finite_diff import richardson
 from verify.gradcheck import GradientResult, check_gradient
 from verify.jax_reference import ReluConvention, network, reference
-from verify.results import Record
+from verify.results import Record, expect_pass
 
 __all__ = [
     "BlockError",
@@ -914,13 +914,10 @@ def _directional_records() -> list[Record]:
             f"along {len(rep.directions)} Rademacher directions"
         )
         out.append(
-            Record(
+            expect_pass(
                 id=f"mlp.directional.sigmoid.softmax.cross_entropy.{dtype}",
                 ref="eqs. (32)-(37)",
-                kind="numeric",
-                verdict="pass" if rep.ok else "fail",
-                expected="pass",
-                status="ok" if rep.ok else "unexpected",
+                ok=rep.ok,
                 method="jvp+vjp",
                 message=msg
                 if rep.ok or rep.fallback is None

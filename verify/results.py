@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Kind", "Record", "Status", "summarise"]
+__all__ = ["Kind", "Record", "Status", "expect_pass", "summarise"]
 
 Kind = Literal["symbolic", "numeric", "experiment"]
 Status = Literal["ok", "unexpected", "error"]
@@ -33,6 +33,23 @@ class Record:
     def to_json(self) -> dict[str, Any]:
         """Plain dict for ``json.dump``."""
         return asdict(self)
+
+
+def expect_pass(
+    id: str, ref: str, ok: bool, method: str, message: str, details: dict[str, Any]
+) -> Record:
+    """A numeric check expected to pass: verdict ``pass``/``fail``, status ``ok`` iff it passed."""
+    return Record(
+        id=id,
+        ref=ref,
+        kind="numeric",
+        verdict="pass" if ok else "fail",
+        expected="pass",
+        status="ok" if ok else "unexpected",
+        method=method,
+        message=message,
+        details=details,
+    )
 
 
 def summarise(records: list[Record]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from verify.jax_reference import network
-from verify.results import Record
+from verify.results import Record, expect_pass
 
 __all__ = [
     "PARAM_RTOL",
@@ -189,13 +189,10 @@ def training_cases() -> list[TrainingCase]:
 
 
 def _record(rid: str, ref: str, ok: bool, message: str, details: dict[str, Any]) -> Record:
-    return Record(
+    return expect_pass(
         id=rid,
         ref=ref,
-        kind="numeric",
-        verdict="pass" if ok else "fail",
-        expected="pass",
-        status="ok" if ok else "unexpected",
+        ok=ok,
         method="sgd-reference",
         message=message,
         details=details,
