@@ -213,12 +213,18 @@ def _error_record(rid: str, ref: str, exc: Exception) -> Record:
     )
 
 
-def _check_epochs(case: TrainingCase) -> Record:
-    """``fit(shuffle=False)`` against ``sgd_reference`` (same start, same order)."""
+def _fit_against_reference(case: TrainingCase, seed: int | None) -> tuple[float, str]:
+    """``net.fit`` and ``sgd_reference`` from the same start; ``param_error`` between them.
+
+    ``seed=None``: ``fit(shuffle=False)`` against the reference in data order. Otherwise
+    ``fit(shuffle=True, seed=seed)`` against the reference fed ``default_rng(seed)``'s
+    per-epoch permutations.
+    """
     X, Y = case.data()
     net = case.network()
     W0 = [w.copy() for w in net.weights]
     b0 = [b.copy() for b in net.biases]
+    shuffle = {"shuffle": False} if seed is None else {"shuffle": True, "seed": seed}
     net.fit(
         X,
         Y,
@@ -226,8 +232,13 @@ def _check_epochs(case: TrainingCase) -> Record:
         batch_size=case.batch_size,
         learning_rate=case.eta0,
         schedule=case.schedule,
-        shuffle=False,
+        **shuffle,
     )
+    permutations = None
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        perms = [rng.permutation(case.n) for _ in range(case.epochs)]
+        permutations = lambda i: perms[i - 1]  # noqa: E731
     ref_W, ref_b = sgd_reference(
         case.hidden,
         case.output,
@@ -240,8 +251,14 @@ def _check_epochs(case: TrainingCase) -> Record:
         batch_size=case.batch_size,
         eta0=case.eta0,
         schedule=case.schedule,
+        permutations=permutations,
     )
-    err, where = param_error(net.weights, net.biases, ref_W, ref_b)
+    return param_error(net.weights, net.biases, ref_W, ref_b)
+
+
+def _check_epochs(case: TrainingCase) -> Record:
+    """``fit(shuffle=False)`` against ``sgd_reference`` (same start, same order)."""
+    err, where = _fit_against_reference(case, seed=None)
     ok = err <= PARAM_RTOL
     msg = (
         f"{case.epochs} epochs of fit(shuffle=False), N={case.n}, batch {case.batch_size}, "
@@ -318,38 +335,8 @@ def _check_alignment(case: TrainingCase) -> Record:
 
 def _check_shuffled(case: TrainingCase) -> Record:
     """Compare a shuffled fit with the reference fed ``default_rng(seed).permutation``."""
-    X, Y = case.data()
-    net = case.network()
-    W0 = [w.copy() for w in net.weights]
-    b0 = [b.copy() for b in net.biases]
     seed = case.seed + 2
-    net.fit(
-        X,
-        Y,
-        epochs=case.epochs,
-        batch_size=case.batch_size,
-        learning_rate=case.eta0,
-        schedule=case.schedule,
-        shuffle=True,
-        seed=seed,
-    )
-    rng = np.random.default_rng(seed)
-    perms = [rng.permutation(case.n) for _ in range(case.epochs)]
-    ref_W, ref_b = sgd_reference(
-        case.hidden,
-        case.output,
-        case.cost,
-        W0,
-        b0,
-        X,
-        Y,
-        epochs=case.epochs,
-        batch_size=case.batch_size,
-        eta0=case.eta0,
-        schedule=case.schedule,
-        permutations=lambda i: perms[i - 1],
-    )
-    err, where = param_error(net.weights, net.biases, ref_W, ref_b)
+    err, where = _fit_against_reference(case, seed=seed)
     ok = err <= PARAM_RTOL
     msg = (
         f"fit(shuffle=True, seed={seed}) vs the reference on default_rng({seed}) "
