@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -112,6 +111,7 @@ def _relu_network_record() -> Record:
     """Check an MLP with z^1 = 0 for one sample: net.gradients vs one-sided FD and both JAX."""
     import mlp
     from verify.jax_reference import reference
+    from verify.mlp_checks import cost_in_place
 
     net = mlp.MLP(
         [3, 4, 2], hidden="relu", output="softmax", cost="cross_entropy", init="large", seed=5
@@ -124,19 +124,8 @@ def _relu_network_record() -> Record:
     X[0] = 0.0  # z^1 = W^1 * 0 + 0 = 0: every hidden unit of sample 0 sits on the kink
     Y = np.eye(2)[[0, 1, 1]]
     dW, db = net.gradients(X, Y)
-    live = [*net.weights, *net.biases]
-    saved = [p.copy() for p in live]
-
-    def f(params: list[np.ndarray[Any, Any]]) -> float:
-        for dst, src in zip(live, params, strict=True):
-            dst[...] = src
-        return float(net.cost(X, Y))
-
-    try:
+    with cost_in_place(net, X, Y, [*net.weights, *net.biases]) as (f, saved):
         res = check_gradient(f, lambda _p: [*dW, *db], saved, mode="full", complex_step=False)
-    finally:
-        for dst, src in zip(live, saved, strict=True):
-            dst[...] = src
     paper = reference(net.hidden, "softmax", "cross_entropy", saved[:2], saved[2:], X, Y, "paper")
     native = reference(net.hidden, "softmax", "cross_entropy", saved[:2], saved[2:], X, Y, "jax")
     d_paper = max(
@@ -181,6 +170,7 @@ def _heaviside_network_record() -> Record:
     """Check a Heaviside hidden layer: every gradient at or below it is exactly 0."""
     import mlp
     from verify.jax_reference import reference
+    from verify.mlp_checks import cost_in_place
 
     net = mlp.MLP(
         [3, 4, 4, 2],
@@ -196,19 +186,8 @@ def _heaviside_network_record() -> Record:
     ref = reference(net.hidden, "sigmoid", "mse", net.weights, net.biases, X, Y)
     upstream = [dW[0], dW[1], db[0], db[1]]  # layers 1 and 2 (the Heaviside layer is layer 2)
     jax_up = [ref.dW[0], ref.dW[1], ref.db[0], ref.db[1]]
-    live = [*net.weights[:2], *net.biases[:2]]
-    saved = [p.copy() for p in live]
-
-    def f(params: list[np.ndarray[Any, Any]]) -> float:
-        for dst, src in zip(live, params, strict=True):
-            dst[...] = src
-        return float(net.cost(X, Y))
-
-    try:
+    with cost_in_place(net, X, Y, [*net.weights[:2], *net.biases[:2]]) as (f, saved):
         res = check_gradient(f, lambda _p: upstream, saved, mode="full", complex_step=False)
-    finally:
-        for dst, src in zip(live, saved, strict=True):
-            dst[...] = src
     np_zero = all(not np.any(g) for g in upstream)
     jax_zero = all(not np.any(g) for g in jax_up)
     top_nonzero = bool(np.any(dW[2]))

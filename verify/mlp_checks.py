@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = [
     "check_mlp",
     "check_network_directional",
     "compare_network",
+    "cost_in_place",
     "default_grid",
     "sample_data",
 ]
@@ -542,6 +544,29 @@ def _arch(Ws: Sequence[Any], hidden: Sequence[str], output: str, cost: str) -> s
     return f"{sizes} hidden={acts} output={output} cost={cost}"
 
 
+@contextmanager
+def cost_in_place(
+    net: Any, X: Any, Y: Any, live: list[np.ndarray[Any, Any]]
+) -> Iterator[tuple[Callable[[list[np.ndarray[Any, Any]]], float], list[np.ndarray[Any, Any]]]]:
+    """``f(params) = net.cost(X, Y)`` with ``params`` written into ``live`` (the net's own arrays).
+
+    Yields ``(f, saved)``, ``saved`` a copy of ``live`` on entry (the point to check at), and
+    writes ``saved`` back into ``live`` on exit, so the network is left exactly as it was.
+    """
+    saved = [p.copy() for p in live]
+
+    def f(params: list[np.ndarray[Any, Any]]) -> float:
+        for dst, src in zip(live, params, strict=True):
+            dst[...] = src
+        return float(net.cost(X, Y))
+
+    try:
+        yield f, saved
+    finally:
+        for dst, src in zip(live, saved, strict=True):
+            dst[...] = src
+
+
 def _fd(
     net: Any,
     Ws: list[Any],
@@ -559,15 +584,7 @@ def _fd(
     ``tols``: the blocks' allowed errors (:func:`_tolerance`), the analytic side's rounding.
     A direction FD cannot decide does not fail: the NumPy-vs-JAX blocks are the primary judge.
     """
-    live = [*Ws, *bs]
-    saved = [p.copy() for p in live]
-
-    def f(params: list[np.ndarray[Any, Any]]) -> float:
-        for dst, src in zip(live, params, strict=True):
-            dst[...] = src
-        return float(net.cost(X, Y))
-
-    try:
+    with cost_in_place(net, X, Y, [*Ws, *bs]) as (f, saved):
         return check_gradient(
             f,
             lambda _p: grads,
@@ -580,9 +597,6 @@ def _fd(
             undecided_ok=True,
             f_terms=f_terms,
         )
-    finally:
-        for dst, src in zip(live, saved, strict=True):
-            dst[...] = src
 
 
 # --- fast mode: JVP / VJP along signed random directions --------------------------------------

@@ -301,22 +301,19 @@ def run_mutant(
     """Apply ``mutant`` to a temporary copy of ``source`` (default ``mlp/``); run the child."""
     name = "baseline" if mutant is None else mutant.name
     t0 = time.perf_counter()
+
+    def failed(error: str, seconds: float) -> MutantResult:
+        """The result of a run that produced no verdict (catalogue error, timeout, crash)."""
+        where = "none" if mutant is None else mutant.where
+        equivalent = mutant is not None and bool(mutant.equivalent)
+        return MutantResult(name, where, False, [], "-", None, equivalent, seconds, error=error)
+
     with tempfile.TemporaryDirectory(prefix=f"derivcheck-mutant-{name}-") as tmp:
         tmpdir = Path(tmp)
         try:
             apply_mutant(mutant, tmpdir, source)
         except CatalogueError as err:
-            return MutantResult(
-                name,
-                "none" if mutant is None else mutant.where,
-                False,
-                [],
-                "-",
-                None,
-                mutant is not None and bool(mutant.equivalent),
-                0.0,
-                error=str(err),
-            )
+            return failed(str(err), 0.0)
         out = tmpdir / "result.json"
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
@@ -336,31 +333,11 @@ def run_mutant(
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            return MutantResult(
-                name,
-                "none" if mutant is None else mutant.where,
-                False,
-                [],
-                "-",
-                None,
-                mutant is not None and bool(mutant.equivalent),
-                time.perf_counter() - t0,
-                error=f"timed out after {timeout:.0f}s",
-            )
+            return failed(f"timed out after {timeout:.0f}s", time.perf_counter() - t0)
         seconds = time.perf_counter() - t0
         if proc.returncode != 0 or not out.is_file():
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-            return MutantResult(
-                name,
-                "none" if mutant is None else mutant.where,
-                False,
-                [],
-                "-",
-                None,
-                mutant is not None and bool(mutant.equivalent),
-                seconds,
-                error=f"child exited {proc.returncode}: {tail[0]}",
-            )
+            return failed(f"child exited {proc.returncode}: {tail[0]}", seconds)
         raw = json.loads(out.read_text(encoding="utf-8"))
     return judge(mutant, raw, seconds)
 
