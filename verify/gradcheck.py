@@ -7,6 +7,7 @@ from one-sided differences and never fail when ``grad_f`` lies between them.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from verify.budget import NOISE_FACTOR, Budget, fd_step, grad_tolerance, machine_eps
-from verify.directional import DirectionCheck, bisect_element, check_direction, rademacher
+from verify.directional import DirectionCheck, Settled, check_direction, rademacher, settle
 from verify.finite_diff import NonFiniteError, central_difference
 from verify.inputs import Arrays, Objective, UserError, evaluate_grad, label, normalise_x
 
@@ -84,6 +85,8 @@ class GradientResult:
     message: str
     max_abs_error: float = 0.0
     max_rel_error: float = 0.0
+    """Full mode: error over the largest |entry| of that element's gradient array. Directional
+    mode: the largest directional error over ``||grad_f||_2`` (the typical ``|<grad_f, u>|``)."""
     worst: ElementCheck | DirectionCheck | None = None
     """Full mode: the element with the largest error/budget ratio. Directional mode: the localised
     failing element if found, else the worst direction."""
@@ -114,9 +117,13 @@ class GradientResult:
             lines.append(f"  {self.message}")
         if self.mode == "none":
             return "\n".join(lines)
+        relative_to = "the largest entry of each gradient array"
+        if self.mode == "directional":
+            relative_to = "||grad_f||_2"
+
         lines.append(
             f"  max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
-            "(relative to the largest entry of each gradient array)"
+            f"(relative to {relative_to})"
         )
         w = self.worst
         if isinstance(w, ElementCheck):
@@ -178,7 +185,7 @@ def check_gradient(
     *,
     mode: Mode = "auto",
     seed: int = 0,
-    directions: int = 3,
+    directions: int = 1,
     promote: bool = True,
     complex_step: bool | None = None,
     grad_tol: Any = None,
@@ -190,8 +197,12 @@ def check_gradient(
     ``x`` is one float32/float64 array or a list/tuple of them; ``f`` and ``grad_f`` receive ``x``
     in that same structure, ``f`` returns a scalar and ``grad_f`` arrays shaped like ``x``.
     ``mode="full"`` checks every element; ``"directional"`` checks ``directions`` signed random
-    directions (seeds ``seed, seed+1, ...``) and localises a failure by bisection; ``"auto"`` is
-    full up to :data:`FULL_MAX_ELEMENTS` elements. ``promote``: difference float32 inputs in float64
+    directions (seeds ``seed, seed+1, ...``; 4 evaluations of ``f`` each, plus ``f(x)``) and
+    localises a failure by bisection; ``"auto"`` is full up to :data:`FULL_MAX_ELEMENTS`
+    elements. One direction (the default) misses a wrong gradient only when the error is nearly
+    orthogonal to it (probability of order budget / ``||error||_2``); more directions are
+    independent chances. Kinks at several coordinates along a direction are settled by splitting
+    it (:func:`~verify.directional.settle`). ``promote``: difference float32 inputs in float64
     when ``f`` supports it. ``complex_step``: ``None`` tries it and keeps it where it agrees with
     the central difference. Misbehaving ``f``/``grad_f`` give ``ok=False`` with a message.
     ``grad_tol``: optional per-element bounds (same structure as ``x``) of the rounding in
@@ -394,6 +405,12 @@ def _ratio(c: ElementCheck) -> float:
     )
 
 
+def _sumsq(g: np.ndarray[Any, Any]) -> float:
+    """``sum(g**2)`` in float64 as one BLAS dot (no temporary)."""
+    flat = np.asarray(g, dtype=np.float64).reshape(-1)
+    return float(np.dot(flat, flat))
+
+
 def _directional(
     obj: Objective,
     grads: list[np.ndarray[Any, Any]],
@@ -406,13 +423,25 @@ def _directional(
 ) -> GradientResult:
     """Check signed random directions; on failure find the arrays and one element by bisection.
 
-    Undecided directions (see :class:`DirectionCheck`) fail unless ``undecided_ok``.
+    A direction with kinks at several coordinates is split until its parts decide
+    (:func:`~verify.directional.settle`). Undecided directions (see :class:`DirectionCheck`)
+    fail unless ``undecided_ok``.
     """
     shapes = [a.shape for a in obj.work]
     checks: list[DirectionCheck] = []
+    settled: dict[int, Settled] = {}
     for k in range(directions):
         u = rademacher(shapes, seed + k)
-        checks.append(check_direction(obj, grads, u, seed + k, f0, grad_tol=tols, f_terms=f_terms))
+        c = check_direction(obj, grads, u, seed + k, f0, grad_tol=tols, f_terms=f_terms)
+        if not c.ok and c.kink is not None:
+            found = settle(obj, grads, u, c, f0, tols, f_terms)
+            settled[seed + k] = found
+            if found.state != "undecided":
+                ok = found.state == "ok"
+                c = dataclasses.replace(c, ok=ok, undecided=False, parts=len(found.trail))
+            else:
+                c = dataclasses.replace(c, undecided=True, parts=len(found.trail))
+        checks.append(c)
     undecided = [c for c in checks if c.undecided]
     failed = [c for c in checks if not c.ok and not (undecided_ok and c.undecided)]
     worst_dir = max(
@@ -423,8 +452,9 @@ def _directional(
         mode="directional",
         message="",
         max_abs_error=max(c.abs_error for c in checks),
+        # ||grad_f||_2 = sqrt(E <grad_f, u>^2) over +-1 directions u: the derivatives' scale
         max_rel_error=max(c.abs_error for c in checks)
-        / max(sum(float(np.abs(g).sum()) for g in grads), 1e-300),
+        / max(math.sqrt(sum(_sumsq(g) for g in grads)), 1e-300),
         worst=worst_dir,
         directions=checks,
         undecided=undecided,
@@ -441,45 +471,30 @@ def _directional(
         return result
     # Localise: which arrays, then one element by bisection, then that element in full.
     bad = failed[0]
-    u = rademacher(shapes, bad.seed)
-    loc: list[DirectionCheck] = []
-    arrays: list[int] = []
-    for a in range(len(shapes)):
-        c = check_direction(obj, grads, u, bad.seed, f0, array=a, grad_tol=tols, f_terms=f_terms)
-        loc.append(c)
-        if not c.ok:
-            arrays.append(a)
-    result.failing_arrays = arrays
+    found = settled.get(bad.seed) or settle(
+        obj, grads, rademacher(shapes, bad.seed), bad, f0, tols, f_terms
+    )
+    result.failing_arrays = found.failing_arrays
+    result.localisation = found.trail
     parts = [f"{len(failed)} of {directions} directional derivatives outside their error budgets"]
     if any(c.undecided for c in failed):
         parts[0] += " (some only undecided by FD: see DirectionCheck.undecided)"
-    if arrays:
-        flat, trail = bisect_element(obj, grads, u, bad.seed, f0, arrays[0], tols, f_terms)
-        loc.extend(trail)
-        if flat is not None:
-            tol = None if tols is None else tols[arrays[0]]
-            el, kink, _ = _element(obj, arrays[0], flat, grads[arrays[0]], f0, False, tol)
-            el = ElementCheck(
-                el.array,
-                el.index,
-                el.analytic,
-                el.reference,
-                el.abs_error,
-                el.rel_error,
-                el.budget,
-                el.method,
-                ("located by bisection; " + el.note).rstrip("; "),
-            )
-            result.worst = el
-            result.failures = [el]
-            if kink is not None:
-                result.kinks = [kink]
-            result.max_rel_error = max(result.max_rel_error, el.rel_error)
-            parts.append(f"first failing element located: {el.where(obj.xs.single)}")
-        else:
-            parts.append("errors cancel inside the array: element not isolated")
+    if found.element is not None:
+        array, flat = found.element
+        tol = None if tols is None else tols[array]
+        el, kink, _ = _element(obj, array, flat, grads[array], f0, False, tol)
+        el = dataclasses.replace(el, note=("located by bisection; " + el.note).rstrip("; "))
+        result.worst = el
+        result.failures = [el]
+        if kink is not None:
+            result.kinks = [kink]
+        result.max_rel_error = max(result.max_rel_error, el.rel_error)
+        parts.append(f"first failing element located: {el.where(obj.xs.single)}")
+    elif found.state == "undecided":
+        parts.append("no part decided by FD (see DirectionCheck.undecided)")
+    elif found.failing_arrays:
+        parts.append("errors cancel inside the array: element not isolated")
     else:
         parts.append("no single array fails alone (errors spread across arrays)")
-    result.localisation = loc
     result.message = "; ".join(parts)
     return result
