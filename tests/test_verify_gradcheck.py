@@ -244,6 +244,46 @@ def test_directional_mode_never_rejects_a_convention_at_many_kinks(convention: f
     assert isinstance(bad.worst, verify.ElementCheck) and x[bad.worst.index] == 0.0
 
 
+@given(
+    n=st.integers(2, 300),
+    data=st.data(),
+    seed=st.integers(0, 2**16),
+)
+def test_directional_kinks_accept_any_valid_subgradient_and_locate_one_wrong_value(
+    n: int, data: st.DataObject, seed: int
+) -> None:
+    """Up to 4 exact relu kinks, each with its own valid relu'(0) in [0, 1]: always a PASS; one
+    kink given a value outside [0, 1]: a FAIL located at that element."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    w = rng.normal(size=n)
+    kinks = data.draw(st.lists(st.integers(0, n - 1), max_size=4, unique=True))
+    x[kinks] = 0.0
+    c = np.zeros(n)
+    c[kinks] = data.draw(st.lists(st.floats(0, 1), min_size=len(kinks), max_size=len(kinks)))
+
+    def f(x: np.ndarray) -> Any:
+        return np.sum(w * np.maximum(x, 0))
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        return w * np.where(x > 0, 1.0, np.where(x == 0, c, 0.0))
+
+    result = verify.check_gradient(f, grad, x, mode="directional", seed=seed)
+    assert result.ok, str(result)
+    if kinks:
+        k = kinks[0]
+        outside = data.draw(st.sampled_from([-0.5, 1.5, 3.0]))
+
+        def wrong(x: np.ndarray) -> np.ndarray:
+            g = grad(x)
+            g[k] = w[k] * outside
+            return g
+
+        bad = verify.check_gradient(f, wrong, x, mode="directional", seed=seed)
+        assert not bad.ok and not bad.undecided, str(bad)
+        assert isinstance(bad.worst, verify.ElementCheck) and bad.worst.index == (k,)
+
+
 _shapes = st.lists(
     st.lists(st.integers(1, 4), min_size=0, max_size=2).map(tuple), min_size=1, max_size=3
 )
