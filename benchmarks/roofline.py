@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,13 +26,22 @@ def epoch_gemm_flops(sizes: Sequence[int], n: int) -> int:
     return flops
 
 
-def gemm_epoch(sizes: Sequence[int], n: int, batch_size: int, dtype: str, seed: int) -> EpochFn:
-    """Build the GEMMs of one epoch with the same shapes, buffers preallocated, nothing else."""
+def gemm_epoch(
+    sizes: Sequence[int], n: int, batch_size: int, dtype: str, seed: int, order: str = "C"
+) -> EpochFn:
+    """Build the GEMMs of one epoch with the same shapes, buffers preallocated, nothing else.
+
+    ``order``: memory order of ``W^l`` and ``dW^l``, as ``mlp.backprop.WEIGHT_ORDER`` trains them
+    (in Fortran order ``(dW^l)^T = (a^{l-1})^T δ^l`` is the product written row-major).
+    """
+    if order not in ("C", "F"):
+        raise ValueError(f"order must be 'C' or 'F', got {order!r}")
     rng = np.random.default_rng(seed)
     X = rng.random((n, sizes[0])).astype(dtype)
     pairs = zip(sizes[1:], sizes[:-1], strict=True)
-    W = [rng.standard_normal((n_l, n_prev)).astype(dtype) for n_l, n_prev in pairs]
-    dW = [np.empty_like(w) for w in W]
+    layout: Literal["C", "F"] = "F" if order == "F" else "C"
+    W = [rng.standard_normal((n_l, n_prev)).astype(dtype, order=layout) for n_l, n_prev in pairs]
+    dW = [np.empty_like(w) for w in W]  # same order as w
     starts = list(range(0, n, batch_size))
     buffers: dict[int, tuple[list[NDArray[np.floating]], list[NDArray[np.floating]]]] = {}
     for start in starts:
@@ -50,7 +60,11 @@ def gemm_epoch(sizes: Sequence[int], n: int, batch_size: int, dtype: str, seed: 
             for k in range(L):  # forward: z^l = a^{l-1} W^lT (eq. 4), layer l = k + 1
                 np.matmul(x if k == 0 else a[k - 1], W[k].T, out=a[k])
             for k in reversed(range(L)):  # backward: dW^l, then delta^{l-1} = delta^l W^l (eq. 35)
-                np.matmul(delta[k].T, x if k == 0 else a[k - 1], out=dW[k])
+                a_prev = x if k == 0 else a[k - 1]
+                if order == "C":
+                    np.matmul(delta[k].T, a_prev, out=dW[k])
+                else:
+                    np.matmul(a_prev.T, delta[k], out=dW[k].T)
                 if k > 0:
                     np.matmul(delta[k], W[k], out=delta[k - 1])
 

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from benchmarks.data import make_dataset
-from benchmarks.optional import PeerUnavailableError
+from benchmarks.optional import PeerUnavailableError, import_optional
 from benchmarks.peers import PEERS, EpochFn, TrainConfig, Trainer
 from benchmarks.roofline import epoch_gemm_flops, gemm_epoch
 from benchmarks.tables import fmt_ms, fmt_ratio, markdown_table
@@ -92,8 +94,9 @@ def run_training(
             log(f"training {dtype}: {name} skipped: {skipped[name]}")
         fns: dict[str, EpochFn] = {name: t.epoch for name, t in trainers.items()}
         fns[ROOFLINE] = gemm_epoch(
-            settings.sizes, settings.n, settings.batch_size, dtype, settings.seed
-        )
+            settings.sizes, settings.n, settings.batch_size, dtype, settings.seed,
+            _weight_order(dtype),
+        )  # fmt: skip
         fns[ROOFLINE]()  # warm-up
         log(f"training {dtype}: timing {', '.join(fns)} ({repeats} repeats, round-robin)")
         timings = time_round_robin(fns, repeats, warmup=0, cooldown=settings.cooldown)
@@ -106,6 +109,15 @@ def run_training(
             if actual != dtype:
                 log(f"training {dtype}: WARNING {name} trained in {actual}, not {dtype}")
     return result
+
+
+def _weight_order(dtype: str) -> str:
+    """The layout ``mlp`` trains ``W^l`` in (``mlp.backprop.WEIGHT_ORDER``), "C" without mlp."""
+    try:
+        backprop = import_optional("mlp.backprop", "WEIGHT_ORDER")
+    except PeerUnavailableError:
+        return "C"
+    return str(backprop.WEIGHT_ORDER[np.dtype(dtype)])
 
 
 def _summarise(

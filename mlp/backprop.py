@@ -5,14 +5,27 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from mlp.activations import ACTIVATIONS, FloatArray
+from mlp.activations import ACTIVATIONS, FloatArray, col_sum
 from mlp.deltas import output_delta
 
-__all__ = ["Workspace", "backward", "forward", "gradients"]
+__all__ = ["WEIGHT_ORDER", "Workspace", "backward", "forward", "gradients"]
+
+
+WEIGHT_ORDER: dict[np.dtype[Any], Literal["C", "F"]] = {
+    np.dtype(np.float32): "F",
+    np.dtype(np.float64): "C",
+}
+"""Memory order of ``W^l`` and ``dW^l`` while training (their shape stays (n_l, n_{l-1})).
+
+Fortran order stores ``(W^l)^T`` contiguously, so the forward GEMM ``A^{l-1} (W^l)^T`` reads a
+plain row-major matrix and ``(dW^l)^T = (A^{l-1})^T δ^l`` is written as one. On OpenBLAS 0.3.31
+(SkylakeX kernels) that makes the 784-128-10 epoch of ``python -m benchmarks --only training``
+about 5 % faster in float32 and 12 % slower in float64, hence per dtype. ``MLP.fit`` trains on
+copies in this order and writes them back after every epoch."""
 
 
 @dataclass(frozen=True)
@@ -35,8 +48,9 @@ class Workspace:
 
     @classmethod
     def allocate(cls, layer_sizes: Sequence[int], batch: int, dtype: Any) -> Workspace:
-        """Allocate every buffer for ``batch`` rows of ``dtype``."""
+        """Allocate every buffer for ``batch`` rows of ``dtype``; ``dW`` in ``WEIGHT_ORDER``."""
         sizes = list(layer_sizes)
+        order = WEIGHT_ORDER.get(np.dtype(dtype), "C")
 
         def rows(n: int) -> FloatArray:
             return np.empty((batch, n), dtype=dtype)
@@ -48,7 +62,7 @@ class Workspace:
             a=[rows(n) for n in sizes[1:]],
             delta=[rows(n) for n in sizes[1:]],
             work=[rows(n) for n in sizes[1:]],
-            dW=[np.empty((n, m), dtype=dtype) for m, n in itertools.pairwise(sizes)],
+            dW=[np.empty((n, m), dtype=dtype, order=order) for m, n in itertools.pairwise(sizes)],
             db=[np.empty(n, dtype=dtype) for n in sizes[1:]],
         )
 
@@ -153,10 +167,13 @@ def backward(
         i = layer - 1
         if ws is None:
             dW[i] = delta.T @ a[i]  # eqs. (33)/(36): (δ^l)^T a^{l-1}, summed over the batch
-            db[i] = np.sum(delta, axis=0)  # eqs. (34)/(37)
+            db[i] = col_sum(delta)  # eqs. (34)/(37): Σ over the batch
         else:
-            dW[i] = np.matmul(delta.T, a[i], out=ws.dW[i])
-            db[i] = np.sum(delta, axis=0, out=ws.db[i])
+            if ws.dW[i].flags.c_contiguous:
+                dW[i] = np.matmul(delta.T, a[i], out=ws.dW[i])
+            else:  # Fortran order (WEIGHT_ORDER): (∂C/∂W^l)^T = (a^{l-1})^T δ^l, row-major
+                dW[i] = np.matmul(a[i].T, delta, out=ws.dW[i].T).T
+            db[i] = col_sum(delta, out=ws.db[i])
         if layer > 1:
             # eq. (35): δ^{l-1} = (δ^l W^l) ⊙ σ'(z^{l-1})
             derivative = ACTIVATIONS[activations[i - 1]].derivative

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from mlp import _validate as v
 from mlp import schedules
 from mlp.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, FloatArray
-from mlp.backprop import Workspace, backward, forward
+from mlp.backprop import WEIGHT_ORDER, Workspace, backward, forward
 from mlp.costs import COSTS, cost_value
 from mlp.deltas import VALID_PAIRS
 from mlp.init import INITS, initialise
@@ -267,6 +267,8 @@ class MLP:
         history = History()
         rng = np.random.default_rng(rng_seed)
         ws = Workspace.allocate(self.layer_sizes, min(batch_size, x.shape[0]), self.dtype)
+        # W^l in the dtype's training layout: the same arrays for "C", copies for "F"
+        W_train = [np.asarray(W, order=WEIGHT_ORDER[self.dtype]) for W in self.weights]
         order = np.arange(x.shape[0])
         for epoch in range(1, epochs + 1):
             eta = schedules.learning_rate(schedule, eta0, epoch, epochs)
@@ -274,9 +276,12 @@ class MLP:
             start = [p.copy() for p in (*self.weights, *self.biases)]
             with _quiet():  # divergence is detected below, not warned about
                 c, acc = sgd_epoch(
-                    self.weights, self.biases, self.activations, self.cost_name, x, y, labels,
+                    W_train, self.biases, self.activations, self.cost_name, x, y, labels,
                     perm, eta, ws,
                 )  # fmt: skip
+            for W, W_t in zip(self.weights, W_train, strict=True):
+                if W_t is not W:
+                    np.copyto(W, W_t)
             self._check_epoch(c, epoch, eta0, start)
             history.cost.append(c)
             history.learning_rate.append(eta)

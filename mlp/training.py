@@ -12,7 +12,7 @@ from mlp.activations import FloatArray
 from mlp.backprop import Workspace, backward, forward
 from mlp.costs import cost_value
 
-__all__ = ["History", "predict_classes", "sgd_epoch"]
+__all__ = ["SCORED_ELEMENTS", "History", "predict_classes", "sgd_epoch"]
 
 
 @dataclass
@@ -31,6 +31,10 @@ class History:
     val_cost: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     learning_rate: list[float] = field(default_factory=list)
+
+
+SCORED_ELEMENTS = 1 << 16
+"""``sgd_epoch`` keeps up to this many entries of ``z^L`` (and of ``a^L``) before scoring them."""
 
 
 def sgd_epoch(
@@ -56,11 +60,29 @@ def sgd_epoch(
     Fast path: the ``Workspace`` is allocated once per fit (the last batch uses row views of it),
     batches are gathered with ``np.take(..., out=)``, and ``η/N`` is folded into δ^L so
     ``backward`` returns the update itself. ``labels`` (class per sample) feed the running accuracy.
+    The running cost and accuracy are computed from each batch's kept ``z^L``, ``a^L`` in bulk
+    (``SCORED_ELEMENTS``), the same values as batch by batch up to the order of summation.
     """
     n = x.shape[0]
     output = activations[-1]
     cost_sum = 0.0
     correct = 0
+    # Each batch's z^L and a^L (before its update) are kept and scored in bulk: one cost and
+    # one arg-max per SCORED_ELEMENTS outputs instead of a dozen small calls per batch.
+    n_out = ws.a[-1].shape[1]
+    capacity = min(n, ws.batch * max(1, SCORED_ELEMENTS // (ws.batch * n_out)))
+    z_kept = np.empty((capacity, n_out), dtype=x.dtype)
+    a_kept = np.empty_like(z_kept)
+    kept = first = 0  # rows held; position in perm of the first of them
+
+    def score() -> None:
+        nonlocal cost_sum, correct, kept, first
+        rows = perm[first : first + kept]
+        cost_sum += kept * cost_value(cost, output, z_kept[:kept], a_kept[:kept], y[rows])
+        if labels is not None:
+            correct += int(np.count_nonzero(predict_classes(a_kept[:kept]) == labels[rows]))
+        first, kept = first + kept, 0
+
     for start in range(0, n, ws.batch):
         idx = perm[start : start + ws.batch]
         m = idx.shape[0]
@@ -70,13 +92,16 @@ def sgd_epoch(
         np.take(x, idx, axis=0, out=wb.x, mode="clip")
         np.take(y, idx, axis=0, out=wb.y)
         z, a = forward(weights, biases, activations, wb.x, wb)
-        cost_sum += m * cost_value(cost, output, z[-1], a[-1], wb.y)
-        if labels is not None:
-            correct += int(np.count_nonzero(predict_classes(a[-1]) == labels[idx]))
+        if kept + m > capacity:
+            score()
+        np.copyto(z_kept[kept : kept + m], z[-1])
+        np.copyto(a_kept[kept : kept + m], a[-1])
+        kept += m
         dW, db = backward(weights, activations, cost, z, a, wb.y, eta / m, wb)
         for W, b, step_W, step_b in zip(weights, biases, dW, db, strict=True):
             W -= step_W  # W^l <- W^l - η ∂C/∂W^l  (η/N is already inside δ^L)
             b -= step_b  # b^l <- b^l - η ∂C/∂b^l
+    score()
     return cost_sum / n, (correct / n if labels is not None else None)
 
 

@@ -167,7 +167,10 @@ def test_gemm_flops_match_the_five_products_of_issue_6() -> None:
 
 
 def test_gemm_epoch_handles_a_partial_last_batch() -> None:
-    gemm_epoch((5, 4, 3), n=10, batch_size=4, dtype="float32", seed=0)()
+    for order in ("C", "F"):
+        gemm_epoch((5, 4, 3), n=10, batch_size=4, dtype="float32", seed=0, order=order)()
+    with pytest.raises(ValueError, match="order"):
+        gemm_epoch((5, 4, 3), n=10, batch_size=4, dtype="float32", seed=0, order="K")
 
 
 def test_sizes_for_hits_the_parameter_count() -> None:

@@ -175,4 +175,12 @@ def test_row_reductions_and_log_softmax_from_cached_a() -> None:
     np.testing.assert_allclose(act.row_sum(z), z.sum(axis=1, keepdims=True), rtol=1e-13)
     out = np.empty((9, 1))
     assert act.row_max(z, out) is out and act.row_sum(z, out) is out
+    for dtype, rtol in ((np.float64, 1e-13), (np.float32, 1e-5)):
+        zd = z.astype(dtype)
+        cols = act.col_sum(zd)
+        assert cols.shape == (4,) and cols.dtype == dtype
+        np.testing.assert_allclose(cols, zd.sum(axis=0), rtol=rtol, atol=rtol * 200)
+        into = np.empty(4, dtype=dtype)
+        assert act.col_sum(zd, into) is into
+        np.testing.assert_array_equal(into, cols)
     np.testing.assert_allclose(act.log_softmax(z, act.softmax(z)), act.log_softmax(z), atol=1e-13)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from mlp import HIDDEN_ACTIVATIONS, MLP, VALID_PAIRS
-from mlp.backprop import Workspace, backward, forward, gradients
+from mlp.backprop import WEIGHT_ORDER, Workspace, backward, forward, gradients
 
 HIDDEN = sorted(HIDDEN_ACTIVATIONS)
 PAIRS = sorted(VALID_PAIRS)
@@ -108,6 +110,28 @@ def test_workspace_path_is_bit_identical(hidden: str, output: str, cost: str) ->
     ref_W, ref_b = gradients(net.weights, net.biases, acts, cost, X[:3], Y[:3])
     for p, q in zip([*dW, *db], [*ref_W, *ref_b], strict=True):
         np.testing.assert_array_equal(p, q)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_workspace_layout_per_dtype_gives_the_same_gradient(dtype: Any) -> None:
+    """dW buffers in WEIGHT_ORDER (Fortran in float32): same shape, same values as ``gradients``
+    (to float32 rounding: another GEMM kernel sums in another order)."""
+    sizes = [7, 5, 3]
+    net = MLP(sizes, hidden="tanh", output="softmax", cost="cross_entropy", seed=3, dtype=dtype)
+    X, Y = problem("softmax", sizes, 6, 4)
+    X, Y = X.astype(dtype), Y.astype(dtype)
+    ws = Workspace.allocate(sizes, 6, dtype)
+    fortran = WEIGHT_ORDER[np.dtype(dtype)] == "F"
+    assert all(b.flags.f_contiguous == fortran for b in ws.dW)
+    np.copyto(ws.x, X)
+    np.copyto(ws.y, Y)
+    z, a = forward(net.weights, net.biases, net.activations, ws.x, ws)
+    dW, db = backward(net.weights, net.activations, "cross_entropy", z, a, ws.y, ws=ws)
+    ref_W, ref_b = gradients(net.weights, net.biases, net.activations, "cross_entropy", X, Y)
+    rtol = 1e-5 if dtype == np.float32 else 0.0
+    for p, q in zip([*dW, *db], [*ref_W, *ref_b], strict=True):
+        assert p.shape == q.shape and p.dtype == q.dtype
+        np.testing.assert_allclose(p, q, rtol=rtol, atol=rtol * float(np.abs(q).max()))
 
 
 def test_backward_scale_and_argument_checks() -> None:

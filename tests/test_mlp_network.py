@@ -200,6 +200,59 @@ def test_one_update_per_mini_batch_and_a_partial_last_batch() -> None:
         np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14)
 
 
+def test_float32_fit_trains_in_its_layout_and_writes_back_in_place() -> None:
+    """float32 trains on Fortran-ordered copies of W^l (WEIGHT_ORDER): the user's arrays are the
+    same objects afterwards, C-ordered, and hold SGD's result (to float32 rounding)."""
+    X, _, Y = blobs(7, 4)
+    net = MLP([4, 5, 3], seed=0, init="fan_in", dtype="float32")
+    ref = MLP([4, 5, 3], seed=0, init="fan_in", dtype="float32")
+    held = list(net.weights)
+    eta = 0.3
+    net.fit(X, Y, epochs=2, batch_size=3, learning_rate=eta, shuffle=False)
+    assert all(W is H and W.flags.c_contiguous for W, H in zip(net.weights, held, strict=True))
+    for _ in range(2):
+        for start in (0, 3, 6):
+            dW, db = ref.gradients(X[start : start + 3], Y[start : start + 3])
+            ref.set_parameters(
+                [W - eta * g for W, g in zip(ref.weights, dW, strict=True)],
+                [b - eta * g for b, g in zip(ref.biases, db, strict=True)],
+            )
+    for p, q in zip([*net.weights, *net.biases], [*ref.weights, *ref.biases], strict=True):
+        assert p.dtype == np.float32
+        np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("scored", [1, 1 << 16])
+def test_history_is_each_batch_scored_before_its_update(
+    scored: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Running cost and accuracy: each batch's cost and hits at the parameters it saw, whether
+    they are scored after every batch (``SCORED_ELEMENTS`` = 1) or once per epoch."""
+    import mlp.training
+
+    monkeypatch.setattr(mlp.training, "SCORED_ELEMENTS", scored)
+    X, labels, Y = blobs(10, 5)
+    net = MLP([4, 6, 3], seed=1, init="fan_in")
+    ref = MLP([4, 6, 3], seed=1, init="fan_in")
+    eta = 0.4
+    history = net.fit(X, Y, epochs=2, batch_size=4, learning_rate=eta, seed=3)
+    rng = np.random.default_rng(3)
+    for epoch in range(2):
+        perm = rng.permutation(10)
+        cost = hits = 0.0
+        for start in (0, 4, 8):  # batches of 4, 4 and 2
+            idx = perm[start : start + 4]
+            cost += len(idx) * ref.cost(X[idx], Y[idx])
+            hits += float(np.sum(ref.predict(X[idx]) == labels[idx]))
+            dW, db = ref.gradients(X[idx], Y[idx])
+            ref.set_parameters(
+                [W - eta * g for W, g in zip(ref.weights, dW, strict=True)],
+                [b - eta * g for b, g in zip(ref.biases, db, strict=True)],
+            )
+        assert history.cost[epoch] == pytest.approx(cost / 10, rel=1e-12)
+        assert history.accuracy[epoch] == hits / 10
+
+
 def test_shuffled_epoch_is_sgd_over_a_permutation() -> None:
     X, _, Y = blobs(10, 5)
     net = MLP([4, 3], seed=0, init="fan_in")

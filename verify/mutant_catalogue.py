@@ -69,6 +69,11 @@ CATALOGUE: tuple[Mutant, ...] = (
                 "np.matmul(delta.T, a[i], out=ws.dW[i])",
                 "np.matmul(a[i].T, delta, out=ws.dW[i])",
             ),
+            Edit(
+                _BP,
+                "np.matmul(a[i].T, delta, out=ws.dW[i].T).T",
+                "np.matmul(delta.T, a[i], out=ws.dW[i].T).T",
+            ),
         ),
         "L",
         "W",
@@ -117,8 +122,8 @@ CATALOGUE: tuple[Mutant, ...] = (
         "bias_grad_wrong_axis",
         "∂C/∂b^l = Σ over outputs (axis=1) instead of over the batch (axis=0)",
         (
-            Edit(_BP, "db[i] = np.sum(delta, axis=0)  #", "db[i] = np.sum(delta, axis=1)  #"),
-            Edit(_BP, "np.sum(delta, axis=0, out=ws.db[i])", "np.sum(delta, axis=1, out=ws.db[i])"),
+            Edit(_BP, "db[i] = col_sum(delta)  #", "db[i] = np.sum(delta, axis=1)  #"),
+            Edit(_BP, "col_sum(delta, out=ws.db[i])", "np.sum(delta, axis=1, out=ws.db[i])"),
         ),
         "L",
         "b",
@@ -300,11 +305,20 @@ CATALOGUE: tuple[Mutant, ...] = (
         "grads_not_zeroed",
         "weight gradients accumulate across mini-batches (buffer never zeroed)",
         (
-            Edit(_BP, "dW=[np.empty((n, m), dtype=dtype)", "dW=[np.zeros((n, m), dtype=dtype)"),
+            Edit(
+                _BP,
+                "dW=[np.empty((n, m), dtype=dtype, order=order)",
+                "dW=[np.zeros((n, m), dtype=dtype, order=order)",
+            ),
             Edit(
                 _BP,
                 "dW[i] = np.matmul(delta.T, a[i], out=ws.dW[i])",
-                "ws.dW[i] += delta.T @ a[i]\n            dW[i] = ws.dW[i]",
+                "ws.dW[i] += delta.T @ a[i]\n                dW[i] = ws.dW[i]",
+            ),
+            Edit(
+                _BP,
+                "dW[i] = np.matmul(a[i].T, delta, out=ws.dW[i].T).T",
+                "ws.dW[i] += delta.T @ a[i]\n                dW[i] = ws.dW[i]",
             ),
         ),
         "training",
