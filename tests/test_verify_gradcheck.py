@@ -334,18 +334,22 @@ def test_many_shapes_pass_when_right_and_name_the_corrupted_element(
 
 @pytest.mark.parametrize("seed", [0, 1, 7, 12345])
 def test_rademacher_is_one_random_bit_per_entry(seed: int) -> None:
-    """u from the bits of ``rng.bytes`` (most significant first), 1 -> -1: reproducible by hand."""
+    """u from the bits of one ``rng.bytes`` draw over all arrays in order (most significant bit
+    first), 1 -> -1: reproducible by hand; the arrays are views of ``u.flat``."""
     from verify.directional import rademacher
 
     shapes: list[tuple[int, ...]] = [(3, 5), (7,), (), (2, 3, 1), (995,)]
-    rng = np.random.default_rng(seed)
-    expected = []
-    for shape in shapes:
-        n = int(np.prod(shape))
-        raw = rng.bytes((n + 7) // 8)
-        bits = [(byte >> (7 - j)) & 1 for byte in raw for j in range(8)][:n]
-        expected.append(np.array([-1.0 if b else 1.0 for b in bits]).reshape(shape))
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    raw = np.random.default_rng(seed).bytes((sum(sizes) + 7) // 8)
+    bits = [(byte >> (7 - j)) & 1 for byte in raw for j in range(8)]
+    expected, start = [], 0
+    for shape, n in zip(shapes, sizes, strict=True):
+        chunk = bits[start : start + n]
+        expected.append(np.array([-1.0 if b else 1.0 for b in chunk]).reshape(shape))
+        start += n
     got = rademacher(shapes, seed)
+    assert got.flat.shape == (sum(sizes),)
+    assert all(np.shares_memory(u, got.flat) for u in got if u.size)
     assert [u.shape for u in got] == [u.shape for u in expected]
     assert all(
         u.dtype == np.float64 and np.array_equal(u, e) for u, e in zip(got, expected, strict=True)
@@ -376,3 +380,45 @@ def test_directional_check_repeats_exactly_on_one_objective() -> None:
     again = check_direction(obj, grads, u, 5, f0)
     assert first.ok and other.ok and first == again
     assert [a.tolist() for a in obj.work] == [a.tolist() for a in x]  # x itself untouched
+
+
+@pytest.mark.parametrize("mode", ["full", "directional"])
+def test_fortran_ordered_and_transposed_inputs(mode: Any) -> None:
+    """x in Fortran order or as a transposed view: elements are named in x's own indexing (the
+    full mode used to perturb a copy of such an x and failed every element)."""
+    base = np.random.default_rng(4).normal(size=(20, 30))
+
+    def f(v: np.ndarray) -> float:
+        return float(np.sum(np.sin(v)))
+
+    def wrong(v: np.ndarray) -> np.ndarray:
+        g = np.cos(v)
+        g[3, 2] += 0.25
+        return g
+
+    for x in (np.asfortranarray(base), base.T):
+        ok = verify.check_gradient(f, np.cos, x, mode=mode)
+        assert ok.ok, str(ok)
+        bad = verify.check_gradient(f, wrong, x, mode=mode)
+        assert not bad.ok
+        assert isinstance(bad.worst, verify.ElementCheck) and bad.worst.index == (3, 2)
+
+
+def test_f_and_grad_f_get_read_only_inputs() -> None:
+    """A function that writes into its input fails the check with a message, instead of
+    moving the point being checked."""
+    x = np.linspace(-1.0, 1.0, 2000)
+
+    def f_writes(v: np.ndarray) -> float:
+        v *= 1.0
+        return float(np.sum(np.sin(v)))
+
+    res = verify.check_gradient(f_writes, np.cos, x)
+    assert not res.ok and "read-only" in res.message
+
+    def grad_writes(v: np.ndarray) -> np.ndarray:
+        np.cos(v, out=v)
+        return v
+
+    res = verify.check_gradient(lambda v: float(np.sum(np.sin(v))), grad_writes, x)
+    assert not res.ok and "read-only" in res.message

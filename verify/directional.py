@@ -29,11 +29,11 @@ from verify.inputs import Objective, label
 
 __all__ = [
     "MAX_SETTLE_CHECKS",
+    "Direction",
     "DirectionCheck",
     "Settled",
     "check_direction",
     "rademacher",
-    "restrict",
     "settle",
 ]
 
@@ -76,43 +76,43 @@ class DirectionCheck:
         }
 
 
-def rademacher(shapes: list[tuple[int, ...]], seed: int) -> list[np.ndarray[Any, Any]]:
+class Direction(list[np.ndarray[Any, Any]]):
+    """A direction ``u``: one array per array of x, all views of the flat array ``flat``."""
+
+    def __init__(self, flat: np.ndarray[Any, Any], shapes: list[tuple[int, ...]]) -> None:
+        views, start = [], 0
+        for shape in shapes:
+            n = math.prod(shape)
+            views.append(flat[start : start + n].reshape(shape))
+            start += n
+        super().__init__(views)
+        self.flat = flat
+
+
+def rademacher(shapes: list[tuple[int, ...]], seed: int) -> Direction:
     """Signed random direction: entries +-1 (float64), one array per shape, from ``seed``.
 
-    One random bit per entry (``rng.bytes`` unpacked), 1 -> -1 and 0 -> +1: at 10^6 entries a
-    tenth of the time of one 32-bit draw per entry, which cost more than the network's pass.
+    One random bit per entry (``rng.bytes``, most significant bit first, over all arrays in
+    order), 1 -> -1 and 0 -> +1: at 10^6 entries a tenth of the time of one 32-bit draw per
+    entry, which cost more than the network's pass.
     """
+    n = sum(math.prod(s) for s in shapes)
     rng = np.random.default_rng(seed)
-    out: list[np.ndarray[Any, Any]] = []
-    for s in shapes:
-        n = math.prod(s)
-        bits = np.unpackbits(np.frombuffer(rng.bytes((n + 7) // 8), dtype=np.uint8), count=n)
-        u = np.empty(s, dtype=np.float64)
-        np.multiply(bits.reshape(s), -2.0, out=u)
-        np.add(u, 1.0, out=u)
-        out.append(u)
+    bits = np.unpackbits(np.frombuffer(rng.bytes((n + 7) // 8), dtype=np.uint8), count=n)
+    flat = np.empty(n, dtype=np.float64)
+    np.multiply(bits, -2.0, out=flat)
+    np.add(flat, 1.0, out=flat)
+    return Direction(flat, shapes)
+
+
+def _segments(obj: Objective, glo: int, ghi: int) -> list[tuple[int, int, int]]:
+    """``(k, a, b)``: the part ``[a, b)`` of the flat range ``[glo, ghi)`` in array ``k``."""
+    out = []
+    for k in range(len(obj.sizes)):
+        a, b = max(glo, obj.offsets[k]), min(ghi, obj.offsets[k + 1])
+        if a < b:
+            out.append((k, a, b))
     return out
-
-
-def restrict(
-    u: list[np.ndarray[Any, Any]], array: int | None, lo: int = 0, hi: int | None = None
-) -> list[np.ndarray[Any, Any]]:
-    """``u`` zeroed outside array ``array`` (flat range ``[lo, hi)``); ``array=None`` keeps all."""
-    if array is None:
-        return [a.copy() for a in u]
-    out = [np.zeros_like(a) for a in u]
-    flat_in = u[array].reshape(-1)
-    flat_out = out[array].reshape(-1)
-    end = flat_in.size if hi is None else hi
-    flat_out[lo:end] = flat_in[lo:end]
-    return out
-
-
-def _coordinates(x: list[np.ndarray[Any, Any]], array: int | None, lo: int, hi: int | None) -> int:
-    """How many elements of x the (restricted) direction moves."""
-    if array is None:
-        return sum(a.size for a in x)
-    return (x[array].size if hi is None else hi) - lo
 
 
 def _scope(array: int | None, lo: int, hi: int | None, n: int, single: bool) -> str:
@@ -160,46 +160,73 @@ def check_direction(
     ``eps`` (the magnitudes it sums), when that exceeds ``NOISE_FACTOR |f|``: a cost ~1e-13 made
     of ``ln a`` with ``a ~ 1`` carries ``~eps``, not ``eps |f|``.
     """
-    d = u if array is None else restrict(u, array, lo, hi)
-    x = obj.work
+    glo, ghi = obj.span(array, lo, hi)
+    moved = obj.moved(glo, ghi)
+    try:
+        return _check_span(
+            obj, grads, u, seed, f0, array, lo, hi, glo, ghi, grad_tol, step, refine, f_terms
+        )
+    finally:
+        if obj.moved_is_x:
+            np.copyto(moved[glo:ghi], obj.flat[glo:ghi])  # x again for the next partial check
+
+
+def _check_span(
+    obj: Objective,
+    grads: list[np.ndarray[Any, Any]],
+    u: list[np.ndarray[Any, Any]],
+    seed: int,
+    f0: float,
+    array: int | None,
+    lo: int,
+    hi: int | None,
+    glo: int,
+    ghi: int,
+    grad_tol: list[np.ndarray[Any, Any]] | None,
+    step: float | None,
+    refine: int,
+    f_terms: float,
+) -> DirectionCheck:
+    """:func:`check_direction` on the range ``flat[glo:ghi]`` of x; the caller restores moved."""
     fd_dt = obj.fd_dtype
-    g64 = [np.asarray(g, dtype=np.float64) for g in grads]
-    xmax = obj.abs_max()
-    h = fd_step(xmax, fd_dt) if step is None else step
-    # Buffers allocated once per objective (all directions) and rewritten at every point.
-    d_fd = [di.astype(fd_dt, copy=False) for di in d]
-    # s d for the current level s, x +- s d, and the displacement taken (float64).
-    step_d = [obj.buffer("step", k, a.shape, a.dtype) for k, a in enumerate(x)]
-    moved = [obj.buffer("moved", k, a.shape, a.dtype) for k, a in enumerate(x)]
-    shift = obj.buffer("shift", 0, (max(a.size for a in x),), np.float64)
-    # Flat views, made once per direction: (s d, x +- s d, x, g, displacement) per array.
-    flat = [
-        (sd.reshape(-1), m.reshape(-1), a.reshape(-1), g.reshape(-1), shift[: a.size])
-        for sd, m, a, g in zip(step_d, moved, x, g64, strict=True)
+    x = obj.flat[glo:ghi]
+    u64 = obj.flat_of("u", u, np.float64)[glo:ghi]
+    d = u64 if fd_dt == np.float64 else obj.flat_of("u_fd", u, fd_dt)[glo:ghi]
+    h = fd_step(obj.abs_max(), fd_dt) if step is None else step
+    # Flat buffers allocated once per objective and rewritten at every point: s d for the
+    # current level s, x +- s d (only this span of moved: the rest stays x), the displacement.
+    moved = obj.moved(glo, ghi)
+    mv = moved[glo:ghi]
+    sd = obj.buffer("step", 0, (obj.total,), fd_dt)[glo:ghi]
+    shift = obj.buffer("shift", 0, (obj.total,), np.float64)
+    disp = shift[glo:ghi]
+    # The gradient array by array (no flat copy of it): its part in the span, and the same
+    # parts of the displacement and of u.
+    parts = [
+        (
+            obj.flat64(grads[k])[a - obj.offsets[k] : b - obj.offsets[k]],
+            shift[a:b],
+            u64[a - glo : b - glo],
+        )
+        for k, a, b in _segments(obj, glo, ghi)
     ]
 
-    def point(sign: float) -> tuple[list[np.ndarray[Any, Any]], float]:
+    def point(sign: float) -> float:
         # x + t d with t = +-s: a + (-(s d)) is a - s d exactly.
-        move = np.add if sign > 0 else np.subtract
-        dot = 0.0
-        for sd, m, a, g, disp in flat:
-            move(a, sd, out=m)
-            # <g, actual displacement>: the exact first-order change of f for this perturbation.
-            np.subtract(m, a, out=disp, dtype=np.float64)
-            dot += float(np.dot(g, disp))
-        return moved, dot
+        (np.add if sign > 0 else np.subtract)(x, sd, out=mv)
+        # <g, actual displacement>: the exact first-order change of f for this perturbation.
+        np.subtract(mv, x, out=disp, dtype=np.float64)
+        return sum(float(np.dot(g, part)) for g, part, _ in parts)
 
     samples: dict[float, tuple[float, float]] = {}
 
     def diff(s: float) -> tuple[float, float, float]:
-        # f at x + s d before the buffers are rewritten with x - s d.
-        s_fd = fd_dt.type(s)
-        for sd, di in zip(step_d, d_fd, strict=True):
-            np.multiply(di, s_fd, out=sd)
-        mp, dp = point(1.0)
-        fp = obj.value(mp)
-        mm, dm = point(-1.0)
-        fm = obj.value(mm)
+        # f at x + s d before the buffer is rewritten with x - s d.
+        np.multiply(d, fd_dt.type(s), out=sd)
+        dp = point(1.0)
+        fp = obj.value(moved)
+        dm = point(-1.0)
+        fm = obj.value(moved)
         samples[s], samples[-s] = (fp, dp), (fm, dm)
         return (fp - fm) / (2 * s), (dp - dm) / (2 * s), max(abs(fp), abs(fm))
 
@@ -207,32 +234,25 @@ def check_direction(
     d_h2, e_h2, s2 = diff(h / 2)
     measured = richardson(d_h, d_h2)
     expected = richardson(e_h, e_h2)
-    analytic = float(
-        sum(float(np.dot(g.reshape(-1), di.reshape(-1))) for g, di in zip(g64, d, strict=True))
-    )
+    analytic = sum(float(np.dot(g, u_part)) for g, _, u_part in parts)
     # Rounding allowed in grad: independent per-element errors add in quadrature (4 sigma).
     var = 0.0
-    for g, di in zip(grads, d, strict=True):
-        n_active = di.size if array is None else int(np.count_nonzero(di))
-        if n_active:
-            g_dt = g.dtype if g.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-            scale = obj.scale_of(g)
-            var += n_active * grad_tolerance(g_dt, scale) ** 2
+    for k, gk in enumerate(grads):
+        n_active = min(ghi, obj.offsets[k + 1]) - max(glo, obj.offsets[k])
+        if n_active > 0:
+            g_dt = gk.dtype if gk.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+            var += n_active * grad_tolerance(g_dt, obj.scale_of(gk)) ** 2
     ref_tol = 4.0 * math.sqrt(var)
     if grad_tol is not None:
-        # rigorous: sum over the direction of each entry's own rounding bound
+        # rigorous: sum over the direction (|u| = 1) of each entry's own rounding bound
         ref_tol = max(
-            ref_tol,
-            sum(
-                float(np.sum(np.abs(di) * np.asarray(t, dtype=np.float64)))
-                for di, t in zip(d, grad_tol, strict=True)
-            ),
+            ref_tol, float(np.sum(obj.flat_of("grad_tol", grad_tol, np.float64)[glo:ghi]))
         )
     f_floor = f_terms / NOISE_FACTOR  # fd_budget's noise is NOISE_FACTOR eps x this scale
     budget = fd_budget(d_h, d_h2, max(s1, s2, f_floor), h, fd_dt, ref_tol)
     err = abs(measured - expected)
     reference = analytic + (measured - expected)
-    scope = _scope(array, lo, hi, x[array].size if array is not None else 0, obj.xs.single)
+    scope = _scope(array, lo, hi, obj.sizes[array] if array is not None else 0, obj.xs.single)
     if not math.isfinite(measured):
         return DirectionCheck(seed, scope, analytic, reference, math.inf, budget, False)
 
@@ -274,7 +294,7 @@ def check_direction(
     # u until every part is smooth or moves one coordinate.
     left_c, right_c = left - e_left + analytic, right - e_right + analytic
     lo_v, hi_v = min(left_c, right_c), max(left_c, right_c)
-    several = _coordinates(x, array, lo, hi) > 1
+    several = ghi - glo > 1
     inside = not several and lo_v - budget.total <= analytic <= hi_v + budget.total
     undecided = False
     if not inside and refine > 0:

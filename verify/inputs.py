@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -36,6 +37,8 @@ class Arrays:
 
     arrays: list[np.ndarray[Any, Any]]
     structure: Structure
+    flat: np.ndarray[Any, Any] | None = None
+    """When every array has one dtype: the C-ordered flat array they are views of."""
 
     @property
     def single(self) -> bool:
@@ -66,11 +69,11 @@ def normalise_x(x: Any) -> Arrays:
         structure: Structure = "list" if isinstance(x, list) else "tuple"
     else:
         items, structure = [x], "single"
-    arrays: list[np.ndarray[Any, Any]] = []
+    given: list[np.ndarray[Any, Any]] = []
     for k, item in enumerate(items):
         name = "x" if structure == "single" else f"x[{k}]"
         try:
-            arr = np.array(item, copy=True)
+            arr = np.asarray(item)
         except Exception as exc:  # pragma: no cover - exotic objects
             raise TypeError(f"{name} must be an array; got {type(item).__name__}") from exc
         if arr.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
@@ -82,8 +85,18 @@ def normalise_x(x: Any) -> Arrays:
             raise ValueError(f"{name} must have at least one element; got shape {arr.shape}")
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name} must be finite; it contains NaN or inf")
-        arrays.append(arr)
-    return Arrays(arrays, structure)
+        given.append(arr)
+    # The private copy, C order (flat indices are C order): one flat array when dtypes agree.
+    if len({a.dtype for a in given}) > 1:
+        return Arrays([np.array(a, copy=True, order="C") for a in given], structure)
+    flat = np.empty(sum(a.size for a in given), dtype=given[0].dtype)
+    arrays, start = [], 0
+    for a in given:
+        view = flat[start : start + a.size].reshape(a.shape)
+        np.copyto(view, a)
+        arrays.append(view)
+        start += a.size
+    return Arrays(arrays, structure, flat)
 
 
 def _scalar(out: Any, what: str) -> float:
@@ -100,23 +113,108 @@ def _scalar(out: Any, what: str) -> float:
 
 
 class Objective:
-    """``f`` evaluated at perturbed copies of ``x`` in the finite-difference dtype ``fd_dtype``."""
+    """``f`` evaluated at perturbed copies of ``x`` in the finite-difference dtype ``fd_dtype``.
+
+    ``x`` is held as one C-ordered flat array ``flat`` (all arrays of x, one after the other);
+    ``work[k]`` is array ``k`` as a view of it. Elements are addressed by their index in ``flat``
+    (array ``k`` starts at ``offsets[k]``). ``f`` receives read-only views: an ``f`` that writes
+    into its input raises instead of corrupting the point being checked.
+    """
 
     def __init__(self, f: Callable[[Any], Any], xs: Arrays, fd_dtype: Any) -> None:
         self.f = f
         self.xs = xs
         self.fd_dtype = float_dtype(fd_dtype, name="fd_dtype")
-        # xs holds private copies already (normalise_x): no second copy in the same dtype.
-        self.work = [a.astype(self.fd_dtype, copy=False) for a in xs.arrays]
+        self.shapes = [a.shape for a in xs.arrays]
+        self.sizes = [a.size for a in xs.arrays]
+        self.offsets = list(itertools.accumulate(self.sizes, initial=0))
+        self.total = self.offsets[-1]
+        if xs.flat is not None and xs.flat.dtype == self.fd_dtype:
+            self.flat = xs.flat  # the private copy itself: element checks restore what they move
+            self.work = list(xs.arrays)
+        else:
+            self.flat = np.empty(self.total, dtype=self.fd_dtype)
+            self.work = self.split(self.flat)
+            for w, a in zip(self.work, xs.arrays, strict=True):
+                np.copyto(w, a, casting="unsafe")  # float64 -> float32 only when f needs it
+        self.moved_is_x = False
+        """Whether ``moved()`` holds x everywhere (checks of part of x need it; of all, do not)."""
         self.evaluations = 0
         self._buffers: dict[tuple[str, int], np.ndarray[Any, Any]] = {}
         self._abs_max: float | None = None
         self._scales: dict[int, tuple[np.ndarray[Any, Any], float]] = {}
+        self._flats: dict[str, tuple[list[np.ndarray[Any, Any]], np.ndarray[Any, Any]]] = {}
+        self._views: dict[int, tuple[np.ndarray[Any, Any], list[np.ndarray[Any, Any]]]] = {}
+        self._flat64: dict[int, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = {}
+
+    def split(self, flat: np.ndarray[Any, Any]) -> list[np.ndarray[Any, Any]]:
+        """Views of a flat array shaped like the arrays of x."""
+        return [
+            flat[o : o + n].reshape(shape)
+            for o, n, shape in zip(self.offsets[:-1], self.sizes, self.shapes, strict=True)
+        ]
+
+    def span(self, array: int | None, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
+        """``[lo, hi)`` of array ``array`` (all of x for ``None``) as a range of ``flat``."""
+        if array is None:
+            return 0, self.total
+        start = self.offsets[array]
+        return start + lo, start + (self.sizes[array] if hi is None else hi)
+
+    def flat_of(self, key: str, arrays: Sequence[Any], dtype: Any) -> np.ndarray[Any, Any]:
+        """``arrays`` (shaped like x) as one flat array of ``dtype``, cached under ``key``.
+
+        Cached by identity of the arrays (held, so their ids cannot be reused); an array whose
+        ``base`` already is such a flat array (a :class:`~verify.directional.Direction`) is
+        used without a copy.
+        """
+        items = list(arrays)
+        hit = self._flats.get(key)
+        if (
+            hit is not None
+            and len(hit[0]) == len(items)
+            and all(a is b for a, b in zip(hit[0], items, strict=True))
+        ):
+            return hit[1]
+        base = getattr(arrays, "flat", None)
+        if isinstance(base, np.ndarray) and base.dtype == np.dtype(dtype):
+            out = base
+        else:
+            out = np.empty(self.total, dtype=dtype)
+            for v, a in zip(self.split(out), items, strict=True):
+                np.copyto(v, np.asarray(a), casting="unsafe")
+        self._flats[key] = (items, out)
+        return out
+
+    def flat64(self, a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """``a`` (e.g. a gradient array) flat in float64: a view if it is one, else a copy.
+
+        Cached by identity (the array is held, so its id cannot be reused).
+        """
+        hit = self._flat64.get(id(a))
+        if hit is not None and hit[0] is a:
+            return hit[1]
+        flat = np.ascontiguousarray(a, dtype=np.float64).reshape(-1)
+        self._flat64[id(a)] = (a, flat)
+        return flat
+
+    def moved(self, glo: int = 0, hi: int | None = None) -> np.ndarray[Any, Any]:
+        """Flat scratch array for the perturbed points, equal to x outside ``[glo, hi)``.
+
+        A check of that range writes inside it only, then restores it (:attr:`moved_is_x`); a
+        check of all of x skips both copies.
+        """
+        ghi = self.total if hi is None else hi
+        buf = self.buffer("moved", 0, (self.total,), self.fd_dtype)
+        if (glo, ghi) != (0, self.total) and not self.moved_is_x:
+            np.copyto(buf, self.flat)
+            self.moved_is_x = True
+        return buf
 
     def abs_max(self) -> float:
         """``max |x|`` over every array of ``work`` (computed once: the step scale)."""
         if self._abs_max is None:
-            self._abs_max = max(float(max(a.max(), -a.min())) if a.size else 0.0 for a in self.work)
+            self._abs_max = float(max(self.flat.max(), -self.flat.min()))
         return self._abs_max
 
     def scale_of(self, a: np.ndarray[Any, Any]) -> float:
@@ -143,10 +241,19 @@ class Objective:
             self._buffers[(name, k)] = buf
         return buf
 
-    def value(self, arrays: Sequence[np.ndarray[Any, Any]] | None = None) -> float:
-        """Evaluate ``f`` at ``arrays`` (default: unperturbed) as a float; UserError if bad."""
+    def _read_only(self, flat: np.ndarray[Any, Any]) -> list[np.ndarray[Any, Any]]:
+        """Read-only views of ``flat`` shaped like x (made once per buffer)."""
+        hit = self._views.get(id(flat))
+        if hit is not None and hit[0] is flat:
+            return hit[1]
+        views = self.split(_read_only(flat))
+        self._views[id(flat)] = (flat, views)
+        return views
+
+    def value(self, flat: np.ndarray[Any, Any] | None = None) -> float:
+        """Evaluate ``f`` at the flat point ``flat`` (default: x) as a float; UserError if bad."""
         self.evaluations += 1
-        packed = self.xs.pack(list(arrays) if arrays is not None else self.work)
+        packed = self.xs.pack(self._read_only(self.flat if flat is None else flat))
         try:
             with np.errstate(all="ignore"):  # NaN/inf at x +- h is handled (smaller step)
                 out = self.f(packed)
@@ -156,7 +263,7 @@ class Objective:
 
     def element_shift(self, array: int, flat: int) -> Shift:
         """Return the line ``t -> f(x + t e_i)`` for element ``flat`` of array ``array``."""
-        work = self.work[array].reshape(-1)
+        work = self.flat[self.offsets[array] : self.offsets[array + 1]]
         dt = self.fd_dtype.type
 
         def shift(t: float) -> tuple[float, float]:
@@ -192,10 +299,17 @@ class Objective:
         return value
 
 
+def _read_only(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """A read-only view of ``a`` (a function that writes into its input raises)."""
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
 def evaluate_grad(grad_f: Callable[[Any], Any], xs: Arrays) -> list[np.ndarray[Any, Any]]:
     """Call ``grad_f(x)`` and check its structure and shapes against ``x`` (UserError if wrong)."""
     try:
-        out = grad_f(xs.pack([a.copy() for a in xs.arrays]))
+        out = grad_f(xs.pack([_read_only(a) for a in xs.arrays]))
     except Exception as exc:
         raise UserError(f"grad_f raised {type(exc).__name__}: {exc}") from exc
     if xs.single:
