@@ -245,7 +245,7 @@ def check_gradient(
         base.message = f"f(x) is not finite: {f0}"
         return base
     try:
-        grads = evaluate_grad(grad_f, xs)
+        grads = evaluate_grad(grad_f, xs, obj)
     except UserError as exc:
         base.message = str(exc)
         base.evaluations = obj.evaluations

@@ -39,6 +39,8 @@ class Arrays:
     structure: Structure
     flat: np.ndarray[Any, Any] | None = None
     """When every array has one dtype: the C-ordered flat array they are views of."""
+    abs_max: float | None = None
+    """``max |x|`` over all arrays, when known."""
 
     @property
     def single(self) -> bool:
@@ -70,6 +72,7 @@ def normalise_x(x: Any) -> Arrays:
     else:
         items, structure = [x], "single"
     given: list[np.ndarray[Any, Any]] = []
+    abs_max = 0.0
     for k, item in enumerate(items):
         name = "x" if structure == "single" else f"x[{k}]"
         try:
@@ -83,12 +86,15 @@ def normalise_x(x: Any) -> Arrays:
             )
         if arr.size == 0:
             raise ValueError(f"{name} must have at least one element; got shape {arr.shape}")
-        if not np.all(np.isfinite(arr)):
+        top, bottom = float(arr.max()), float(arr.min())  # NaN if any entry is NaN
+        if not (math.isfinite(top) and math.isfinite(bottom)):
             raise ValueError(f"{name} must be finite; it contains NaN or inf")
         given.append(arr)
+        abs_max = max(abs_max, top, -bottom)
     # The private copy, C order (flat indices are C order): one flat array when dtypes agree.
     if len({a.dtype for a in given}) > 1:
-        return Arrays([np.array(a, copy=True, order="C") for a in given], structure)
+        copies = [np.array(a, copy=True, order="C") for a in given]
+        return Arrays(copies, structure, abs_max=abs_max)
     flat = np.empty(sum(a.size for a in given), dtype=given[0].dtype)
     arrays, start = [], 0
     for a in given:
@@ -96,7 +102,7 @@ def normalise_x(x: Any) -> Arrays:
         np.copyto(view, a)
         arrays.append(view)
         start += a.size
-    return Arrays(arrays, structure, flat)
+    return Arrays(arrays, structure, flat, abs_max)
 
 
 def _scalar(out: Any, what: str) -> float:
@@ -214,7 +220,10 @@ class Objective:
     def abs_max(self) -> float:
         """``max |x|`` over every array of ``work`` (computed once: the step scale)."""
         if self._abs_max is None:
-            self._abs_max = float(max(self.flat.max(), -self.flat.min()))
+            known = self.xs.abs_max  # from the finiteness check of x (the step scale only)
+            if known is None:
+                known = float(max(self.flat.max(), -self.flat.min()))
+            self._abs_max = known
         return self._abs_max
 
     def scale_of(self, a: np.ndarray[Any, Any]) -> float:
@@ -228,6 +237,10 @@ class Objective:
         value = float(max(a.max(), -a.min())) if a.size else 0.0
         self._scales[id(a)] = (a, value)
         return value
+
+    def note_scale(self, a: np.ndarray[Any, Any], value: float) -> None:
+        """Record ``max |a|`` (already computed elsewhere) for :meth:`scale_of`."""
+        self._scales[id(a)] = (a, value)
 
     def buffer(self, name: str, k: int, shape: tuple[int, ...], dtype: Any) -> np.ndarray[Any, Any]:
         """Scratch array ``(name, k)`` of ``shape`` and ``dtype``, allocated once and reused.
@@ -306,8 +319,13 @@ def _read_only(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return view
 
 
-def evaluate_grad(grad_f: Callable[[Any], Any], xs: Arrays) -> list[np.ndarray[Any, Any]]:
-    """Call ``grad_f(x)`` and check its structure and shapes against ``x`` (UserError if wrong)."""
+def evaluate_grad(
+    grad_f: Callable[[Any], Any], xs: Arrays, obj: Objective | None = None
+) -> list[np.ndarray[Any, Any]]:
+    """Call ``grad_f(x)`` and check its structure and shapes against ``x`` (UserError if wrong).
+
+    With ``obj``, the ``max |g|`` found by the finiteness check are kept as ``obj.scale_of(g)``.
+    """
     try:
         out = grad_f(xs.pack([_read_only(a) for a in xs.arrays]))
     except Exception as exc:
@@ -339,7 +357,10 @@ def evaluate_grad(grad_f: Callable[[Any], Any], xs: Arrays) -> list[np.ndarray[A
             )
         if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
             raise UserError(f"grad_f for {name} has dtype {arr.dtype}; expected real floats")
-        if np.isfinite(arr).all():  # the cheap test first; locate only on failure
+        top, bottom = (float(arr.max()), float(arr.min())) if arr.size else (0.0, 0.0)
+        if math.isfinite(top) and math.isfinite(bottom):  # NaN propagates; locate on failure
+            if obj is not None:
+                obj.note_scale(arr, max(top, -bottom))
             grads.append(arr)
             continue
         bad = np.argwhere(~np.isfinite(arr))
