@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from verify import scratch
 from verify.budget import (
     NOISE_FACTOR,
     SAFETY,
@@ -99,7 +100,7 @@ def rademacher(shapes: list[tuple[int, ...]], seed: int) -> Direction:
     n = sum(math.prod(s) for s in shapes)
     rng = np.random.default_rng(seed)
     bits = np.unpackbits(np.frombuffer(rng.bytes((n + 7) // 8), dtype=np.uint8), count=n)
-    flat = np.empty(n, dtype=np.float64)
+    flat = scratch.take((n,), np.float64)
     np.multiply(bits, -2.0, out=flat)
     np.add(flat, 1.0, out=flat)
     return Direction(flat, shapes)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from verify import scratch
 from verify.budget import NOISE_FACTOR, Budget, fd_step, grad_tolerance, machine_eps
 from verify.directional import DirectionCheck, Settled, check_direction, rademacher, settle
 from verify.finite_diff import NonFiniteError, central_difference
@@ -224,8 +225,51 @@ def check_gradient(
     if not callable(f) or not callable(grad_f):
         raise TypeError("f and grad_f must be callables")
     xs = normalise_x(x)
+    try:
+        return _check(f, grad_f, xs, mode, int(seed), directions, promote, complex_step,
+                      grad_tol, undecided_ok, float(f_terms))  # fmt: skip
+    finally:
+        scratch.give([xs.flat])
+
+
+def _check(
+    f: Callable[[Any], Any],
+    grad_f: Callable[[Any], Any],
+    xs: Arrays,
+    mode: Mode,
+    seed: int,
+    directions: int,
+    promote: bool,
+    complex_step: bool | None,
+    grad_tol: Any,
+    undecided_ok: bool,
+    f_terms: float,
+) -> GradientResult:
+    """:func:`check_gradient` on a normalised ``x``; scratch arrays go back when it is done."""
     fd_dt = _fd_dtype(f, xs, promote)
     obj = Objective(f, xs, fd_dt)
+    try:
+        return _run(f, grad_f, xs, obj, mode, seed, directions, complex_step, grad_tol,
+                    undecided_ok, f_terms)  # fmt: skip
+    finally:
+        obj.release()
+
+
+def _run(
+    f: Callable[[Any], Any],
+    grad_f: Callable[[Any], Any],
+    xs: Arrays,
+    obj: Objective,
+    mode: Mode,
+    seed: int,
+    directions: int,
+    complex_step: bool | None,
+    grad_tol: Any,
+    undecided_ok: bool,
+    f_terms: float,
+) -> GradientResult:
+    """The check proper (see :func:`check_gradient`)."""
+    fd_dt = obj.fd_dtype
     base = GradientResult(
         ok=False,
         mode="none",
@@ -444,6 +488,7 @@ def _directional(
             else:
                 c = dataclasses.replace(c, undecided=True, parts=len(found.trail))
         checks.append(c)
+        scratch.give([u.flat])
     undecided = [c for c in checks if c.undecided]
     failed = [c for c in checks if not c.ok and not (undecided_ok and c.undecided)]
     worst_dir = max(
@@ -473,16 +518,18 @@ def _directional(
         return result
     # Localise: which arrays, then one element by bisection, then that element in full.
     bad = failed[0]
-    found = settled.get(bad.seed) or settle(
-        obj, grads, rademacher(shapes, bad.seed), bad, f0, tols, f_terms
-    )
-    result.failing_arrays = found.failing_arrays
-    result.localisation = found.trail
+    located = settled.get(bad.seed)
+    if located is None:
+        u = rademacher(shapes, bad.seed)
+        located = settle(obj, grads, u, bad, f0, tols, f_terms)
+        scratch.give([u.flat])
+    result.failing_arrays = located.failing_arrays
+    result.localisation = located.trail
     parts = [f"{len(failed)} of {directions} directional derivatives outside their error budgets"]
     if any(c.undecided for c in failed):
         parts[0] += " (some only undecided by FD: see DirectionCheck.undecided)"
-    if found.element is not None:
-        array, flat = found.element
+    if located.element is not None:
+        array, flat = located.element
         tol = None if tols is None else tols[array]
         el, kink, _ = _element(obj, array, flat, grads[array], f0, False, tol)
         el = dataclasses.replace(el, note=("located by bisection; " + el.note).rstrip("; "))
@@ -492,9 +539,9 @@ def _directional(
             result.kinks = [kink]
         result.max_rel_error = max(result.max_rel_error, el.rel_error)
         parts.append(f"first failing element located: {el.where(obj.xs.single)}")
-    elif found.state == "undecided":
+    elif located.state == "undecided":
         parts.append("no part decided by FD (see DirectionCheck.undecided)")
-    elif found.failing_arrays:
+    elif located.failing_arrays:
         parts.append("errors cancel inside the array: element not isolated")
     else:
         parts.append("no single array fails alone (errors spread across arrays)")

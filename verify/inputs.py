@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from verify import scratch
 from verify.budget import float_dtype
 from verify.finite_diff import COMPLEX_STEP, Shift
 
@@ -95,7 +96,7 @@ def normalise_x(x: Any) -> Arrays:
     if len({a.dtype for a in given}) > 1:
         copies = [np.array(a, copy=True, order="C") for a in given]
         return Arrays(copies, structure, abs_max=abs_max)
-    flat = np.empty(sum(a.size for a in given), dtype=given[0].dtype)
+    flat = scratch.take((sum(a.size for a in given),), given[0].dtype)
     arrays, start = [], 0
     for a in given:
         view = flat[start : start + a.size].reshape(a.shape)
@@ -134,19 +135,20 @@ class Objective:
         self.shapes = [a.shape for a in xs.arrays]
         self.sizes = [a.size for a in xs.arrays]
         self.offsets = list(itertools.accumulate(self.sizes, initial=0))
+        self._buffers: dict[tuple[str, int], np.ndarray[Any, Any]] = {}
         self.total = self.offsets[-1]
         if xs.flat is not None and xs.flat.dtype == self.fd_dtype:
             self.flat = xs.flat  # the private copy itself: element checks restore what they move
             self.work = list(xs.arrays)
         else:
-            self.flat = np.empty(self.total, dtype=self.fd_dtype)
+            self.flat = scratch.take((self.total,), self.fd_dtype)
+            self._buffers[("flat", 0)] = self.flat
             self.work = self.split(self.flat)
             for w, a in zip(self.work, xs.arrays, strict=True):
                 np.copyto(w, a, casting="unsafe")  # float64 -> float32 only when f needs it
         self.moved_is_x = False
         """Whether ``moved()`` holds x everywhere (checks of part of x need it; of all, do not)."""
         self.evaluations = 0
-        self._buffers: dict[tuple[str, int], np.ndarray[Any, Any]] = {}
         self._abs_max: float | None = None
         self._scales: dict[int, tuple[np.ndarray[Any, Any], float]] = {}
         self._flats: dict[str, tuple[list[np.ndarray[Any, Any]], np.ndarray[Any, Any]]] = {}
@@ -245,14 +247,22 @@ class Objective:
     def buffer(self, name: str, k: int, shape: tuple[int, ...], dtype: Any) -> np.ndarray[Any, Any]:
         """Scratch array ``(name, k)`` of ``shape`` and ``dtype``, allocated once and reused.
 
-        Its contents are undefined; large arrays are reused so that checks along several
-        directions do not pay the page faults of fresh allocations every time.
+        Its contents are undefined; it comes from (and :meth:`release` returns it to)
+        :mod:`verify.scratch`, so that large checks do not pay the page faults of fresh arrays.
         """
         buf = self._buffers.get((name, k))
         if buf is None or buf.shape != shape or buf.dtype != np.dtype(dtype):
-            buf = np.empty(shape, dtype=dtype)
+            buf = scratch.take(shape, dtype)
             self._buffers[(name, k)] = buf
         return buf
+
+    def release(self) -> None:
+        """Hand the scratch arrays back (:mod:`verify.scratch`); the objective is done."""
+        scratch.give(self._buffers.values())
+        self._buffers.clear()
+        self._flats.clear()
+        self._views.clear()
+        self._flat64.clear()
 
     def _read_only(self, flat: np.ndarray[Any, Any]) -> list[np.ndarray[Any, Any]]:
         """Read-only views of ``flat`` shaped like x (made once per buffer)."""
