@@ -18,6 +18,9 @@ from verify.finite_diff import COMPLEX_STEP, Shift
 __all__ = ["Arrays", "Objective", "UserError", "evaluate_grad", "label", "normalise_x"]
 
 Structure = Literal["single", "list", "tuple"]
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_REAL_KINDS = "fiu"
+"""dtype kinds accepted as real numbers: floating, signed and unsigned integer (not bool)."""
 
 
 class UserError(Exception):
@@ -73,48 +76,60 @@ def normalise_x(x: Any) -> Arrays:
     else:
         items, structure = [x], "single"
     given: list[np.ndarray[Any, Any]] = []
-    abs_max = 0.0
     for k, item in enumerate(items):
-        name = "x" if structure == "single" else f"x[{k}]"
+        name = _name(k, structure)
         try:
             arr = np.asarray(item)
         except Exception as exc:  # pragma: no cover - exotic objects
             raise TypeError(f"{name} must be an array; got {type(item).__name__}") from exc
-        if arr.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        if arr.dtype not in _FLOAT_DTYPES:
             raise TypeError(
                 f"{name} must be a float32 or float64 array; got dtype {arr.dtype} "
                 f"(cast it, e.g. np.asarray({name}, dtype=np.float64))"
             )
         if arr.size == 0:
             raise ValueError(f"{name} must have at least one element; got shape {arr.shape}")
-        top, bottom = float(arr.max()), float(arr.min())  # NaN if any entry is NaN
-        if not (math.isfinite(top) and math.isfinite(bottom)):
-            raise ValueError(f"{name} must be finite; it contains NaN or inf")
         given.append(arr)
-        abs_max = max(abs_max, top, -bottom)
     # The private copy, C order (flat indices are C order): one flat array when dtypes agree.
+    flat: np.ndarray[Any, Any] | None = None
     if len({a.dtype for a in given}) > 1:
-        copies = [np.array(a, copy=True, order="C") for a in given]
-        return Arrays(copies, structure, abs_max=abs_max)
-    flat = scratch.take((sum(a.size for a in given),), given[0].dtype)
-    arrays, start = [], 0
-    for a in given:
-        view = flat[start : start + a.size].reshape(a.shape)
-        np.copyto(view, a)
-        arrays.append(view)
-        start += a.size
-    return Arrays(arrays, structure, flat, abs_max)
+        arrays = [np.array(a, copy=True, order="C") for a in given]
+        parts = arrays
+    else:
+        flat = scratch.take((sum(a.size for a in given),), given[0].dtype)
+        arrays, start = [], 0
+        for a in given:
+            view = flat[start : start + a.size].reshape(a.shape)
+            np.copyto(view, a)
+            arrays.append(view)
+            start += a.size
+        parts = [flat]
+    # max and min are NaN when an entry is NaN: finiteness and the step scale max |x| at once
+    top = max(float(a.max()) for a in parts)
+    bottom = min(float(a.min()) for a in parts)
+    if not (math.isfinite(top) and math.isfinite(bottom)):
+        scratch.give([flat])
+        k = next(k for k, a in enumerate(given) if not np.isfinite(a).all())
+        raise ValueError(f"{_name(k, structure)} must be finite; it contains NaN or inf")
+    return Arrays(arrays, structure, flat, max(top, -bottom))
+
+
+def _name(k: int, structure: Structure) -> str:
+    """``x`` or ``x[k]``, as the caller passed x."""
+    return "x" if structure == "single" else f"x[{k}]"
 
 
 def _scalar(out: Any, what: str) -> float:
     """``out`` as a Python float, or UserError saying why it is not a finite real scalar."""
+    if isinstance(out, float):  # also np.float64
+        return float(out)
     try:
         arr = np.asarray(out)
     except Exception as exc:
         raise UserError(f"{what} returned {type(out).__name__}, not a scalar") from exc
     if arr.size != 1:
         raise UserError(f"{what} must return a scalar; got an array of shape {arr.shape}")
-    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+    if arr.dtype.kind not in _REAL_KINDS:
         raise UserError(f"{what} must return a real scalar; got dtype {arr.dtype}")
     return float(arr.reshape(()))
 
@@ -153,7 +168,6 @@ class Objective:
         self._scales: dict[int, tuple[np.ndarray[Any, Any], float]] = {}
         self._flats: dict[str, tuple[list[np.ndarray[Any, Any]], np.ndarray[Any, Any]]] = {}
         self._views: dict[int, tuple[np.ndarray[Any, Any], list[np.ndarray[Any, Any]]]] = {}
-        self._flat64: dict[int, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = {}
 
     def split(self, flat: np.ndarray[Any, Any]) -> list[np.ndarray[Any, Any]]:
         """Views of a flat array shaped like the arrays of x."""
@@ -188,23 +202,11 @@ class Objective:
         if isinstance(base, np.ndarray) and base.dtype == np.dtype(dtype):
             out = base
         else:
-            out = np.empty(self.total, dtype=dtype)
+            out = self.buffer(f"flat_of {key}", 0, (self.total,), dtype)
             for v, a in zip(self.split(out), items, strict=True):
                 np.copyto(v, np.asarray(a), casting="unsafe")
         self._flats[key] = (items, out)
         return out
-
-    def flat64(self, a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        """``a`` (e.g. a gradient array) flat in float64: a view if it is one, else a copy.
-
-        Cached by identity (the array is held, so its id cannot be reused).
-        """
-        hit = self._flat64.get(id(a))
-        if hit is not None and hit[0] is a:
-            return hit[1]
-        flat = np.ascontiguousarray(a, dtype=np.float64).reshape(-1)
-        self._flat64[id(a)] = (a, flat)
-        return flat
 
     def moved(self, glo: int = 0, hi: int | None = None) -> np.ndarray[Any, Any]:
         """Flat scratch array for the perturbed points, equal to x outside ``[glo, hi)``.
@@ -262,7 +264,6 @@ class Objective:
         self._buffers.clear()
         self._flats.clear()
         self._views.clear()
-        self._flat64.clear()
 
     def _read_only(self, flat: np.ndarray[Any, Any]) -> list[np.ndarray[Any, Any]]:
         """Read-only views of ``flat`` shaped like x (made once per buffer)."""
@@ -365,17 +366,21 @@ def evaluate_grad(
             raise UserError(
                 f"grad_f returned shape {arr.shape} for {name} of shape {x.shape}{hint}"
             )
-        if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        if arr.dtype.kind not in _REAL_KINDS:
             raise UserError(f"grad_f for {name} has dtype {arr.dtype}; expected real floats")
-        top, bottom = (float(arr.max()), float(arr.min())) if arr.size else (0.0, 0.0)
-        if math.isfinite(top) and math.isfinite(bottom):  # NaN propagates; locate on failure
-            if obj is not None:
-                obj.note_scale(arr, max(top, -bottom))
-            grads.append(arr)
-            continue
-        bad = np.argwhere(~np.isfinite(arr))
-        if bad.size:
-            idx = tuple(int(i) for i in bad[0])
-            raise UserError(f"grad_f is not finite at {label(k, idx, xs.single)}: {arr[idx]}")
         grads.append(arr)
+    # Per-array max and min (NaN if an entry is NaN): finiteness, and max |g| for the budgets.
+    if obj is not None:  # one reduction each over the flat gradient the checks use anyway
+        flat = obj.flat_of("grad", grads, np.float64)
+        tops = np.maximum.reduceat(flat, obj.offsets[:-1]).tolist()
+        bottoms = np.minimum.reduceat(flat, obj.offsets[:-1]).tolist()
+    else:
+        tops = [float(g.max()) for g in grads]
+        bottoms = [float(g.min()) for g in grads]
+    for k, (arr, top, bottom) in enumerate(zip(grads, tops, bottoms, strict=True)):
+        if not (math.isfinite(top) and math.isfinite(bottom)):
+            idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+            raise UserError(f"grad_f is not finite at {label(k, idx, xs.single)}: {arr[idx]}")
+        if obj is not None:
+            obj.note_scale(arr, max(top, -bottom))
     return grads
