@@ -270,12 +270,13 @@ def _run(
 ) -> GradientResult:
     """The check proper (see :func:`check_gradient`)."""
     fd_dt = obj.fd_dtype
+    fd_name = fd_dt.name
     base = GradientResult(
         ok=False,
         mode="none",
         message="",
         n_elements=xs.total,
-        fd_dtype=str(fd_dt),
+        fd_dtype=fd_name,
         seed=int(seed),
         single=xs.single,
     )
@@ -313,7 +314,7 @@ def _run(
         base.message = f"f failed at a perturbed point: {exc}"
         base.evaluations = obj.evaluations
         return base
-    result.n_elements, result.fd_dtype, result.seed = xs.total, str(fd_dt), int(seed)
+    result.n_elements, result.fd_dtype, result.seed = xs.total, fd_name, int(seed)
     result.single, result.evaluations = xs.single, obj.evaluations
     return result
 
