@@ -422,3 +422,44 @@ def test_f_and_grad_f_get_read_only_inputs() -> None:
 
     res = verify.check_gradient(lambda v: float(np.sum(np.sin(v))), grad_writes, x)
     assert not res.ok and "read-only" in res.message
+
+
+@given(
+    n=st.integers(1100, 3000),
+    scale=st.sampled_from([1e-3, 1.0, 1e3, 1e6]),
+    offset=st.sampled_from([0.0, 1.0, 1e4]),
+    error=st.sampled_from([0.0, 0.0, 1e-7, 1e-4]),
+    seed=st.integers(0, 2**16),
+)
+def test_float64_displacement_shortcut_agrees_with_exact_displacements(
+    n: int, scale: float, offset: float, error: float, seed: int
+) -> None:
+    """float64: <g, x +- s u - x> is taken as +-s <g, u> when the bound on the rounding of
+    x +- s u cannot change the verdict; the verdict then equals the one from exact
+    displacements (``EXACT_DISPLACEMENTS``), and the errors differ by at most that bound."""
+    import verify.directional as directional
+
+    rng = np.random.default_rng(seed)
+    w = rng.normal(size=n)
+    x = offset + scale * rng.normal(size=n)
+
+    def f(v: np.ndarray) -> float:
+        return float(np.sum(w * np.tanh((v - offset) / scale)))
+
+    def grad(v: np.ndarray) -> np.ndarray:
+        return (w / scale) * (1.0 - np.tanh((v - offset) / scale) ** 2) * (1.0 + error)
+
+    fast = verify.check_gradient(f, grad, x, seed=seed)
+    directional.EXACT_DISPLACEMENTS = True
+    try:
+        exact = verify.check_gradient(f, grad, x, seed=seed)
+    finally:
+        directional.EXACT_DISPLACEMENTS = False
+    assert fast.ok == exact.ok
+    a, b = fast.directions[0], exact.directions[0]
+    assert b.displacement == 0.0
+    assert abs(a.abs_error - b.abs_error) <= a.displacement + 1e-12 * abs(a.analytic)
+    if error == 0.0:  # a right gradient: passes, or FD cannot decide (steps too coarse)
+        assert fast.ok or fast.undecided
+    if error == 1e-4 and b.budget.total < 1e-5 * abs(b.analytic):  # resolved by this step
+        assert not fast.ok

@@ -166,6 +166,7 @@ class Objective:
         self.evaluations = 0
         self._abs_max: float | None = None
         self._scales: dict[int, tuple[np.ndarray[Any, Any], float]] = {}
+        self._abs_sums: dict[int, tuple[np.ndarray[Any, Any], float]] = {}
         self._flats: dict[str, tuple[list[np.ndarray[Any, Any]], np.ndarray[Any, Any]]] = {}
         self._views: dict[int, tuple[np.ndarray[Any, Any], list[np.ndarray[Any, Any]]]] = {}
 
@@ -242,6 +243,15 @@ class Objective:
         self._scales[id(a)] = (a, value)
         return value
 
+    def abs_sum(self, a: np.ndarray[Any, Any]) -> float:
+        """``Σ |a_i|`` of an array that stays unchanged during the check, cached by identity."""
+        hit = self._abs_sums.get(id(a))
+        if hit is not None and hit[0] is a:
+            return hit[1]
+        value = float(np.abs(a, out=self.buffer("abs", 0, a.shape, a.dtype)).sum())
+        self._abs_sums[id(a)] = (a, value)
+        return value
+
     def note_scale(self, a: np.ndarray[Any, Any], value: float) -> None:
         """Record ``max |a|`` (already computed elsewhere) for :meth:`scale_of`."""
         self._scales[id(a)] = (a, value)
@@ -264,6 +274,7 @@ class Objective:
         self._buffers.clear()
         self._flats.clear()
         self._views.clear()
+        self._abs_sums.clear()
 
     def _read_only(self, flat: np.ndarray[Any, Any]) -> list[np.ndarray[Any, Any]]:
         """Read-only views of ``flat`` shaped like x (made once per buffer)."""
