@@ -158,210 +158,184 @@ def check_direction(
     of ``ln a`` with ``a ~ 1`` carries ``~eps``, not ``eps |f|``.
     """
     glo, ghi = obj.span(array, lo, hi)
-    moved = obj.moved(glo, ghi)
-    try:
-        return _check_span(
-            obj, grads, u, seed, f0, array, lo, hi, glo, ghi, grad_tol, step, refine, f_terms
-        )
-    finally:
-        if obj.moved_is_x:
-            np.copyto(moved[glo:ghi], obj.flat[glo:ghi])  # x again for the next partial check
+    with obj.perturbing(glo, ghi) as moved:  # moved[glo:ghi] is scratch inside, x again after
+        fd_dt = obj.fd_dtype
+        x = obj.flat[glo:ghi]
+        u64 = obj.flat_of("u", u, np.float64)[glo:ghi]
+        d = u64 if fd_dt == np.float64 else obj.flat_of("u_fd", u, fd_dt)[glo:ghi]
+        h = fd_step(obj.abs_max(), fd_dt) if step is None else step
+        # Flat buffers allocated once per objective and rewritten at every point: s d for the
+        # current level s, x +- s d (only this span of moved: the rest stays x), the displacement.
+        mv = moved[glo:ghi]
+        sd = obj.buffer("step", 0, (obj.total,), fd_dt)[glo:ghi]
+        disp = obj.buffer("shift", 0, (obj.total,), np.float64)[glo:ghi]
+        g_all = obj.flat_of("grad", grads, np.float64)
+        g = g_all[glo:ghi]
 
+        analytic = float(np.dot(g, u64))
+        # <g, displacement actually taken> at each point: exactly (two more sweeps over the span per
+        # point) in float32, or in float64 first as +-s <g, u>, and exactly only when the bound on
+        # what the rounding of x +- s u can change (below) could change the verdict.
+        track = fd_dt != np.float64 or EXACT_DISPLACEMENTS
 
-def _check_span(
-    obj: Objective,
-    grads: list[np.ndarray[Any, Any]],
-    u: list[np.ndarray[Any, Any]],
-    seed: int,
-    f0: float,
-    array: int | None,
-    lo: int,
-    hi: int | None,
-    glo: int,
-    ghi: int,
-    grad_tol: list[np.ndarray[Any, Any]] | None,
-    step: float | None,
-    refine: int,
-    f_terms: float,
-) -> DirectionCheck:
-    """:func:`check_direction` on the range ``flat[glo:ghi]`` of x; the caller restores moved."""
-    fd_dt = obj.fd_dtype
-    x = obj.flat[glo:ghi]
-    u64 = obj.flat_of("u", u, np.float64)[glo:ghi]
-    d = u64 if fd_dt == np.float64 else obj.flat_of("u_fd", u, fd_dt)[glo:ghi]
-    h = fd_step(obj.abs_max(), fd_dt) if step is None else step
-    # Flat buffers allocated once per objective and rewritten at every point: s d for the
-    # current level s, x +- s d (only this span of moved: the rest stays x), the displacement.
-    moved = obj.moved(glo, ghi)
-    mv = moved[glo:ghi]
-    sd = obj.buffer("step", 0, (obj.total,), fd_dt)[glo:ghi]
-    disp = obj.buffer("shift", 0, (obj.total,), np.float64)[glo:ghi]
-    g_all = obj.flat_of("grad", grads, np.float64)
-    g = g_all[glo:ghi]
+        def point(sign: float, s: float) -> float:
+            # x + t d with t = +-s: a + (-(s d)) is a - s d exactly.
+            (np.add if sign > 0 else np.subtract)(x, sd, out=mv)
+            if not track:
+                return sign * s * analytic
+            np.subtract(mv, x, out=disp, dtype=np.float64)
+            return float(np.dot(g, disp))
 
-    analytic = float(np.dot(g, u64))
-    # <g, displacement actually taken> at each point: exactly (two more sweeps over the span per
-    # point) in float32, or in float64 first as +-s <g, u>, and exactly only when the bound on
-    # what the rounding of x +- s u can change (below) could change the verdict.
-    track = fd_dt != np.float64 or EXACT_DISPLACEMENTS
+        samples: dict[float, tuple[float, float]] = {}
 
-    def point(sign: float, s: float) -> float:
-        # x + t d with t = +-s: a + (-(s d)) is a - s d exactly.
-        (np.add if sign > 0 else np.subtract)(x, sd, out=mv)
-        if not track:
-            return sign * s * analytic
-        np.subtract(mv, x, out=disp, dtype=np.float64)
-        return float(np.dot(g, disp))
+        def diff(s: float) -> tuple[float, float, float]:
+            # f at x + s d before the buffer is rewritten with x - s d.
+            np.multiply(d, fd_dt.type(s), out=sd)
+            dp = point(1.0, s)
+            fp = obj.value(moved)
+            dm = point(-1.0, s)
+            fm = obj.value(moved)
+            samples[s], samples[-s] = (fp, dp), (fm, dm)
+            return (fp - fm) / (2 * s), (dp - dm) / (2 * s), max(abs(fp), abs(fm))
 
-    samples: dict[float, tuple[float, float]] = {}
+        def e_of(s: float) -> float:
+            return (samples[s][1] - samples[-s][1]) / (2 * s)
 
-    def diff(s: float) -> tuple[float, float, float]:
-        # f at x + s d before the buffer is rewritten with x - s d.
-        np.multiply(d, fd_dt.type(s), out=sd)
-        dp = point(1.0, s)
-        fp = obj.value(moved)
-        dm = point(-1.0, s)
-        fm = obj.value(moved)
-        samples[s], samples[-s] = (fp, dp), (fm, dm)
-        return (fp - fm) / (2 * s), (dp - dm) / (2 * s), max(abs(fp), abs(fm))
-
-    def e_of(s: float) -> float:
-        return (samples[s][1] - samples[-s][1]) / (2 * s)
-
-    d_h, e_h, s1 = diff(h)
-    d_h2, e_h2, s2 = diff(h / 2)
-    measured = richardson(d_h, d_h2)
-    expected = richardson(e_h, e_h2)
-    # Rounding allowed in grad: independent per-element errors add in quadrature (4 sigma).
-    var = 0.0
-    for k, gk in enumerate(grads):
-        n_active = min(ghi, obj.offsets[k + 1]) - max(glo, obj.offsets[k])
-        if n_active > 0:
-            g_dt = gk.dtype if gk.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-            var += n_active * grad_tolerance(g_dt, obj.scale_of(gk)) ** 2
-    ref_tol = 4.0 * math.sqrt(var)
-    if grad_tol is not None:
-        # rigorous: sum over the direction (|u| = 1) of each entry's own rounding bound
-        ref_tol = max(
-            ref_tol, float(np.sum(obj.flat_of("grad_tol", grad_tol, np.float64)[glo:ghi]))
-        )
-    f_floor = f_terms / NOISE_FACTOR  # fd_budget's noise is NOISE_FACTOR eps x this scale
-    budget = fd_budget(d_h, d_h2, max(s1, s2, f_floor), h, fd_dt, ref_tol)
-    err = abs(measured - expected)
-    reference = analytic + (measured - expected)
-    scope = _scope(array, lo, hi, obj.sizes[array] if array is not None else 0, obj.xs.single)
-    if not math.isfinite(measured):
-        return DirectionCheck(seed, scope, analytic, reference, math.inf, budget, False)
-
-    # One-sided directional derivatives from the same samples (2 D(h/2) - D(h) on each side),
-    # less what the rounding of the displacements alone explains: a gap means a kink along u.
-    def side(sign: float) -> tuple[float, float]:
-        (f1, e1), (f2, e2) = samples[sign * h], samples[sign * h / 2]
-        t1, t2 = sign * h, sign * h / 2
-        return 2 * (f2 - f0) / t2 - (f1 - f0) / t1, 2 * e2 / t2 - e1 / t1
-
-    (left, e_left), (right, e_right) = side(-1.0), side(1.0)
-    gap = abs((right - left) - (e_right - e_left))
-    if not track:
-        # Each rounded x_i +- s moves by at most eps/2 (|x_i| + s) more or less than s, so
-        # <g, displacement> is within D(s) = eps/2 (Σ|g_i||x_i| + s Σ|g_i|) of +-s <g, u>;
-        # through the Richardson and one-sided combinations that bounds the change of the
-        # error and of the gap (doubled for the rounding of the dot products themselves).
-        g1 = obj.abs_sum(g_all)  # over all of x: a bound for any span
-        gx = obj.abs_max() * g1
-        eps = float(np.finfo(np.float64).eps)
-        moved_err = eps * (3.0 * gx / h + 5.0 * g1 / 3.0)
-        moved_gap = eps * (10.0 * gx / h + 6.0 * g1)
-        if gap + moved_gap <= 2.0 * budget.total and err + moved_err <= budget.total:
-            return DirectionCheck(
-                seed, scope, analytic, reference, err, budget, True, displacement=moved_err
-            )
-        track = True  # the bound could matter: take the displacements exactly, f is not re-run
-        for step_s in (h, h / 2):
-            np.multiply(d, fd_dt.type(step_s), out=sd)
-            for sign in (1.0, -1.0):
-                samples[sign * step_s] = (samples[sign * step_s][0], point(sign, step_s))
-        e_h, e_h2 = e_of(h), e_of(h / 2)
+        d_h, e_h, s1 = diff(h)
+        d_h2, e_h2, s2 = diff(h / 2)
+        measured = richardson(d_h, d_h2)
         expected = richardson(e_h, e_h2)
+        # Rounding allowed in grad: independent per-element errors add in quadrature (4 sigma).
+        var = 0.0
+        for k, gk in enumerate(grads):
+            n_active = min(ghi, obj.offsets[k + 1]) - max(glo, obj.offsets[k])
+            if n_active > 0:
+                g_dt = gk.dtype if gk.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+                var += n_active * grad_tolerance(g_dt, obj.scale_of(gk)) ** 2
+        ref_tol = 4.0 * math.sqrt(var)
+        if grad_tol is not None:
+            # rigorous: sum over the direction (|u| = 1) of each entry's own rounding bound
+            ref_tol = max(
+                ref_tol, float(np.sum(obj.flat_of("grad_tol", grad_tol, np.float64)[glo:ghi]))
+            )
+        f_floor = f_terms / NOISE_FACTOR  # fd_budget's noise is NOISE_FACTOR eps x this scale
+        budget = fd_budget(d_h, d_h2, max(s1, s2, f_floor), h, fd_dt, ref_tol)
         err = abs(measured - expected)
         reference = analytic + (measured - expected)
+        scope = _scope(array, lo, hi, obj.sizes[array] if array is not None else 0, obj.xs.single)
+        if not math.isfinite(measured):
+            return DirectionCheck(seed, scope, analytic, reference, math.inf, budget, False)
+
+        # One-sided directional derivatives from the same samples (2 D(h/2) - D(h) on each side),
+        # less what the rounding of the displacements alone explains: a gap means a kink along u.
+        def side(sign: float) -> tuple[float, float]:
+            (f1, e1), (f2, e2) = samples[sign * h], samples[sign * h / 2]
+            t1, t2 = sign * h, sign * h / 2
+            return 2 * (f2 - f0) / t2 - (f1 - f0) / t1, 2 * e2 / t2 - e1 / t1
+
         (left, e_left), (right, e_right) = side(-1.0), side(1.0)
         gap = abs((right - left) - (e_right - e_left))
-    if gap <= 2.0 * budget.total:  # smooth along u
-        if err <= budget.total:
-            return DirectionCheck(seed, scope, analytic, reference, err, budget, True)
-        # Richardson may be outside its asymptotic range: one more level, then judge.
-        d_h4, e_h4, s4 = diff(h / 4)
-        scale = max(s1, s2, s4, f_floor)
-        fine = fd_budget(d_h2, d_h4, scale, h / 2, fd_dt, ref_tol)
-        err_fine = abs(richardson(d_h2, d_h4) - richardson(e_h2, e_h4))
-        if err_fine <= fine.total:
-            ref_fine = analytic + richardson(d_h2, d_h4) - richardson(e_h2, e_h4)
-            return DirectionCheck(seed, scope, analytic, ref_fine, err_fine, fine, True)
-        wide = conservative_fd_budget(d_h, d_h2, d_h4, scale, h, fd_dt, ref_tol)
-        # Not converging: halving h should shrink D(h) - D(h/2) four times (h^2 error); if the
-        # next difference is over half the previous and above the rounding noise, the sequence
-        # is not in its asymptotic range (a kink within h, e.g. hidden by a second one on the
-        # other side): FD cannot decide, whatever the size of the error.
-        spread1, spread2 = abs(d_h - d_h2), abs(d_h2 - d_h4)
-        stalled = spread2 > 0.5 * spread1 and spread2 > SAFETY * fine.rounding
-        undecided = err <= wide.total or stalled
+        if not track:
+            # Each rounded x_i +- s moves by at most eps/2 (|x_i| + s) more or less than s, so
+            # <g, displacement> is within D(s) = eps/2 (Σ|g_i||x_i| + s Σ|g_i|) of +-s <g, u>;
+            # through the Richardson and one-sided combinations that bounds the change of the
+            # error and of the gap (doubled for the rounding of the dot products themselves).
+            g1 = obj.abs_sum(g_all)  # over all of x: a bound for any span
+            gx = obj.abs_max() * g1
+            eps = float(np.finfo(np.float64).eps)
+            moved_err = eps * (3.0 * gx / h + 5.0 * g1 / 3.0)
+            moved_gap = eps * (10.0 * gx / h + 6.0 * g1)
+            if gap + moved_gap <= 2.0 * budget.total and err + moved_err <= budget.total:
+                return DirectionCheck(
+                    seed, scope, analytic, reference, err, budget, True, displacement=moved_err
+                )
+            track = True  # the bound could matter: take the displacements exactly, f is not re-run
+            for step_s in (h, h / 2):
+                np.multiply(d, fd_dt.type(step_s), out=sd)
+                for sign in (1.0, -1.0):
+                    samples[sign * step_s] = (samples[sign * step_s][0], point(sign, step_s))
+            e_h, e_h2 = e_of(h), e_of(h / 2)
+            expected = richardson(e_h, e_h2)
+            err = abs(measured - expected)
+            reference = analytic + (measured - expected)
+            (left, e_left), (right, e_right) = side(-1.0), side(1.0)
+            gap = abs((right - left) - (e_right - e_left))
+        if gap <= 2.0 * budget.total:  # smooth along u
+            if err <= budget.total:
+                return DirectionCheck(seed, scope, analytic, reference, err, budget, True)
+            # Richardson may be outside its asymptotic range: one more level, then judge.
+            d_h4, e_h4, s4 = diff(h / 4)
+            scale = max(s1, s2, s4, f_floor)
+            fine = fd_budget(d_h2, d_h4, scale, h / 2, fd_dt, ref_tol)
+            err_fine = abs(richardson(d_h2, d_h4) - richardson(e_h2, e_h4))
+            if err_fine <= fine.total:
+                ref_fine = analytic + richardson(d_h2, d_h4) - richardson(e_h2, e_h4)
+                return DirectionCheck(seed, scope, analytic, ref_fine, err_fine, fine, True)
+            wide = conservative_fd_budget(d_h, d_h2, d_h4, scale, h, fd_dt, ref_tol)
+            # Not converging: halving h should shrink D(h) - D(h/2) four times (h^2 error); if the
+            # next difference is over half the previous and above the rounding noise, the sequence
+            # is not in its asymptotic range (a kink within h, e.g. hidden by a second one on the
+            # other side): FD cannot decide, whatever the size of the error.
+            spread1, spread2 = abs(d_h - d_h2), abs(d_h2 - d_h4)
+            stalled = spread2 > 0.5 * spread1 and spread2 > SAFETY * fine.rounding
+            undecided = err <= wide.total or stalled
+            return DirectionCheck(
+                seed, scope, analytic, reference, err, wide, False, undecided=undecided
+            )
+        # Not differentiable along u. Along one coordinate: pass when <grad, u> lies between
+        # the one-sided derivatives. Along several: each coordinate at a kink may take any value
+        # between its own one-sided partials (relu'(0) = 0 is as valid as 1), and their sum
+        # along u may leave [D-, D+] or, for wrong values, fall inside it: FD decides nothing,
+        # and :func:`settle` splits u until every part is smooth or moves one coordinate.
+        left_c, right_c = left - e_left + analytic, right - e_right + analytic
+        lo_v, hi_v = min(left_c, right_c), max(left_c, right_c)
+        several = ghi - glo > 1
+        inside = not several and lo_v - budget.total <= analytic <= hi_v + budget.total
+        undecided = False
+        if not inside and refine > 0:
+            # a kink near 0 but not at 0 (float32 steps): a finer step may leave it
+            finer = check_direction(
+                obj,
+                grads,
+                u,
+                seed,
+                f0,
+                array=array,
+                lo=lo,
+                hi=hi,
+                grad_tol=grad_tol,
+                step=h / 16.0,
+                refine=refine - 1,
+                f_terms=f_terms,
+            )
+            outside = min(abs(analytic - lo_v), abs(analytic - hi_v))
+            if not several and finer.ok and finer.budget.total >= outside:
+                # The finer step passes only because its (larger) noise swallows the discrepancy
+                # seen here: it cannot contradict it. FD cannot decide.
+                return dataclasses.replace(finer, ok=False, undecided=True)
+            return finer
+        if several:
+            undecided = True
+        elif not inside:
+            # The extrapolations 2 D(h/2) - D(h) assume one kink, at 0. With more kinks inside
+            # [-h, h] (float32 steps, piecewise-linear relu networks) they mean nothing; every
+            # secant slope (f(t) - f0)/t is then an average of one-sided slopes, so an analytic
+            # value inside their range (and the extrapolations') cannot be told from a correct
+            # one: undecided.
+            secants = [(f - f0) / t - e / t + analytic for t, (f, e) in samples.items() if t != 0.0]
+            every = [*secants, left_c, right_c]
+            undecided = min(every) - budget.total <= analytic <= max(every) + budget.total
         return DirectionCheck(
-            seed, scope, analytic, reference, err, wide, False, undecided=undecided
-        )
-    # Not differentiable along u. Along one coordinate: pass when <grad, u> lies between the
-    # one-sided derivatives. Along several: each coordinate at a kink may take any value between
-    # its own one-sided partials (relu'(0) = 0 is as valid as 1), and their sum along u may leave
-    # [D-, D+] or, for wrong values, fall inside it: FD decides nothing, and :func:`settle` splits
-    # u until every part is smooth or moves one coordinate.
-    left_c, right_c = left - e_left + analytic, right - e_right + analytic
-    lo_v, hi_v = min(left_c, right_c), max(left_c, right_c)
-    several = ghi - glo > 1
-    inside = not several and lo_v - budget.total <= analytic <= hi_v + budget.total
-    undecided = False
-    if not inside and refine > 0:
-        # a kink near 0 but not at 0 (float32 steps): a finer step may leave it
-        finer = check_direction(
-            obj,
-            grads,
-            u,
             seed,
-            f0,
-            array=array,
-            lo=lo,
-            hi=hi,
-            grad_tol=grad_tol,
-            step=h / 16.0,
-            refine=refine - 1,
-            f_terms=f_terms,
+            scope,
+            analytic,
+            reference,
+            err,
+            budget,
+            inside,
+            (left_c, right_c),
+            undecided=undecided,
         )
-        outside = min(abs(analytic - lo_v), abs(analytic - hi_v))
-        if not several and finer.ok and finer.budget.total >= outside:
-            # The finer step passes only because its (larger) noise swallows the discrepancy
-            # seen here: it cannot contradict it. FD cannot decide.
-            return dataclasses.replace(finer, ok=False, undecided=True)
-        return finer
-    if several:
-        undecided = True
-    elif not inside:
-        # The extrapolations 2 D(h/2) - D(h) assume one kink, at 0. With more kinks inside
-        # [-h, h] (float32 steps, piecewise-linear relu networks) they mean nothing; every secant
-        # slope (f(t) - f0)/t is then an average of one-sided slopes, so an analytic value inside
-        # their range (and the extrapolations') cannot be told from a correct one: undecided.
-        secants = [(f - f0) / t - e / t + analytic for t, (f, e) in samples.items() if t != 0.0]
-        every = [*secants, left_c, right_c]
-        undecided = min(every) - budget.total <= analytic <= max(every) + budget.total
-    return DirectionCheck(
-        seed,
-        scope,
-        analytic,
-        reference,
-        err,
-        budget,
-        inside,
-        (left_c, right_c),
-        undecided=undecided,
-    )
 
 
 EXACT_DISPLACEMENTS = False

@@ -225,34 +225,15 @@ def check_gradient(
     if not callable(f) or not callable(grad_f):
         raise TypeError("f and grad_f must be callables")
     xs = normalise_x(x)
-    try:
-        return _check(f, grad_f, xs, mode, int(seed), directions, promote, complex_step,
-                      grad_tol, undecided_ok, float(f_terms))  # fmt: skip
+    obj: Objective | None = None
+    try:  # the scratch arrays of x's copy and of the objective go back however this ends
+        obj = Objective(f, xs, _fd_dtype(f, xs, promote))
+        return _run(f, grad_f, xs, obj, mode, int(seed), directions, complex_step, grad_tol,
+                    undecided_ok, float(f_terms))  # fmt: skip
     finally:
+        if obj is not None:
+            obj.release()
         scratch.give([xs.flat])
-
-
-def _check(
-    f: Callable[[Any], Any],
-    grad_f: Callable[[Any], Any],
-    xs: Arrays,
-    mode: Mode,
-    seed: int,
-    directions: int,
-    promote: bool,
-    complex_step: bool | None,
-    grad_tol: Any,
-    undecided_ok: bool,
-    f_terms: float,
-) -> GradientResult:
-    """:func:`check_gradient` on a normalised ``x``; scratch arrays go back when it is done."""
-    fd_dt = _fd_dtype(f, xs, promote)
-    obj = Objective(f, xs, fd_dt)
-    try:
-        return _run(f, grad_f, xs, obj, mode, seed, directions, complex_step, grad_tol,
-                    undecided_ok, f_terms)  # fmt: skip
-    finally:
-        obj.release()
 
 
 def _run(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -208,6 +209,16 @@ class Objective:
                 np.copyto(v, np.asarray(a), casting="unsafe")
         self._flats[key] = (items, out)
         return out
+
+    @contextlib.contextmanager
+    def perturbing(self, glo: int, ghi: int) -> Iterator[np.ndarray[Any, Any]]:
+        """:meth:`moved` for a check of ``flat[glo:ghi]``, restored to x there afterwards."""
+        buf = self.moved(glo, ghi)
+        try:
+            yield buf
+        finally:
+            if self.moved_is_x:
+                np.copyto(buf[glo:ghi], self.flat[glo:ghi])  # x again for the next partial check
 
     def moved(self, glo: int = 0, hi: int | None = None) -> np.ndarray[Any, Any]:
         """Flat scratch array for the perturbed points, equal to x outside ``[glo, hi)``.
