@@ -196,9 +196,9 @@ def check_gradient(
     """Check ``grad_f`` against finite differences of ``f`` at ``x``.
 
     ``x`` is one float32/float64 array or a list/tuple of them; ``f`` and ``grad_f`` receive ``x``
-    in that same structure (read-only C-ordered copies: a function that writes into its input
-    fails the check with a message), ``f`` returns a scalar and ``grad_f`` arrays shaped like
-    ``x``.
+    in that same structure (read-only C-ordered copies, valid during the call only: their memory
+    is reused by later checks; a function that writes into its input fails the check with a
+    message), ``f`` returns a scalar and ``grad_f`` arrays shaped like ``x``.
     ``mode="full"`` checks every element; ``"directional"`` checks ``directions`` signed random
     directions (seeds ``seed, seed+1, ...``; 4 evaluations of ``f`` each, plus ``f(x)``) and
     localises a failure by bisection; ``"auto"`` is full up to :data:`FULL_MAX_ELEMENTS`
