@@ -463,3 +463,27 @@ def test_float64_displacement_shortcut_agrees_with_exact_displacements(
         assert fast.ok or fast.undecided
     if error == 1e-4 and b.budget.total < 1e-5 * abs(b.analytic):  # resolved by this step
         assert not fast.ok
+
+
+def test_directional_mode_resolves_a_float64_array_beside_a_float32_one() -> None:
+    """The float32 array's rounding allowance (0.017 here) would hide a 0.01 error in the float64
+    array along a direction over all of x: that array is checked on its own too."""
+    rng = np.random.default_rng(0)
+    x = [rng.normal(size=(40, 30)).astype(np.float32), rng.normal(size=30)]
+
+    def f(p: list[np.ndarray]) -> float:
+        return float(np.sum(np.sin(p[0].astype(np.float64))) + np.sum(p[1] ** 3))
+
+    def grad(p: list[np.ndarray]) -> list[np.ndarray]:
+        return [np.cos(p[0].astype(np.float64)).astype(np.float32), 3 * p[1] ** 2]
+
+    def wrong(p: list[np.ndarray]) -> list[np.ndarray]:
+        a, b = grad(p)
+        b[7] += 0.01
+        return [a, b]
+
+    ok = verify.check_gradient(f, grad, x, mode="directional")
+    assert ok.ok and ok.evaluations == 9  # 5, and 4 along u restricted to x[1]
+    bad = verify.check_gradient(f, wrong, x, mode="directional")
+    assert not bad.ok and bad.failing_arrays == [1]
+    assert isinstance(bad.worst, verify.ElementCheck) and bad.worst.index == (7,)

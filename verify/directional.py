@@ -30,12 +30,15 @@ from verify.inputs import Objective, label
 
 __all__ = [
     "EXACT_DISPLACEMENTS",
+    "HIDDEN_RELATIVE",
     "MAX_SETTLE_CHECKS",
     "Direction",
     "DirectionCheck",
     "Settled",
     "check_direction",
+    "hidden_arrays",
     "rademacher",
+    "rounding_allowance",
     "settle",
 ]
 
@@ -110,6 +113,56 @@ def rademacher(shapes: list[tuple[int, ...]], seed: int) -> Direction:
     np.multiply(bits, -2.0, out=flat)
     np.add(flat, 1.0, out=flat)
     return Direction(flat, shapes)
+
+
+def rounding_allowance(
+    obj: Objective,
+    grads: list[np.ndarray[Any, Any]],
+    glo: int,
+    ghi: int,
+    grad_tol: list[np.ndarray[Any, Any]] | None = None,
+) -> float:
+    """Rounding allowed in ``<grad, u>`` over ``flat[glo:ghi]`` (the budget's ``reference``).
+
+    Independent per-element errors of each array's dtype, relative to its largest entry, add in
+    quadrature (4 sigma); with ``grad_tol``, at least the sum of those bounds along u (|u| = 1).
+    """
+    var = 0.0
+    for k, gk in enumerate(grads):
+        n_active = min(ghi, obj.offsets[k + 1]) - max(glo, obj.offsets[k])
+        if n_active > 0:
+            g_dt = gk.dtype if gk.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+            var += n_active * grad_tolerance(g_dt, obj.scale_of(gk)) ** 2
+    ref_tol = 4.0 * math.sqrt(var)
+    if grad_tol is not None:
+        tol = obj.flat_of("grad_tol", grad_tol, np.float64)
+        ref_tol = max(ref_tol, float(np.sum(tol[glo:ghi])))
+    return ref_tol
+
+
+def hidden_arrays(
+    obj: Objective,
+    grads: list[np.ndarray[Any, Any]],
+    whole: float,
+    grad_tol: list[np.ndarray[Any, Any]] | None = None,
+) -> list[int]:
+    """Arrays a whole-x direction cannot resolve: their own check is needed beside it.
+
+    Array ``k`` qualifies when the rounding allowed over all of x (``whole``) exceeds
+    ``HIDDEN_RELATIVE`` of ``||grad_k||_2`` while its own allowance is under a tenth of it:
+    e.g. a float64 array beside a float32 one, whose allowance would hide an error of 1e-3 of
+    the float64 gradient.
+    """
+    out = []
+    g_all = obj.flat_of("grad", grads, np.float64)
+    for k in range(len(grads)):
+        glo, ghi = obj.span(k)
+        g = g_all[glo:ghi]
+        norm = math.sqrt(float(np.dot(g, g)))
+        own = rounding_allowance(obj, grads, glo, ghi, grad_tol)
+        if whole > HIDDEN_RELATIVE * norm and own < 0.1 * whole:
+            out.append(k)
+    return out
 
 
 def _scope(array: int | None, lo: int, hi: int | None, n: int, single: bool) -> str:
@@ -205,19 +258,7 @@ def check_direction(
         d_h2, e_h2, s2 = diff(h / 2)
         measured = richardson(d_h, d_h2)
         expected = richardson(e_h, e_h2)
-        # Rounding allowed in grad: independent per-element errors add in quadrature (4 sigma).
-        var = 0.0
-        for k, gk in enumerate(grads):
-            n_active = min(ghi, obj.offsets[k + 1]) - max(glo, obj.offsets[k])
-            if n_active > 0:
-                g_dt = gk.dtype if gk.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-                var += n_active * grad_tolerance(g_dt, obj.scale_of(gk)) ** 2
-        ref_tol = 4.0 * math.sqrt(var)
-        if grad_tol is not None:
-            # rigorous: sum over the direction (|u| = 1) of each entry's own rounding bound
-            ref_tol = max(
-                ref_tol, float(np.sum(obj.flat_of("grad_tol", grad_tol, np.float64)[glo:ghi]))
-            )
+        ref_tol = rounding_allowance(obj, grads, glo, ghi, grad_tol)
         f_floor = f_terms / NOISE_FACTOR  # fd_budget's noise is NOISE_FACTOR eps x this scale
         budget = fd_budget(d_h, d_h2, max(s1, s2, f_floor), h, fd_dt, ref_tol)
         err = abs(measured - expected)
@@ -337,6 +378,10 @@ def check_direction(
             undecided=undecided,
         )
 
+
+HIDDEN_RELATIVE = 1e-4
+"""An array whose gradient a whole-x direction resolves only to this relative size or worse is
+checked on its own too (:func:`hidden_arrays`)."""
 
 EXACT_DISPLACEMENTS = False
 """Take every displacement ``x +- s u - x`` exactly, also in float64 (the shortcut's tests)."""

@@ -17,7 +17,15 @@ import numpy as np
 
 from verify import scratch
 from verify.budget import NOISE_FACTOR, Budget, fd_step, grad_tolerance, machine_eps
-from verify.directional import DirectionCheck, Settled, check_direction, rademacher, settle
+from verify.directional import (
+    DirectionCheck,
+    Settled,
+    check_direction,
+    hidden_arrays,
+    rademacher,
+    rounding_allowance,
+    settle,
+)
 from verify.finite_diff import NonFiniteError, central_difference
 from verify.inputs import Arrays, Objective, UserError, evaluate_grad, label, normalise_x
 
@@ -458,6 +466,9 @@ def _directional(
     shapes = [a.shape for a in obj.work]
     checks: list[DirectionCheck] = []
     settled: dict[int, Settled] = {}
+    # arrays whose errors the rounding allowed for the others could hide (mixed precision)
+    whole = rounding_allowance(obj, grads, 0, obj.total, tols)
+    hidden = hidden_arrays(obj, grads, whole, tols) if len(grads) > 1 else []
     for k in range(directions):
         u = rademacher(shapes, seed + k)
         c = check_direction(obj, grads, u, seed + k, f0, grad_tol=tols, f_terms=f_terms)
@@ -469,6 +480,13 @@ def _directional(
                 c = dataclasses.replace(c, ok=ok, undecided=False, parts=len(found.trail))
             else:
                 c = dataclasses.replace(c, undecided=True, parts=len(found.trail))
+        for array in hidden if c.ok else []:
+            part = check_direction(
+                obj, grads, u, seed + k, f0, array=array, grad_tol=tols, f_terms=f_terms
+            )
+            if not part.ok:  # the direction is as good as its worst resolved part
+                c = part
+                break
         checks.append(c)
         scratch.give([u.flat])
     undecided = [c for c in checks if c.undecided]
