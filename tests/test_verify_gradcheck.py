@@ -487,3 +487,24 @@ def test_directional_mode_resolves_a_float64_array_beside_a_float32_one() -> Non
     bad = verify.check_gradient(f, wrong, x, mode="directional")
     assert not bad.ok and bad.failing_arrays == [1]
     assert isinstance(bad.worst, verify.ElementCheck) and bad.worst.index == (7,)
+
+
+def test_a_truncation_dominated_pass_is_retried_with_a_finer_step() -> None:
+    """x = 10^4 + 10^-3 noise: the step from max |x| is 60x the scale f varies on, so the
+    first budget is mostly truncation (0.3 % of the derivative) and let a 1e-4 relative error
+    pass; steps 8x and 64x finer resolve it."""
+    rng = np.random.default_rng(1)
+    n, offset, scale = 1100, 1e4, 1e-3
+    w = rng.normal(size=n)
+    x = offset + scale * rng.normal(size=n)
+
+    def f(v: np.ndarray) -> float:
+        return float(np.sum(w * np.tanh((v - offset) / scale)))
+
+    def grad(v: np.ndarray) -> np.ndarray:
+        return (w / scale) * (1.0 - np.tanh((v - offset) / scale) ** 2)
+
+    ok = verify.check_gradient(f, grad, x, seed=1)
+    d = ok.directions[0]
+    assert ok.ok and d.budget.total < 1e-5 * abs(d.analytic) and ok.evaluations == 21
+    assert not verify.check_gradient(f, lambda v: grad(v) * (1 + 1e-4), x, seed=1).ok

@@ -32,6 +32,7 @@ __all__ = [
     "EXACT_DISPLACEMENTS",
     "HIDDEN_RELATIVE",
     "MAX_SETTLE_CHECKS",
+    "TRUNCATION_DOMINANT",
     "Direction",
     "DirectionCheck",
     "Settled",
@@ -188,6 +189,7 @@ def check_direction(
     step: float | None = None,
     refine: int = 2,
     f_terms: float = 0.0,
+    tighten: int = 2,
 ) -> DirectionCheck:
     """Check ``<grad, u>`` (``u`` restricted to ``array[lo:hi]``) against FD of ``f`` along ``u``.
 
@@ -206,6 +208,8 @@ def check_direction(
     derivatives: retried with ``h / 16`` (``refine`` times), since the one-sided extrapolations
     assume a single kink at 0 and a float32 step can straddle several; at the last level the
     direction is undecided when ``<grad, u>`` is within the range of every secant slope.
+    A pass whose budget is mostly truncation is retried with ``h / 8`` (``tighten`` times),
+    whose verdict stands when its budget is smaller.
     ``step`` overrides the step ``h``. ``f_terms``: a bound of ``f``'s rounding in units of
     ``eps`` (the magnitudes it sums), when that exceeds ``NOISE_FACTOR |f|``: a cost ~1e-13 made
     of ``ln a`` with ``a ~ 1`` carries ``~eps``, not ``eps |f|``.
@@ -254,6 +258,19 @@ def check_direction(
         def e_of(s: float) -> float:
             return (samples[s][1] - samples[-s][1]) / (2 * s)
 
+        def tightened(passed: DirectionCheck) -> DirectionCheck:
+            # A pass whose budget is mostly truncation (h too coarse for f along u, e.g. x with a
+            # large offset) says little: a step 8x finer cuts the Richardson truncation ~4000x.
+            # Its verdict replaces this one when its budget is smaller.
+            b = passed.budget
+            if tighten <= 0 or b.truncation <= TRUNCATION_DOMINANT * (b.rounding + b.reference):
+                return passed
+            finer = check_direction(
+                obj, grads, u, seed, f0, array=array, lo=lo, hi=hi, grad_tol=grad_tol,
+                step=h / 8.0, refine=refine, tighten=tighten - 1, f_terms=f_terms,
+            )  # fmt: skip
+            return finer if finer.budget.total < b.total else passed
+
         d_h, e_h, s1 = diff(h)
         d_h2, e_h2, s2 = diff(h / 2)
         measured = richardson(d_h, d_h2)
@@ -287,8 +304,10 @@ def check_direction(
             moved_err = eps * (3.0 * gx / h + 5.0 * g1 / 3.0)
             moved_gap = eps * (10.0 * gx / h + 6.0 * g1)
             if gap + moved_gap <= 2.0 * budget.total and err + moved_err <= budget.total:
-                return DirectionCheck(
-                    seed, scope, analytic, reference, err, budget, True, displacement=moved_err
+                return tightened(
+                    DirectionCheck(
+                        seed, scope, analytic, reference, err, budget, True, displacement=moved_err
+                    )
                 )
             track = True  # the bound could matter: take the displacements exactly, f is not re-run
             for step_s in (h, h / 2):
@@ -303,7 +322,9 @@ def check_direction(
             gap = abs((right - left) - (e_right - e_left))
         if gap <= 2.0 * budget.total:  # smooth along u
             if err <= budget.total:
-                return DirectionCheck(seed, scope, analytic, reference, err, budget, True)
+                return tightened(
+                    DirectionCheck(seed, scope, analytic, reference, err, budget, True)
+                )
             # Richardson may be outside its asymptotic range: one more level, then judge.
             d_h4, e_h4, s4 = diff(h / 4)
             scale = max(s1, s2, s4, f_floor)
@@ -348,6 +369,7 @@ def check_direction(
                 step=h / 16.0,
                 refine=refine - 1,
                 f_terms=f_terms,
+                tighten=tighten,
             )
             outside = min(abs(analytic - lo_v), abs(analytic - hi_v))
             if not several and finer.ok and finer.budget.total >= outside:
@@ -378,6 +400,10 @@ def check_direction(
             undecided=undecided,
         )
 
+
+TRUNCATION_DOMINANT = 10.0
+"""A passing direction whose truncation estimate exceeds this many times the rest of its
+budget is checked again with a finer step (see :func:`check_direction`)."""
 
 HIDDEN_RELATIVE = 1e-4
 """An array whose gradient a whole-x direction resolves only to this relative size or worse is
