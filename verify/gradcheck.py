@@ -208,7 +208,7 @@ def check_gradient(
     is reused by later checks; a function that writes into its input fails the check with a
     message), ``f`` returns a scalar and ``grad_f`` arrays shaped like ``x``.
     ``mode="full"`` checks every element; ``"directional"`` checks ``directions`` signed random
-    directions (seeds ``seed, seed+1, ...``; 4 evaluations of ``f`` each, plus ``f(x)``) and
+    directions (seeds ``seed, seed+1, ...``; usually 4 evaluations of ``f`` each, plus ``f(x)``) and
     localises a failure by bisection; ``"auto"`` is full up to :data:`FULL_MAX_ELEMENTS`
     elements. One direction (the default) misses a wrong gradient only when the error is nearly
     orthogonal to it (probability of order budget / ``||error||_2``); more directions are
