@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from mlp.activations import FloatArray
+from mlp.activations import FloatArray, col_sum
 
 __all__ = [
     "as_dtype",
@@ -94,10 +94,10 @@ def _all_finite(x: FloatArray) -> bool:
 
     A NaN or ±inf anywhere makes its column sum non-finite; a non-finite sum can also be a mere
     overflow, so the elementwise check then decides. The column sums are one BLAS product
-    ``1^T x`` (multi-threaded: 0.6 ms for 12,800 x 784 float32, where ``np.add.reduce`` takes 1.1).
+    (``col_sum``, multi-threaded: 0.6 ms for 12,800 x 784 float32, ``np.add.reduce`` 1.1).
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(np.matmul(np.ones((1, x.shape[0]), dtype=x.dtype), x)).all():
+        if np.isfinite(col_sum(x)).all():
             return True
     return bool(np.isfinite(x).all())
 
