@@ -253,9 +253,10 @@ def check_direction(
             dm = point(-1.0, s)
             fm = obj.value(moved)
             samples[s], samples[-s] = (fp, dp), (fm, dm)
-            return (fp - fm) / (2 * s), (dp - dm) / (2 * s), max(abs(fp), abs(fm))
+            return (fp - fm) / (2 * s), e_of(s), max(abs(fp), abs(fm))
 
         def e_of(s: float) -> float:
+            # <g, displacement> at +-s, per unit step: the analytic side of D(s)
             return (samples[s][1] - samples[-s][1]) / (2 * s)
 
         def tightened(passed: DirectionCheck) -> DirectionCheck:

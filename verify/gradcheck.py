@@ -441,10 +441,10 @@ def _ratio(c: ElementCheck) -> float:
     )
 
 
-def _sumsq(g: np.ndarray[Any, Any]) -> float:
-    """``sum(g**2)`` in float64 as one BLAS dot (no temporary)."""
-    flat = np.asarray(g, dtype=np.float64).reshape(-1)
-    return float(np.dot(flat, flat))
+def _norm(obj: Objective, grads: list[np.ndarray[Any, Any]]) -> float:
+    """``||grad_f||_2`` from the flat float64 gradient the checks use."""
+    g = obj.flat_of("grad", grads, np.float64)
+    return math.sqrt(float(np.dot(g, g)))
 
 
 def _directional(
@@ -500,8 +500,7 @@ def _directional(
         message="",
         max_abs_error=max(c.abs_error for c in checks),
         # ||grad_f||_2 = sqrt(E <grad_f, u>^2) over +-1 directions u: the derivatives' scale
-        max_rel_error=max(c.abs_error for c in checks)
-        / max(math.sqrt(sum(_sumsq(g) for g in grads)), 1e-300),
+        max_rel_error=max(c.abs_error for c in checks) / max(_norm(obj, grads), 1e-300),
         worst=worst_dir,
         directions=checks,
         undecided=undecided,

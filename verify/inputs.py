@@ -163,7 +163,7 @@ class Objective:
             for w, a in zip(self.work, xs.arrays, strict=True):
                 np.copyto(w, a, casting="unsafe")  # float64 -> float32 only when f needs it
         self.moved_is_x = False
-        """Whether ``moved()`` holds x everywhere (checks of part of x need it; of all, do not)."""
+        """Whether the ``perturbing()`` buffer holds x everywhere (checks of part of x need it)."""
         self.evaluations = 0
         self._abs_max: float | None = None
         self._scales: dict[int, tuple[np.ndarray[Any, Any], float]] = {}
@@ -212,26 +212,20 @@ class Objective:
 
     @contextlib.contextmanager
     def perturbing(self, glo: int, ghi: int) -> Iterator[np.ndarray[Any, Any]]:
-        """:meth:`moved` for a check of ``flat[glo:ghi]``, restored to x there afterwards."""
-        buf = self.moved(glo, ghi)
+        """Flat scratch array for the perturbed points of a check of ``flat[glo:ghi]``.
+
+        It equals x outside that range; the check writes inside it only, and it is restored to
+        x there afterwards (:attr:`moved_is_x`). A check of all of x skips both copies.
+        """
+        buf = self.buffer("moved", 0, (self.total,), self.fd_dtype)
+        if (glo, ghi) != (0, self.total) and not self.moved_is_x:
+            np.copyto(buf, self.flat)
+            self.moved_is_x = True
         try:
             yield buf
         finally:
             if self.moved_is_x:
                 np.copyto(buf[glo:ghi], self.flat[glo:ghi])  # x again for the next partial check
-
-    def moved(self, glo: int = 0, hi: int | None = None) -> np.ndarray[Any, Any]:
-        """Flat scratch array for the perturbed points, equal to x outside ``[glo, hi)``.
-
-        A check of that range writes inside it only, then restores it (:attr:`moved_is_x`); a
-        check of all of x skips both copies.
-        """
-        ghi = self.total if hi is None else hi
-        buf = self.buffer("moved", 0, (self.total,), self.fd_dtype)
-        if (glo, ghi) != (0, self.total) and not self.moved_is_x:
-            np.copyto(buf, self.flat)
-            self.moved_is_x = True
-        return buf
 
     def abs_max(self) -> float:
         """``max |x|`` over every array of ``work`` (computed once: the step scale)."""
