@@ -18,7 +18,7 @@ import mlp
 import verify
 from verify import cli
 from verify.jax_reference import reference
-from verify.mutants import main as mutants_main
+from verify.mutation.cli import main as mutants_main
 
 X5 = np.arange(15, dtype=np.float64).reshape(5, 3) / 10.0
 Y5 = np.eye(2)[[0, 1, 0, 1, 0]]

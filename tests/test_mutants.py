@@ -8,17 +8,13 @@ from typing import Any
 
 import pytest
 
-from verify.mutant_catalogue import CATALOGUE, Edit, Mutant
-from verify.mutants import (
-    GRAD_CONFIGS,
-    ROOT,
-    CatalogueError,
-    apply_mutant,
-    classify_survivor,
-    expected_layer,
-    judge,
-    main,
-)
+from verify.mutation.apply import ROOT, CatalogueError, apply_mutant
+from verify.mutation.catalogue import CATALOGUE, Edit, Mutant
+from verify.mutation.cli import main
+from verify.mutation.configs import GRAD_CONFIGS, expected_layer
+from verify.mutation.mutmut import classify_survivor
+from verify.mutation.runner import MutantResult, judge, run_all
+from verify.mutation.table import table
 
 WHERE = {"L", "L-1", "cost", "training", "none"}
 
@@ -96,12 +92,46 @@ def test_judge_localisation() -> None:
     assert judge(eq, _raw({}, []), 1.0).ok and not judge(eq, _raw({}, ["t"]), 1.0).ok
 
 
-def test_live_subset_detected_and_localised(tmp_path: Path) -> None:
+def _wide_results() -> list[MutantResult]:
+    """Every mutant judged as caught by every check of every config: the widest possible rows."""
+    every = {c.name: (len(c.sizes) - 1, "Wb") for c in GRAD_CONFIGS}
+    training = [f"training.shuffled.tanh.sigmoid.mse.linear.{i}" for i in range(8)]
+    results = [judge(m, _raw(every, training), 12.0) for m in CATALOGUE]
+    results[0].error = "child exited 1: " + "a long crash message " * 12
+    return results
+
+
+def test_table_fits_100_columns_and_keeps_every_row() -> None:
+    results = _wide_results()
+    text = table(results)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 100, max(lines, key=len)
+    for r in results:  # every mutant has its row, and its localisation is not lost
+        assert any(line.startswith(r.name + " ") for line in lines), r.name
+    assert "huge_logits)" in text and "a long crash message" in text
+
+
+def test_progress_one_line_per_mutant_as_each_finishes(tmp_path: Path) -> None:
+    results = {r.name: r for r in _wide_results()}
+    lines: list[str] = []
+    out = run_all(CATALOGUE, tmp_path, 2, lines.append, lambda m, _src: results[m.name])
+    assert [r.name for r in out] == [m.name for m in CATALOGUE]  # catalogue order
+    assert len(lines) == len(CATALOGUE)
+    assert lines[-1].startswith(f"[{len(CATALOGUE)}/{len(CATALOGUE)}]")
+    assert all(any(m.name in line for line in lines) for m in CATALOGUE)
+    assert any("ERROR" in line for line in lines) and any("detected by" in line for line in lines)
+
+
+def test_live_subset_detected_and_localised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """One gradient and one training mutant through real subprocesses (the baseline runs first)."""
     out = tmp_path / "mutants.json"
     code = main(["--only", "transpose_in_delta_recurrence", "shuffle_X_not_Y", "--json", str(out)])
     data = json.loads(out.read_text())
     assert code == 0, data
+    progress = capsys.readouterr().err
+    assert "[1/2]" in progress and "[2/2]" in progress and "baseline passes" in progress
     by_name = {m["name"]: m for m in data["catalogue"]["mutants"]}
     grad = by_name["transpose_in_delta_recurrence"]
     assert grad["detected"] and grad["right_layer"] and "jax:square" in grad["checks"]

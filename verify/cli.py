@@ -429,8 +429,8 @@ def main(
     err = sys.stderr if err is None else err
     out = sys.stdout if out is None else out
     words = list(sys.argv[1:] if argv is None else argv)
-    if words[:1] == ["mutants"]:  # its own options; see verify/mutants.py
-        from verify.mutants import main as mutants_main
+    if words[:1] == ["mutants"]:  # its own options; see verify/mutation/cli.py
+        from verify.mutation.cli import main as mutants_main
 
         return mutants_main(words[1:])
     parser = _parser()

@@ -45,7 +45,7 @@ def _mutants(data: Mapping[str, Any]) -> list[str]:
         f"detected, {s['right_layer']} of them localised to the layer the bug is in; "
         f"{s['equivalent']} equivalent mutants argued in the catalogue and flagged "
         f"{s['equivalent_flagged']} times. Each mutant is a source edit of a temporary copy of "
-        "`mlp/` (`verify/mutant_catalogue.py`), run through the harness in a subprocess. "
+        "`mlp/` (`verify/mutation/catalogue.py`), run through the harness in a subprocess. "
         f"Reproduce: `{cat['command']}`.",
         "",
         table(["mutant", "bug", "detected", "localised to", "right layer"], rows),
