@@ -21,7 +21,7 @@ import sympy as sp
 
 from verify.budget import fd_budget, fd_step
 from verify.finite_diff import richardson
-from verify.results import Record, expect_pass
+from verify.results import Record, expect_pass, json_safe
 
 __all__ = [
     "MP_DIGITS",
@@ -486,7 +486,7 @@ def _kink_records(spec: _Spec, base: dict[str, Any]) -> list[Record]:
     for n, kink in enumerate(spec.spec.kinks):
         point = np.array([float(kink.get(v, 0.0)) for v in spec.variables])
         paper = _eval_numpy(spec.f_paper, [np.array([x]) for x in point])[0]
-        rows = []
+        rows: list[dict[str, Any]] = []
         ok = True
         for j, w in enumerate(spec.wrt):
             i = spec.variables.index(w)
@@ -498,15 +498,16 @@ def _kink_records(spec: _Spec, base: dict[str, Any]) -> list[Record]:
             rows.append(
                 {
                     "wrt": str(w),
-                    "left": _json_float(left),
-                    "right": _json_float(right),
-                    "paper": _json_float(val),
+                    "left": left,
+                    "right": right,
+                    "paper": val,
                     "between": inside,
                 }
             )
         where = ", ".join(f"{v}={kink.get(v, 0.0):g}" for v in spec.variables)
         desc = "; ".join(
-            f"d/d{r['wrt']}: one-sided [{r['left']}, {r['right']}], paper {r['paper']}"
+            f"d/d{r['wrt']}: one-sided [{_signed(r['left'])}, {_signed(r['right'])}], "
+            f"paper {_signed(r['paper'])}"
             for r in rows
         )
         out.append(
@@ -525,18 +526,16 @@ def _kink_records(spec: _Spec, base: dict[str, Any]) -> list[Record]:
                     **base,
                     "side": "kink",
                     "kink": {str(k): float(v) for k, v in kink.items()},
-                    "one_sided": rows,
+                    "one_sided": json_safe(rows),
                 },
             )
         )
     return out
 
 
-def _json_float(x: float) -> float | str:
-    """Infinite values as ``"+inf"``/``"-inf"`` (strict JSON), others unchanged."""
-    if math.isinf(x):
-        return "+inf" if x > 0 else "-inf"
-    return x
+def _signed(x: float) -> str:
+    """A value for a message: an infinite one signed (``+inf``), others as Python prints them."""
+    return f"{x:+}" if math.isinf(x) else str(x)
 
 
 def check_claims(claims: Sequence[Any]) -> list[Record]:

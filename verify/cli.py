@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
-import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from verify.results import Record, summarise
+from verify.results import Record, save_json, summarise
 
 if TYPE_CHECKING:
     from derivations.claims import Claim
@@ -332,35 +329,7 @@ def write_json(path: Path, records: Sequence[Record], timings: dict[str, float] 
     }
     if timings is not None:
         doc["timings"] = {k: round(v, 3) for k, v in timings.items()}
-    text = json.dumps(_plain(doc), indent=2, allow_nan=False, default=str)
-    _atomic_write(path, (text + "\n").encode())
-
-
-def _plain(obj: Any) -> Any:
-    """Return ``obj`` as strict JSON data: NumPy scalars unwrapped, NaN/inf as strings."""
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    item = getattr(obj, "item", None)
-    if callable(item) and getattr(obj, "shape", None) == ():
-        obj = item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return str(obj)
-    return obj
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same directory."""
-    directory = path.parent if str(path.parent) else Path()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    save_json(path, doc)
 
 
 def _parser() -> _Parser:

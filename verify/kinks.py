@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from verify.gradcheck import check_gradient
-from verify.results import Record, expect_pass
+from verify.results import Record, expect_pass, json_safe
 
 __all__ = ["check_kinks", "one_sided_at", "scalar_kink_records"]
 
@@ -37,9 +37,9 @@ def one_sided_at(f: Callable[[float], float], x: float = 0.0, h: float = _H) -> 
     return side(-1.0), side(1.0)
 
 
-def _j(x: float) -> float | str:
-    """JSON-safe float (infinities as strings)."""
-    return ("+inf" if x > 0 else "-inf") if math.isinf(x) else x
+def _show(x: float) -> str:
+    """A one-sided derivative for a message: an infinite one signed (``+inf``)."""
+    return f"{x:+}" if math.isinf(x) else str(x)
 
 
 def _interval_record(
@@ -48,7 +48,7 @@ def _interval_record(
     lo, hi = min(left, right), max(left, right)
     ok = lo <= value <= hi
     msg = (
-        f"{what} at 0: one-sided derivatives [{_j(left)}, {_j(right)}], analytic {value:g} "
+        f"{what} at 0: one-sided derivatives [{_show(left)}, {_show(right)}], analytic {value:g} "
         + ("lies between them" if ok else "lies OUTSIDE them")
         + (f" ({note})" if note else "")
     )
@@ -59,8 +59,8 @@ def _interval_record(
         method="one-sided fd",
         message=msg,
         details={
-            "left": _j(left),
-            "right": _j(right),
+            "left": json_safe(left),
+            "right": json_safe(right),
             "analytic": value,
             "x": 0.0,
             "dtype": "float64",

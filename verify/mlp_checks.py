@@ -26,7 +26,7 @@ from verify.directional import rademacher
 from verify.finite_diff import richardson
 from verify.gradcheck import GradientResult, check_gradient
 from verify.jax_reference import ReluConvention, network, reference
-from verify.results import Record, expect_pass
+from verify.results import Record, expect_pass, json_safe
 
 __all__ = [
     "BlockError",
@@ -72,8 +72,8 @@ class BlockError:
         return f"d{self.param}^{self.layer}"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields (non-finite numbers as ``None``)."""
-        out: dict[str, Any] = _finite_json(
+        """JSON-ready fields (non-finite numbers as strings, :func:`verify.results.json_safe`)."""
+        out: dict[str, Any] = json_safe(
             {
                 "block": self.name,
                 "layer": self.layer,
@@ -163,8 +163,8 @@ class NetworkReport:
         return "\n".join(lines)
 
     def to_details(self) -> dict[str, Any]:
-        """JSON-ready summary for ``Record.details`` (non-finite numbers as ``None``)."""
-        out: dict[str, Any] = _finite_json(
+        """JSON-ready summary for ``Record.details`` (non-finite numbers as strings)."""
+        out: dict[str, Any] = json_safe(
             {
                 "architecture": self.architecture,
                 "dtype": self.dtype,
@@ -187,17 +187,6 @@ class NetworkReport:
             }
         )
         return out
-
-
-def _finite_json(d: Any) -> Any:
-    """``d`` with every non-finite float replaced by ``None`` (strict JSON), recursively."""
-    if isinstance(d, dict):
-        return {k: _finite_json(v) for k, v in d.items()}
-    if isinstance(d, list | tuple):
-        return [_finite_json(v) for v in d]
-    if isinstance(d, float) and not math.isfinite(d):
-        return None
-    return d
 
 
 def _attr(net: Any, names: Sequence[str], what: str) -> Any:

@@ -1,11 +1,34 @@
-"""Check records: the one structure every check emits, for the CLI, the JSON and the reports."""
+"""Check records and their JSON: the one structure every check emits, and the one JSON rule.
+
+The JSON rule, used by every file the project writes (``--json`` of every subcommand,
+``reports/data/mutation.json``, the mutant child's results) and by check details that must stay
+JSON-safe in memory: strict JSON (no ``NaN``/``Infinity`` tokens), NumPy scalars unwrapped,
+tuples as lists, and a non-finite float written as the string Python prints for it:
+``"inf"``, ``"-inf"`` or ``"nan"`` (``float()`` reads each back).
+"""
 
 from __future__ import annotations
 
+import json
+import math
+import os
+import tempfile
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["Kind", "Record", "Status", "expect_pass", "summarise"]
+__all__ = [
+    "Kind",
+    "Record",
+    "Status",
+    "dumps",
+    "expect_pass",
+    "json_safe",
+    "merge_json",
+    "save_json",
+    "summarise",
+    "writable_path_error",
+]
 
 Kind = Literal["symbolic", "numeric", "experiment"]
 Status = Literal["ok", "unexpected", "error"]
@@ -64,3 +87,89 @@ def summarise(records: list[Record]) -> dict[str, Any]:
         "not_ok": sum(r.status != "ok" for r in records),
         "by_kind": by_kind,
     }
+
+
+def json_safe(obj: Any) -> Any:
+    """``obj`` as strict JSON data: NumPy scalars unwrapped, NaN/inf as ``"nan"``/``"inf"``."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    item = getattr(obj, "item", None)
+    if callable(item) and getattr(obj, "shape", None) == ():
+        obj = item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    return obj
+
+
+def dumps(doc: Any, *, indent: int | None = 2, sort_keys: bool = False, ascii: bool = True) -> str:
+    """``doc`` as strict JSON text under the module's rule (unknown objects via ``str``)."""
+    return json.dumps(
+        json_safe(doc),
+        indent=indent,
+        sort_keys=sort_keys,
+        ensure_ascii=ascii,
+        allow_nan=False,
+        default=str,
+    )
+
+
+def save_json(path: Path, doc: Any, *, sort_keys: bool = False, ascii: bool = True) -> None:
+    """Write ``doc`` (plus a newline) to ``path`` atomically: temp file, then ``os.replace``."""
+    text = dumps(doc, sort_keys=sort_keys, ascii=ascii) + "\n"
+    directory = path.parent if str(path.parent) else Path()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def merge_json(path: Path, keys: tuple[str, ...], value: Any) -> None:
+    """Set ``data[k1][k2]... = value`` in the JSON file ``path`` (created if missing), atomically.
+
+    Keys sorted, non-ASCII kept: the layout of ``reports/data/mutation.json``.
+    """
+    data: dict[str, Any] = {}
+    if path.is_file():
+        data = json.loads(path.read_text(encoding="utf-8"))
+    node = data
+    for k in keys[:-1]:
+        node = node.setdefault(k, {})
+    node[keys[-1]] = value
+    save_json(path, data, sort_keys=True, ascii=False)
+
+
+def writable_path_error(path: Path, *, directory: bool = False) -> str:
+    """Why the file (with ``directory``: the folder) ``path`` cannot be written; ``""`` if it can.
+
+    Checked before any work, so that a bad output path fails in a fraction of a second. A missing
+    folder for ``directory=True`` is fine when its nearest existing parent is writable.
+    """
+    if directory:
+        if path.exists() and not path.is_dir():
+            return "it exists and is not a directory"
+        probe = path
+        while not probe.exists():
+            if probe.parent == probe:
+                break
+            probe = probe.parent
+        if probe.exists() and not probe.is_dir():
+            return f"{probe} is not a directory"
+        if not os.access(probe, os.W_OK | os.X_OK):
+            return f"{probe} is not writable"
+        return ""
+    parent = path.parent if str(path.parent) else Path()
+    if path.is_dir():
+        return "it is a directory"
+    if not parent.is_dir():
+        return f"directory {parent} does not exist"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"directory {parent} is not writable"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is not writable"
+    return ""

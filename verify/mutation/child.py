@@ -7,7 +7,6 @@ A crash of the mutated code is recorded as a detection, never raised.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import warnings
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from verify.mutation.configs import GRAD_CONFIGS, GradConfig
+from verify.results import save_json
 
 __all__ = ["main", "network_for"]
 
@@ -101,9 +101,7 @@ def main(out_path: str) -> int:
         {"id": r.id, "ok": r.status == "ok", "status": r.status, "message": r.message[:300]}
         for r in check_training()
     ]
-    Path(out_path).write_text(
-        json.dumps({"gradients": grads, "training": training}), encoding="utf-8"
-    )
+    save_json(Path(out_path), {"gradients": grads, "training": training})
     return 0
 
 

@@ -8,7 +8,6 @@ an unmutated ``mlp/`` that does not pass).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -22,37 +21,11 @@ from verify.mutation.configs import GRAD_CONFIGS
 from verify.mutation.mutmut import mutmut_summary
 from verify.mutation.runner import MutantResult, run_all, run_mutant, summary
 from verify.mutation.table import table
+from verify.results import merge_json, writable_path_error
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_NOT_OK, EXIT_USAGE = 0, 1, 2
-
-
-def merge_json(path: Path, keys: tuple[str, ...], value: Any) -> None:
-    """Set ``data[k1][k2]... = value`` in the JSON file ``path`` (created if missing)."""
-    data: dict[str, Any] = {}
-    if path.is_file():
-        data = json.loads(path.read_text(encoding="utf-8"))
-    node = data
-    for k in keys[:-1]:
-        node = node.setdefault(k, {})
-    node[keys[-1]] = value
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(
-            json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def writable_path_error(path: Path) -> str:
-    """Why ``path`` cannot be written (``""`` if it can)."""
-    if not path.parent.is_dir():
-        return f"directory {path.parent} does not exist"
-    return ""
 
 
 def _parser() -> argparse.ArgumentParser:
