@@ -213,7 +213,7 @@ def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
 def test_unwritable_json_path(tmp_path: Path, where: str) -> None:
     (tmp_path / "a_file").write_text("not a directory")
     code, _, err = _run(["symbolic", "--json", str(tmp_path / where)])
-    assert code == cli.EXIT_NOT_OK
+    assert code == cli.EXIT_USAGE
     assert len(err.strip().splitlines()) == 1 and "cannot write --json" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
 
@@ -222,7 +222,7 @@ def test_unwritable_reports_dir(tmp_path: Path) -> None:
     blocker = tmp_path / "reports"
     blocker.write_text("a file")
     code, _, err = _run(["all", "--quiet", "--reports-dir", str(blocker)])
-    assert code == cli.EXIT_NOT_OK
+    assert code == cli.EXIT_USAGE
     assert "cannot write reports" in err and "Traceback" not in err
     assert blocker.read_text() == "a file"
 
@@ -273,3 +273,141 @@ def test_python_m_verify_reexecs_without_a_hash_seed() -> None:
         capture_output=True, text=True, check=False, env=env,
     )  # fmt: skip
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+# --- the defects a new user hit: list, output paths, failure lines, the summary ----------------
+
+
+def _indexed(**kw: object) -> cli.Sources:
+    import dataclasses
+
+    return dataclasses.replace(_sources(**kw), indexed=True, titles=lambda: {})  # type: ignore[arg-type]
+
+
+def test_list_json_writes_the_file(tmp_path: Path) -> None:
+    js = tmp_path / "names.json"
+    code, out, _ = _run(["list", "--json", str(js), "--reports-dir", str(tmp_path / "none")])
+    assert code == cli.EXIT_OK
+    doc = json.loads(js.read_text())
+    ids = [c["id"] for c in doc["checks"]]
+    assert ids[:2] == ["sigmoid.derivative", "ce.derivative"] and "numeric.claims" in ids
+    assert doc["summary"]["total"] == len(ids)
+    assert out.splitlines()[0].startswith("sigmoid.derivative")
+
+
+def test_list_reads_the_index_report_wrote_every_numeric_check(tmp_path: Path) -> None:
+    rd = ["--reports-dir", str(tmp_path / "r")]
+    assert _run(["report", "--quiet", *rd], _indexed())[0] == 0
+    calls: list[str] = []
+    sources = _indexed()
+    sources = type(sources)(**{**sources.__dict__, "claims": lambda: calls.append("built") or []})
+    js = tmp_path / "names.json"
+    code, out, err = _run(["list", "--json", str(js), *rd], sources)
+    assert code == 0 and calls == [], err  # no derivation built
+    ids = [line.split()[0] for line in out.splitlines()]
+    # one line per check of the run, the numeric ones one by one (the fake makes one per claim)
+    assert ids == [
+        "sigmoid.derivative",
+        "ce.derivative",
+        "sigmoid.derivative.points",
+        "ce.derivative.points",
+        "experiment.init_converge",
+        "experiment.schedule",
+        "experiment.heaviside",
+        "experiment.test_accuracy",
+    ]
+    assert "num/claims" in out and "Sigmoid" in out
+    assert json.loads(js.read_text())["summary"]["by_kind"] == {
+        "symbolic": 2,
+        "numeric": 2,
+        "experiment": 4,
+    }
+
+
+def test_report_check_detects_a_stale_index(tmp_path: Path) -> None:
+    rd = ["--reports-dir", str(tmp_path / "r")]
+    assert _run(["report", "--quiet", *rd])[0] == 0
+    (tmp_path / "r" / "data" / "checks.json").write_text('{"checks": []}\n')
+    code, _, err = _run(["report", "--check", "--quiet", *rd])
+    assert code == cli.EXIT_NOT_OK and "data/checks.json" in err
+
+
+def test_committed_index_lists_every_numeric_check() -> None:
+    out = io.StringIO()
+    assert cli.main(["list"], sources=cli.default_sources(), err=io.StringIO(), out=out) == 0
+    doc = json.loads(Path("reports/data/checks.json").read_text())
+    numeric = [c["id"] for c in doc["checks"] if c["kind"] == "numeric"]
+    assert len(numeric) > 100 and "numeric.claims" not in numeric
+    listed = [line.split()[0] for line in out.getvalue().splitlines()]
+    assert listed == [c["id"] for c in doc["checks"]]
+
+
+@pytest.mark.parametrize("command", ["all", "report", "list"])
+def test_reports_dir_that_is_a_file_fails_at_once(tmp_path: Path, command: str) -> None:
+    import time
+
+    blocker = tmp_path / "reports"
+    blocker.write_text("a file")
+    calls: list[str] = []
+    sources = _indexed()
+    sources = type(sources)(**{**sources.__dict__, "claims": lambda: calls.append("built") or []})
+    t0 = time.perf_counter()
+    code, out, err = _run([command, "--reports-dir", str(blocker)], sources)
+    assert time.perf_counter() - t0 < 1.0
+    assert code == cli.EXIT_USAGE and calls == [] and out == ""
+    assert len(err.strip().splitlines()) == 1 and str(blocker) in err and "regular file" in err
+    assert blocker.read_text() == "a file"
+
+
+@pytest.mark.parametrize("command", ["all", "symbolic", "list", "report"])
+def test_bad_json_path_is_exit_2_before_the_work(tmp_path: Path, command: str) -> None:
+    calls: list[str] = []
+    sources = _sources()
+    sources = type(sources)(**{**sources.__dict__, "claims": lambda: calls.append("built") or []})
+    target = tmp_path / "missing" / "out.json"
+    code, _, err = _run([command, "--json", str(target), "--reports-dir", str(tmp_path)], sources)
+    assert code == cli.EXIT_USAGE and calls == [] and "cannot write --json" in err
+
+
+def _failing_record(message: str, details: dict[str, object]) -> Record:
+    status = "unexpected"
+    return Record(
+        "mlp.grad.x", "mlp", "numeric", "fail", "pass", status, "jax+fd", message, details
+    )
+
+
+def test_failure_lines_keep_the_diagnosis() -> None:
+    from verify.cli.output import brief, failure_lines
+
+    diagnosis = "first diverging layer from the output: 2 (dW^2 db^2): a transposed W^3 in eq. (35)"
+    message = "blocks " + ", ".join(f"dW^{i}: rel err 1.2e-01 > budget 3e-12" for i in range(30))
+    rec = _failing_record(f"{message}. {diagnosis}", {"network": {"diagnosis": diagnosis}})
+    short = brief(rec)
+    assert len(short) <= 400 and short.endswith(diagnosis) and short.startswith("blocks dW^0")
+    lines = failure_lines([rec], verbose=False)
+    assert all(len(line) <= 100 for line in lines)
+    assert "first diverging layer" in " ".join(lines)
+    full = " ".join(failure_lines([rec], verbose=True))
+    assert "dW^29: rel err" in full and "..." not in full
+
+
+def test_verbose_lists_every_failure_and_every_line() -> None:
+    from verify.cli.output import failure_lines
+
+    recs = [_failing_record(f"bad {i}\nsecond line {i}", {}) for i in range(30)]
+    short = failure_lines(recs, verbose=False)
+    assert "second line 0" not in " ".join(short) and "and 5 more" in short[-1]
+    full = " ".join(failure_lines(recs, verbose=True))
+    assert "second line 29" in full and "more" not in full
+
+
+def test_summary_says_what_was_found() -> None:
+    code, _, err = _run(["symbolic"])
+    assert code == 0
+    assert "Found: 1 error in the paper confirmed, 0 new;" in err
+    assert "all 2 checks give the result recorded as expected" in err
+    code, _, err = _run(["symbolic"], _sources(verdict=Verdict.WRONG))
+    assert code == cli.EXIT_NOT_OK
+    assert "Found: 2 errors in the paper confirmed, 1 new;" not in err
+    assert "Found: 1 error in the paper confirmed, 1 new;" in err
+    assert "1 of 2 checks give the result recorded as expected; 1 does not" in err

@@ -1,4 +1,4 @@
-"""Entry point of ``python -m verify``: see :mod:`verify.cli`.
+"""Entry point of ``python -m verify``: see :mod:`verify.cli` (the command table).
 
 SymPy orders the factors of an expression holding ``Dummy`` symbols, and the claims' sampling
 visits ``free_symbols`` (a set), in an order that depends on Python's string hashing. The reports

@@ -27,7 +27,6 @@ __all__ = [
     "merge_json",
     "save_json",
     "summarise",
-    "writable_path_error",
 ]
 
 Kind = Literal["symbolic", "numeric", "experiment"]
@@ -143,33 +142,3 @@ def merge_json(path: Path, keys: tuple[str, ...], value: Any) -> None:
     node[keys[-1]] = value
     save_json(path, data, sort_keys=True, ascii=False)
 
-
-def writable_path_error(path: Path, *, directory: bool = False) -> str:
-    """Why the file (with ``directory``: the folder) ``path`` cannot be written; ``""`` if it can.
-
-    Checked before any work, so that a bad output path fails in a fraction of a second. A missing
-    folder for ``directory=True`` is fine when its nearest existing parent is writable.
-    """
-    if directory:
-        if path.exists() and not path.is_dir():
-            return "it exists and is not a directory"
-        probe = path
-        while not probe.exists():
-            if probe.parent == probe:
-                break
-            probe = probe.parent
-        if probe.exists() and not probe.is_dir():
-            return f"{probe} is not a directory"
-        if not os.access(probe, os.W_OK | os.X_OK):
-            return f"{probe} is not writable"
-        return ""
-    parent = path.parent if str(path.parent) else Path()
-    if path.is_dir():
-        return "it is a directory"
-    if not parent.is_dir():
-        return f"directory {parent} does not exist"
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return f"directory {parent} is not writable"
-    if path.exists() and not os.access(path, os.W_OK):
-        return "the file is not writable"
-    return ""

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from verify.cli.paths import unwritable_file
 from verify.mutation.apply import CatalogueError, apply_mutant, check_patterns
 from verify.mutation.catalogue import CATALOGUE, Mutant
 from verify.mutation.configs import GRAD_CONFIGS
 from verify.mutation.mutmut import mutmut_summary
 from verify.mutation.runner import MutantResult, run_all, run_mutant, summary
 from verify.mutation.table import table
-from verify.results import merge_json, writable_path_error
+from verify.results import merge_json
 
 __all__ = ["main"]
 
@@ -61,7 +62,7 @@ def _mutmut(args: argparse.Namespace) -> int:
     if not (args.mutmut_dir / "mutants").is_dir():
         return _error(f"--mutmut-dir: no mutants/ in {args.mutmut_dir}")
     path = Path(args.json)
-    problem = writable_path_error(path)
+    problem = unwritable_file(path)
     if problem:
         return _error(f"--json: cannot write {path}: {problem}")
     result = mutmut_summary(args.mutmut_dir, str(Path(sys.executable).parent / "mutmut"))
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs < 1:
         return _error("--jobs: expected an int >= 1")
     json_path = Path(args.json) if args.json else None
-    problem = writable_path_error(json_path) if json_path is not None else ""
+    problem = unwritable_file(json_path) if json_path is not None else ""
     if json_path is not None and problem:
         return _error(f"--json: cannot write {json_path}: {problem}")
     for attempt in (1, 2):
