@@ -31,7 +31,7 @@ def gemm_epoch(
 ) -> EpochFn:
     """Build the GEMMs of one epoch with the same shapes, buffers preallocated, nothing else.
 
-    ``order``: memory order of ``W^l`` and ``dW^l``, as ``mlp.backprop.WEIGHT_ORDER`` trains them
+    ``order``: memory order of ``W^l`` and ``dW^l``, as ``mlp.layout.WEIGHT_ORDER`` trains them
     (in Fortran order ``(dW^l)^T = (a^{l-1})^T δ^l`` is the product written row-major).
     """
     if order not in ("C", "F"):

@@ -112,12 +112,12 @@ def run_training(
 
 
 def _weight_order(dtype: str) -> str:
-    """The layout ``mlp`` trains ``W^l`` in (``mlp.backprop.WEIGHT_ORDER``), "C" without mlp."""
+    """The layout ``mlp`` trains ``W^l`` in (``mlp.layout.WEIGHT_ORDER``), "C" without mlp."""
     try:
-        backprop = import_optional("mlp.backprop", "WEIGHT_ORDER")
+        layout = import_optional("mlp.layout", "WEIGHT_ORDER")
     except PeerUnavailableError:
         return "C"
-    return str(backprop.WEIGHT_ORDER[np.dtype(dtype)])
+    return str(layout.WEIGHT_ORDER[np.dtype(dtype)])
 
 
 def _summarise(

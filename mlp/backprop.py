@@ -1,4 +1,9 @@
-"""Forward pass, eq. (4), and back-propagation, eqs. (32)-(37) corrected: pure, batch-major."""
+"""Forward pass, eq. (4), and back-propagation, eqs. (32)-(37) corrected: pure, batch-major.
+
+One code path: every product and activation is written into a ``Workspace`` (the caller's, reused
+across mini-batches, or one allocated for the call), as scikit-learn's MLP always uses its
+buffers. Memory order is not decided here (:mod:`mlp.layout`).
+"""
 
 from __future__ import annotations
 
@@ -11,21 +16,9 @@ import numpy as np
 
 from mlp.activations import ACTIVATIONS, FloatArray, col_sum
 from mlp.deltas import output_delta
+from mlp.layout import matmul_into
 
-__all__ = ["WEIGHT_ORDER", "Workspace", "backward", "forward", "gradients"]
-
-
-WEIGHT_ORDER: dict[np.dtype[Any], Literal["C", "F"]] = {
-    np.dtype(np.float32): "F",
-    np.dtype(np.float64): "C",
-}
-"""Memory order of ``W^l`` and ``dW^l`` while training (their shape stays (n_l, n_{l-1})).
-
-Fortran order stores ``(W^l)^T`` contiguously, so the forward GEMM ``A^{l-1} (W^l)^T`` reads a
-plain row-major matrix and ``(dW^l)^T = (A^{l-1})^T δ^l`` is written as one. On OpenBLAS 0.3.31
-(SkylakeX kernels) that makes the 784-128-10 epoch of ``python -m benchmarks --only training``
-about 5 % faster in float32 and 12 % slower in float64, hence per dtype. ``MLP.fit`` trains on
-copies in this order and writes them back after every epoch."""
+__all__ = ["Workspace", "backward", "forward", "gradients"]
 
 
 @dataclass(frozen=True)
@@ -47,10 +40,11 @@ class Workspace:
     db: list[FloatArray]
 
     @classmethod
-    def allocate(cls, layer_sizes: Sequence[int], batch: int, dtype: Any) -> Workspace:
-        """Allocate every buffer for ``batch`` rows of ``dtype``; ``dW`` in ``WEIGHT_ORDER``."""
+    def allocate(
+        cls, layer_sizes: Sequence[int], batch: int, dtype: Any, order: Literal["C", "F"] = "C"
+    ) -> Workspace:
+        """Allocate every buffer for ``batch`` rows of ``dtype``; ``dW`` in memory ``order``."""
         sizes = list(layer_sizes)
-        order = WEIGHT_ORDER.get(np.dtype(dtype), "C")
 
         def rows(n: int) -> FloatArray:
             return np.empty((batch, n), dtype=dtype)
@@ -100,25 +94,26 @@ def forward(
     ``b^l`` with shape (n_l,), ``activations[l-1]`` names σ of layer l (the last one is the output
     activation). Batch-major: eq. (4) ``z^l = W^l a^{l-1} + b^l`` reads
     ``Z^l = A^{l-1} (W^l)^T + b^l`` with one row per sample, one GEMM per layer. ``a`` has one
-    more entry than ``z``, so ``a[l]`` is ``a^l``. With a ``Workspace`` (``x`` with ``ws.batch``
-    rows, typically ``ws.x``) the results are written into its buffers; without one they are
-    allocated.
+    more entry than ``z``, so ``a[l]`` is ``a^l``. The results are written into the buffers of
+    ``ws`` (``x`` with ``ws.batch`` rows, typically ``ws.x``), or of a workspace allocated for
+    this call when ``ws`` is ``None``.
     """
+    if ws is None:
+        ws = Workspace.allocate(_sizes(weights), x.shape[0], x.dtype)
     z: list[FloatArray] = []
     a: list[FloatArray] = [x]
     for i, (W, b, name) in enumerate(zip(weights, biases, activations, strict=True)):
-        a_prev = a[-1]
-        if ws is None:
-            z_l = a_prev @ W.T  # eq. (4), batch-major
-            z_l += b
-            a_l = ACTIVATIONS[name].forward(z_l, None, None)
-        else:
-            z_l = np.matmul(a_prev, W.T, out=ws.z[i])  # eq. (4), batch-major
-            z_l += b
-            a_l = ACTIVATIONS[name].forward(z_l, ws.a[i], ws.work[i])
+        z_l = np.matmul(a[-1], W.T, out=ws.z[i])  # eq. (4), batch-major
+        z_l += b
+        a_l = ACTIVATIONS[name].forward(z_l, ws.a[i], ws.work[i])
         z.append(z_l)
         a.append(a_l)
     return z, a
+
+
+def _sizes(weights: Sequence[FloatArray]) -> list[int]:
+    """``[n_0, ..., n_L]`` from the shapes of ``W^1..W^L``."""
+    return [int(weights[0].shape[1]), *(int(W.shape[0]) for W in weights)]
 
 
 def backward(
@@ -134,8 +129,8 @@ def backward(
     """Back-propagation: ``dW, db`` of ``scale · Σ_i C_i`` (default ``scale = 1/N``: batch mean).
 
     The pure lower-level entry point for the harness and the mutation tests: no input checks, no
-    state; arrays must share one float dtype. With a ``Workspace`` the results are its ``dW``/``db``
-    buffers (overwritten by the next call); without one they are freshly allocated.
+    state; arrays must share one float dtype. The results are the ``dW``/``db`` buffers of ``ws``
+    (overwritten by the next call), or of a workspace allocated for this call.
 
     ``z``, ``a`` are ``forward``'s caches (``a[0] = x``), ``y`` the targets (batch, n_L). Steps:
 
@@ -155,35 +150,25 @@ def backward(
         )
     n = y.shape[0]
     s = 1.0 / n if scale is None else scale
+    if ws is None:
+        ws = Workspace.allocate(_sizes(weights), n, y.dtype)
     dW: list[FloatArray] = [np.empty(0)] * L
     db: list[FloatArray] = [np.empty(0)] * L
 
     # δ^L, per sample, then scaled (eqs. 31/32/39 and deltas.py)
-    delta = output_delta(
-        activations[-1], cost, z[-1], a[-1], y, None if ws is None else ws.delta[-1]
-    )
+    delta = output_delta(activations[-1], cost, z[-1], a[-1], y, ws.delta[-1])
     delta *= s
     for layer in range(L, 0, -1):  # the paper's l = L..1; list index i = l - 1
         i = layer - 1
-        if ws is None:
-            dW[i] = delta.T @ a[i]  # eqs. (33)/(36): (δ^l)^T a^{l-1}, summed over the batch
-            db[i] = col_sum(delta)  # eqs. (34)/(37): Σ over the batch
-        else:
-            if ws.dW[i].flags.c_contiguous:
-                dW[i] = np.matmul(delta.T, a[i], out=ws.dW[i])
-            else:  # Fortran order (WEIGHT_ORDER): (∂C/∂W^l)^T = (a^{l-1})^T δ^l, row-major
-                dW[i] = np.matmul(a[i].T, delta, out=ws.dW[i].T).T
-            db[i] = col_sum(delta, out=ws.db[i])
+        # eqs. (33)/(36): (δ^l)^T a^{l-1}, summed over the batch
+        dW[i] = matmul_into(delta.T, a[i], ws.dW[i])
+        db[i] = col_sum(delta, out=ws.db[i])  # eqs. (34)/(37): Σ over the batch
         if layer > 1:
             # eq. (35): δ^{l-1} = (δ^l W^l) ⊙ σ'(z^{l-1})
             derivative = ACTIVATIONS[activations[i - 1]].derivative
             assert derivative is not None  # hidden activations are elementwise
-            if ws is None:
-                delta_prev = delta @ weights[i]
-                delta_prev *= derivative(z[i - 1], a[i], None)
-            else:
-                delta_prev = np.matmul(delta, weights[i], out=ws.delta[i - 1])
-                delta_prev *= derivative(z[i - 1], a[i], ws.work[i - 1])
+            delta_prev = np.matmul(delta, weights[i], out=ws.delta[i - 1])
+            delta_prev *= derivative(z[i - 1], a[i], ws.work[i - 1])
             delta = delta_prev
     return dW, db
 
@@ -200,5 +185,6 @@ def gradients(
 
     No input checks (``MLP.gradients`` validates); arrays must already share one float dtype.
     """
-    z, a = forward(weights, biases, activations, x)
-    return backward(weights, activations, cost, z, a, y)
+    ws = Workspace.allocate(_sizes(weights), x.shape[0], x.dtype)
+    z, a = forward(weights, biases, activations, x, ws)
+    return backward(weights, activations, cost, z, a, y, ws=ws)

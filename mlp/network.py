@@ -11,10 +11,11 @@ from numpy.typing import NDArray
 from mlp import _validate as v
 from mlp import schedules
 from mlp.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, FloatArray
-from mlp.backprop import WEIGHT_ORDER, Workspace, backward, forward
+from mlp.backprop import Workspace, backward, forward
 from mlp.costs import COSTS, cost_value
 from mlp.deltas import VALID_PAIRS
 from mlp.init import INITS, initialise
+from mlp.layout import weight_order
 from mlp.training import History, predict_classes, sgd_epoch
 
 __all__ = ["MLP"]
@@ -192,8 +193,9 @@ class MLP:
         """``dW, db`` (aligned with ``weights``/``biases``): gradient of the batch-mean cost."""
         x, y = self._xy(X, Y)
         with _quiet():
-            z, a = forward(self.weights, self.biases, self.activations, x)
-            dW, db = backward(self.weights, self.activations, self.cost_name, z, a, y)
+            ws = Workspace.allocate(self.layer_sizes, x.shape[0], self.dtype)
+            z, a = forward(self.weights, self.biases, self.activations, x, ws)
+            dW, db = backward(self.weights, self.activations, self.cost_name, z, a, y, ws=ws)
         _require_finite([*dW, *db], "gradients: dW, db", self.dtype)
         return dW, db
 
@@ -266,9 +268,10 @@ class MLP:
         self._fit_calls += 1
         history = History()
         rng = np.random.default_rng(rng_seed)
-        ws = Workspace.allocate(self.layer_sizes, min(batch_size, x.shape[0]), self.dtype)
+        layout = weight_order(self.dtype)
+        ws = Workspace.allocate(self.layer_sizes, min(batch_size, x.shape[0]), self.dtype, layout)
         # W^l in the dtype's training layout: the same arrays for "C", copies for "F"
-        W_train = [np.asarray(W, order=WEIGHT_ORDER[self.dtype]) for W in self.weights]
+        W_train = [np.asarray(W, order=layout) for W in self.weights]
         order = np.arange(x.shape[0])
         for epoch in range(1, epochs + 1):
             eta = schedules.learning_rate(schedule, eta0, epoch, epochs)

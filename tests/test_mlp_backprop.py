@@ -10,7 +10,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from mlp import HIDDEN_ACTIVATIONS, MLP, VALID_PAIRS
-from mlp.backprop import WEIGHT_ORDER, Workspace, backward, forward, gradients
+from mlp.backprop import Workspace, backward, forward, gradients
+from mlp.layout import WEIGHT_ORDER, weight_order
 
 HIDDEN = sorted(HIDDEN_ACTIVATIONS)
 PAIRS = sorted(VALID_PAIRS)
@@ -120,7 +121,7 @@ def test_workspace_layout_per_dtype_gives_the_same_gradient(dtype: Any) -> None:
     net = MLP(sizes, hidden="tanh", output="softmax", cost="cross_entropy", seed=3, dtype=dtype)
     X, Y = problem("softmax", sizes, 6, 4)
     X, Y = X.astype(dtype), Y.astype(dtype)
-    ws = Workspace.allocate(sizes, 6, dtype)
+    ws = Workspace.allocate(sizes, 6, dtype, weight_order(dtype))
     fortran = WEIGHT_ORDER[np.dtype(dtype)] == "F"
     assert all(b.flags.f_contiguous == fortran for b in ws.dW)
     np.copyto(ws.x, X)

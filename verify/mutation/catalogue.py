@@ -52,10 +52,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "transpose_in_delta_recurrence",
         "δ^{l-1} = δ^l (W^l)^T instead of δ^l W^l (batch-major eq. 35 with the transpose wrong)",
-        (
-            Edit(_BP, "delta_prev = delta @ weights[i]", "delta_prev = delta @ weights[i].T"),
-            Edit(_BP, "np.matmul(delta, weights[i], out=", "np.matmul(delta, weights[i].T, out="),
-        ),
+        (Edit(_BP, "np.matmul(delta, weights[i], out=", "np.matmul(delta, weights[i].T, out="),),
         "L-1",
         source="missing/extra transpose; silent only for square layers",
     ),
@@ -63,16 +60,10 @@ CATALOGUE: tuple[Mutant, ...] = (
         "transpose_dW",
         "∂C/∂W^l = (a^{l-1})^T δ^l: the transpose of the right block (eq. 36's missing transpose)",
         (
-            Edit(_BP, "dW[i] = delta.T @ a[i]  #", "dW[i] = a[i].T @ delta  #"),
             Edit(
                 _BP,
-                "np.matmul(delta.T, a[i], out=ws.dW[i])",
-                "np.matmul(a[i].T, delta, out=ws.dW[i])",
-            ),
-            Edit(
-                _BP,
-                "np.matmul(a[i].T, delta, out=ws.dW[i].T).T",
-                "np.matmul(delta.T, a[i], out=ws.dW[i].T).T",
+                "matmul_into(delta.T, a[i], ws.dW[i])",
+                "matmul_into(a[i].T, delta, ws.dW[i])",
             ),
         ),
         "L",
@@ -121,10 +112,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "bias_grad_wrong_axis",
         "∂C/∂b^l = Σ over outputs (axis=1) instead of over the batch (axis=0)",
-        (
-            Edit(_BP, "db[i] = col_sum(delta)  #", "db[i] = np.sum(delta, axis=1)  #"),
-            Edit(_BP, "col_sum(delta, out=ws.db[i])", "np.sum(delta, axis=1, out=ws.db[i])"),
-        ),
+        (Edit(_BP, "col_sum(delta, out=ws.db[i])", "np.sum(delta, axis=1, out=ws.db[i])"),),
         "L",
         "b",
         source="classic axis slip; silent when batch == width",
@@ -171,10 +159,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "delta_uses_wrong_layer_W",
         "δ^{l-1} = (δ^l W^{l-1}) ⊙ σ'(z^{l-1}): the recurrence uses the wrong layer's W",
-        (
-            Edit(_BP, "delta_prev = delta @ weights[i]", "delta_prev = delta @ weights[i - 1]"),
-            Edit(_BP, "np.matmul(delta, weights[i], out=", "np.matmul(delta, weights[i - 1], out="),
-        ),
+        (Edit(_BP, "np.matmul(delta, weights[i], out=", "np.matmul(delta, weights[i - 1], out="),),
         "L-1",
         source="index off by one in eq. (35)",
     ),
@@ -182,11 +167,10 @@ CATALOGUE: tuple[Mutant, ...] = (
         "dW_uses_a_l",
         "∂C/∂W^l = (δ^l)^T a^l instead of a^{l-1} (eq. 28's a^{L-1} misread)",
         (
-            Edit(_BP, "dW[i] = delta.T @ a[i]  #", "dW[i] = delta.T @ a[i + 1]  #"),
             Edit(
                 _BP,
-                "np.matmul(delta.T, a[i], out=ws.dW[i])",
-                "np.matmul(delta.T, a[i + 1], out=ws.dW[i])",
+                "matmul_into(delta.T, a[i], ws.dW[i])",
+                "matmul_into(delta.T, a[i + 1], ws.dW[i])",
             ),
         ),
         "L",
@@ -312,13 +296,8 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
             Edit(
                 _BP,
-                "dW[i] = np.matmul(delta.T, a[i], out=ws.dW[i])",
-                "ws.dW[i] += delta.T @ a[i]\n                dW[i] = ws.dW[i]",
-            ),
-            Edit(
-                _BP,
-                "dW[i] = np.matmul(a[i].T, delta, out=ws.dW[i].T).T",
-                "ws.dW[i] += delta.T @ a[i]\n                dW[i] = ws.dW[i]",
+                "dW[i] = matmul_into(delta.T, a[i], ws.dW[i])",
+                "ws.dW[i] += delta.T @ a[i]\n        dW[i] = ws.dW[i]",
             ),
         ),
         "training",

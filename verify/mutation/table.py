@@ -22,12 +22,23 @@ _COLUMNS: tuple[tuple[str, int], ...] = (
 """Fixed columns; ``localised to`` takes what is left of ``WIDTH``."""
 
 
+def _check_kinds(checks: list[str]) -> list[str]:
+    """``training.sgd.sigmoid.softmax...`` -> ``training.sgd``, once each, in order (JSON: all)."""
+    out: list[str] = []
+    for c in checks:
+        short = ".".join(c.split(".")[:2]) if c.startswith("training.") else c
+        if short not in out:
+            out.append(short)
+    return out
+
+
 def _cells(r: MutantResult) -> list[str]:
     caught = "ERROR" if r.error else ("yes" if r.detected else "no")
     if r.equivalent:
         caught += " (eq)"
     layer = "-" if r.right_layer is None else ("yes" if r.right_layer else "NO")
-    by = ", ".join(r.checks[:2]) + (f" +{len(r.checks) - 2} more" if len(r.checks) > 2 else "")
+    kinds = _check_kinds(r.checks)
+    by = ", ".join(kinds[:2]) + (f" +{len(kinds) - 2} more" if len(kinds) > 2 else "")
     return [r.name, caught, layer, by or "-", r.error or r.localised]
 
 
