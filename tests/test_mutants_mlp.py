@@ -12,7 +12,7 @@ import pytest
 
 import mlp
 from mlp.activations import log1m_softmax, log_softmax, softmax
-from verify.training_checks import check_training, param_error
+from verify.checks.training import check_training, param_error
 
 RNG = np.random.default_rng(5)
 X = RNG.normal(size=(7, 2))
@@ -98,6 +98,6 @@ def test_softmax_family_is_row_wise_at_any_offset() -> None:
 
 
 def test_training_checks_all_pass_on_mlp() -> None:
-    """``verify.training_checks`` on the real mlp: every record ok (no false alarm)."""
+    """``verify.checks.training`` on the real mlp: every record ok (no false alarm)."""
     records = check_training()
     assert records and all(r.status == "ok" for r in records), [r.message for r in records]

@@ -53,7 +53,7 @@ def _numeric_kinks(_claims: list[Claim]) -> list[Record]:
 
 
 def _numeric_training(_claims: list[Claim]) -> list[Record]:
-    from verify.training_checks import check_training
+    from verify.checks.training import check_training
 
     return list(check_training())
 
@@ -123,7 +123,7 @@ def default_sources() -> Sources:
             "verify.claim_checks",
             "verify.mlp_checks",
             "verify.kinks",
-            "verify.training_checks",
+            "verify.checks.training",
             "verify.experiments",
             "verify.report",
             "sklearn.datasets",

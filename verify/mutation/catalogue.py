@@ -5,7 +5,7 @@ the runner fails loudly: a catalogue entry whose pattern no longer matches ``mlp
 never a silent pass). ``where`` says which layer the checker should name first, counting from
 the output: ``L`` (the output layer), ``L-1`` (the layer below it), ``act:<name>`` (the highest
 layer whose hidden activation is ``name``), ``cost`` (the cost value, seen only by finite
-differences), ``training`` (SGD semantics, seen only by ``verify.training_checks``) or ``none``
+differences), ``training`` (SGD semantics, seen only by ``verify.checks.training``) or ``none``
 (an equivalent mutant). ``params`` is the parameter block(s) expected to diverge first there.
 """
 

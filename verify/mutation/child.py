@@ -93,7 +93,7 @@ def main(out_path: str) -> int:
     expected_dir = os.environ.get("DERIVCHECK_MUTANT_DIR", "")
     if expected_dir and not Path(mlp.__file__).resolve().is_relative_to(Path(expected_dir)):
         raise SystemExit(f"child imported mlp from {mlp.__file__}, not from {expected_dir}")
-    from verify.training_checks import check_training
+    from verify.checks.training import check_training
 
     warnings.simplefilter("ignore")  # a mutant may overflow; the result, not the warning, counts
     grads = [_gradient_row(cfg) for cfg in GRAD_CONFIGS]
