@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verify.experiments import (
+from verify.checks.experiments import (
     EXPERIMENTS,
     RUNS,
     Run,

@@ -14,7 +14,7 @@ import sympy as sp
 import verify.figures
 from derivations.claims import Claim, Method, Verdict
 from verify import cli
-from verify.experiments import ExperimentResults, Run, RunSpec, Settings, judge
+from verify.checks.experiments import ExperimentResults, Run, RunSpec, Settings, judge
 from verify.results import Record
 
 z = sp.Symbol("z", real=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from verify.experiments import ExperimentResults
+    from verify.checks.experiments import ExperimentResults
 
 __all__ = [
     "DPI",

@@ -19,7 +19,7 @@ from verify.results import Record
 
 if TYPE_CHECKING:
     from derivations.claims import Claim
-    from verify.experiments import ExperimentResults
+    from verify.checks.experiments import ExperimentResults
     from verify.figures import FDCurve
 
 __all__ = ["PHASES", "Clock", "Run", "Sources", "default_sources", "symbolic_records"]
@@ -59,7 +59,7 @@ def _numeric_training(_claims: list[Claim]) -> list[Record]:
 
 
 def _experiments() -> ExperimentResults:
-    from verify.experiments import run_experiments
+    from verify.checks.experiments import run_experiments
 
     return run_experiments()
 
@@ -71,13 +71,13 @@ def _fd_curves() -> list[FDCurve]:
 
 
 def _experiment_lines() -> list[str]:
-    from verify.experiments import list_experiments
+    from verify.checks.experiments import list_experiments
 
     return list(list_experiments())
 
 
 def _experiment_titles() -> dict[str, str]:
-    from verify.experiments import EXPERIMENTS
+    from verify.checks.experiments import EXPERIMENTS
 
     return {cid: claim for cid, (_ref, _expected, claim) in EXPERIMENTS.items()}
 
@@ -124,7 +124,7 @@ def default_sources() -> Sources:
             "verify.mlp_checks",
             "verify.kinks",
             "verify.checks.training",
-            "verify.experiments",
+            "verify.checks.experiments",
             "verify.report",
             "sklearn.datasets",
             "sklearn.model_selection",

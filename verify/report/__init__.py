@@ -14,7 +14,7 @@ from verify.results import Record
 
 if TYPE_CHECKING:
     from derivations.claims import Claim
-    from verify.experiments import ExperimentResults
+    from verify.checks.experiments import ExperimentResults
     from verify.figures import FDCurve
 
 __all__ = [

@@ -8,7 +8,7 @@ from verify.report.render import fmt_pct, heading, status_label, table, verdict_
 from verify.results import Record
 
 if TYPE_CHECKING:
-    from verify.experiments import ExperimentResults
+    from verify.checks.experiments import ExperimentResults
 
 __all__ = ["TRAINING_FIGURE", "claim_text", "render_experiments", "render_training_summary"]
 
@@ -18,7 +18,7 @@ TRAINING_FIGURE = "figures/training.png"
 
 def claim_text(record: Record) -> str:
     """Return the paper's claim an experiment record tests (its message when unknown)."""
-    from verify.experiments import EXPERIMENTS
+    from verify.checks.experiments import EXPERIMENTS
 
     entry = EXPERIMENTS.get(record.id)
     return entry[2] if entry else record.message

@@ -30,7 +30,7 @@ from verify.report.render import (
 from verify.results import Record
 
 if TYPE_CHECKING:
-    from verify.experiments import ExperimentResults
+    from verify.checks.experiments import ExperimentResults
 
 __all__ = ["paper_order", "render_index"]
 
@@ -45,7 +45,7 @@ as a claim to test, not as truth. Three independent lines of evidence:
 2. **Numeric** (`verify/`): each differentiable claim is evaluated at random points in float64 and
    held against JAX autodiff and against finite differences (central, Richardson-extrapolated,
    with a dtype-aware step); the NumPy MLP's back-propagation (`mlp/`) is checked the same way.
-3. **Experiments** (`verify/experiments.py`): the training claims of sec. 5 are run on
+3. **Experiments** (`verify/checks/experiments.py`): the training claims of sec. 5 are run on
    scikit-learn's bundled 8x8 digits with fixed seeds and a fixed train/validation/test split.
 
 Errors below 1e-3 are printed as their power-of-ten bound (`< 1e-15`) so that this page is
