@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 import mlp
 from mlp.activations import sigmoid, sigmoid_prime, tanh, tanh_prime
-from verify.budget import SAFETY, conservative_fd_budget, fd_budget, machine_eps
-from verify.gradcheck import check_gradient
+from verify.gradient.budget import SAFETY, conservative_fd_budget, fd_budget, machine_eps
+from verify.gradient.check import check_gradient
 from verify.jax_reference import SLOPE_ERROR, activation
 from verify.mlp_checks import compare_network, sample_data
 

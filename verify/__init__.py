@@ -1,6 +1,6 @@
 """The harness: gradient checks against JAX autodiff, finite differences and SymPy truth."""
 
-from verify.gradcheck import (
+from verify.gradient.check import (
     FULL_MAX_ELEMENTS,
     ElementCheck,
     GradientResult,

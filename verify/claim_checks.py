@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from verify.budget import fd_budget, fd_step
-from verify.finite_diff import richardson
+from verify.gradient.budget import fd_budget, fd_step
+from verify.gradient.finite_diff import richardson
 from verify.results import Record, expect_pass
 
 __all__ = [

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from verify.gradcheck import check_gradient
+from verify.gradient.check import check_gradient
 from verify.results import Record, expect_pass
 
 __all__ = ["check_kinks", "one_sided_at", "scalar_kink_records"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from verify.budget import (
+from verify.gradient.budget import (
     GRAD_RTOL,
     RUNNING_SAFETY,
     fd_budget,
@@ -22,9 +22,9 @@ from verify.budget import (
     float_dtype,
     machine_eps,
 )
-from verify.directional import rademacher
-from verify.finite_diff import richardson
-from verify.gradcheck import GradientResult, check_gradient
+from verify.gradient.check import GradientResult, check_gradient
+from verify.gradient.directional import rademacher
+from verify.gradient.finite_diff import richardson
 from verify.jax_reference import ReluConvention, network, reference
 from verify.results import Record, expect_pass
 

@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from verify import scratch
-from verify.budget import NOISE_FACTOR, Budget, fd_step, grad_tolerance, machine_eps
-from verify.directional import (
+from verify.gradient import scratch
+from verify.gradient.budget import NOISE_FACTOR, Budget, fd_step, grad_tolerance, machine_eps
+from verify.gradient.directional import (
     DirectionCheck,
     Settled,
     check_direction,
@@ -26,8 +26,8 @@ from verify.directional import (
     rounding_allowance,
     settle,
 )
-from verify.finite_diff import NonFiniteError, central_difference
-from verify.inputs import Arrays, Objective, UserError, evaluate_grad, label, normalise_x
+from verify.gradient.finite_diff import NonFiniteError, central_difference
+from verify.gradient.inputs import Arrays, Objective, UserError, evaluate_grad, label, normalise_x
 
 __all__ = [
     "FULL_MAX_ELEMENTS",
@@ -213,16 +213,17 @@ def check_gradient(
     elements. One direction (the default) misses a wrong gradient only when the error is nearly
     orthogonal to it (probability of order budget / ``||error||_2``); more directions are
     independent chances. Kinks at several coordinates along a direction are settled by splitting
-    it (:func:`~verify.directional.settle`). ``promote``: difference float32 inputs in float64
-    when ``f`` supports it. ``complex_step``: ``None`` tries it and keeps it where it agrees with
-    the central difference. Misbehaving ``f``/``grad_f`` give ``ok=False`` with a message.
+    it (:func:`~verify.gradient.directional.settle`). ``promote``: difference float32 inputs in
+    float64 when ``f`` supports it. ``complex_step``: ``None`` tries it and keeps it where it
+    agrees with the central difference. Misbehaving ``f``/``grad_f`` give ``ok=False`` with a
+    message.
     ``grad_tol``: optional per-element bounds (same structure as ``x``) of the rounding in
     ``grad_f``'s values, e.g. from a term-magnitude analysis; they widen the analytic side's
     allowance where the dtype table (relative to each array's largest entry) is too small.
     ``undecided_ok``: a direction FD cannot decide (see :class:`DirectionCheck`) does not fail
     the result; use it when another reference (JAX) is the primary judge. ``f_terms``
     (directional mode): magnitude of the terms ``f`` is computed from, when its rounding is
-    larger than ``eps |f|`` (see :func:`~verify.directional.check_direction`).
+    larger than ``eps |f|`` (see :func:`~verify.gradient.directional.check_direction`).
     """
     if mode not in ("auto", "full", "directional"):
         raise ValueError(f"mode must be 'auto', 'full' or 'directional'; got {mode!r}")
@@ -460,8 +461,8 @@ def _directional(
     """Check signed random directions; on failure find the arrays and one element by bisection.
 
     A direction with kinks at several coordinates is split until its parts decide
-    (:func:`~verify.directional.settle`). Undecided directions (see :class:`DirectionCheck`)
-    fail unless ``undecided_ok``.
+    (:func:`~verify.gradient.directional.settle`). Undecided directions (see
+    :class:`DirectionCheck`) fail unless ``undecided_ok``.
     """
     shapes = [a.shape for a in obj.work]
     checks: list[DirectionCheck] = []

@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from verify import scratch
-from verify.budget import (
+from verify.gradient import scratch
+from verify.gradient.budget import (
     NOISE_FACTOR,
     SAFETY,
     Budget,
@@ -25,8 +25,8 @@ from verify.budget import (
     fd_step,
     grad_tolerance,
 )
-from verify.finite_diff import richardson
-from verify.inputs import Objective, label
+from verify.gradient.finite_diff import richardson
+from verify.gradient.inputs import Objective, label
 
 __all__ = [
     "EXACT_DISPLACEMENTS",
@@ -200,7 +200,7 @@ def check_direction(
 
     Smooth along ``u`` and over the Richardson budget: one more level ``D(h/4)`` is taken. Pass if
     ``R(h/2, h/4)`` is within its own budget; else fail decisively only if the error exceeds the
-    :func:`~verify.budget.conservative_fd_budget`, otherwise ``undecided``.
+    :func:`~verify.gradient.budget.conservative_fd_budget`, otherwise ``undecided``.
 
     A sequence ``D(h), D(h/2), D(h/4)`` that does not converge (differences shrinking less than
     twofold, above the noise) is undecided too.

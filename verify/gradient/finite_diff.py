@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from verify.budget import Budget, fd_budget, fd_step, float_dtype, machine_eps
+from verify.gradient.budget import Budget, fd_budget, fd_step, float_dtype, machine_eps
 
 __all__ = [
     "COMPLEX_STEP",
