@@ -22,7 +22,7 @@ from verify.gradient.budget import (
     float_dtype,
     machine_eps,
 )
-from verify.gradient.check import GradientResult, check_gradient
+from verify.gradient.check import GradientResult, Hooks, check_with_hooks
 from verify.gradient.directional import rademacher
 from verify.gradient.finite_diff import richardson
 from verify.jax_reference import ReluConvention, network, reference
@@ -585,17 +585,15 @@ def _fd(
     A direction FD cannot decide does not fail: the NumPy-vs-JAX blocks are the primary judge.
     """
     with cost_in_place(net, X, Y, [*Ws, *bs]) as (f, saved):
-        return check_gradient(
+        return check_with_hooks(
             f,
             lambda _p: grads,
             saved,
+            Hooks(grad_tol=tols, undecided_ok=True, f_terms=f_terms),
             mode="directional",
             directions=directions,
             seed=seed,
             promote=False,
-            grad_tol=tols,
-            undecided_ok=True,
-            f_terms=f_terms,
         )
 
 

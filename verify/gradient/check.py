@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -37,6 +38,7 @@ __all__ = [
     "assert_gradient",
     "check_gradient",
 ]
+# Internal (harness) entry point, deliberately not in __all__: Hooks, check_with_hooks.
 
 FULL_MAX_ELEMENTS = 1024
 """``mode="auto"`` checks every element (4-5 evaluations of f each) up to this many elements of x
@@ -69,9 +71,6 @@ def check_gradient(
     directions: int = 1,
     promote: bool = True,
     complex_step: bool | None = None,
-    grad_tol: Any = None,
-    undecided_ok: bool = False,
-    f_terms: float = 0.0,
 ) -> GradientResult:
     """Check ``grad_f`` against finite differences of ``f`` at ``x``.
 
@@ -89,14 +88,42 @@ def check_gradient(
     float64 when ``f`` supports it. ``complex_step``: ``None`` tries it and keeps it where it
     agrees with the central difference. Misbehaving ``f``/``grad_f`` give ``ok=False`` with a
     message.
-    ``grad_tol``: optional per-element bounds (same structure as ``x``) of the rounding in
-    ``grad_f``'s values, e.g. from a term-magnitude analysis; they widen the analytic side's
-    allowance where the dtype table (relative to each array's largest entry) is too small.
-    ``undecided_ok``: a direction FD cannot decide (see :class:`DirectionCheck`) does not fail
-    the result; use it when another reference (JAX) is the primary judge. ``f_terms``
-    (directional mode): magnitude of the terms ``f`` is computed from, when its rounding is
-    larger than ``eps |f|`` (see :func:`~verify.gradient.directional.check_direction`).
     """
+    return check_with_hooks(
+        f, grad_f, x, Hooks(), mode=mode, seed=seed, directions=directions, promote=promote,
+        complex_step=complex_step,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Inputs of a check that only the paper's harness supplies (not part of the public API)."""
+
+    grad_tol: Any = None
+    """Optional per-element bounds (same structure as ``x``) of the rounding in ``grad_f``'s
+    values, e.g. from a term-magnitude analysis; they widen the analytic side's allowance where
+    the dtype table (relative to each array's largest entry) is too small."""
+    undecided_ok: bool = False
+    """A direction FD cannot decide (see :class:`DirectionCheck`) does not fail the result; for
+    when another reference (JAX) is the primary judge."""
+    f_terms: float = 0.0
+    """Directional mode: magnitude of the terms ``f`` is computed from, when its rounding is
+    larger than ``eps |f|`` (see :func:`~verify.gradient.directional.check_direction`)."""
+
+
+def check_with_hooks(
+    f: Callable[[Any], Any],
+    grad_f: Callable[[Any], Any],
+    x: Any,
+    hooks: Hooks,
+    *,
+    mode: Mode = "auto",
+    seed: int = 0,
+    directions: int = 1,
+    promote: bool = True,
+    complex_step: bool | None = None,
+) -> GradientResult:
+    """:func:`check_gradient` with the harness's :class:`Hooks` (the internal entry point)."""
     if mode not in ("auto", "full", "directional"):
         raise ValueError(f"mode must be 'auto', 'full' or 'directional'; got {mode!r}")
     if not isinstance(directions, int) or isinstance(directions, bool) or directions < 1:
@@ -109,8 +136,8 @@ def check_gradient(
     obj: Objective | None = None
     try:  # the scratch arrays of x's copy and of the objective go back however this ends
         obj = Objective(f, xs, _fd_dtype(f, xs, promote))
-        return _run(f, grad_f, xs, obj, mode, int(seed), directions, complex_step, grad_tol,
-                    undecided_ok, float(f_terms))  # fmt: skip
+        return _run(f, grad_f, xs, obj, mode, int(seed), directions, complex_step,
+                    hooks.grad_tol, hooks.undecided_ok, float(hooks.f_terms))  # fmt: skip
     finally:
         if obj is not None:
             obj.release()
