@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from verify.gradient.budget import fd_budget, fd_step
+from verify.gradient.budget import fd_budget, fd_step, kink_step
 from verify.gradient.finite_diff import richardson
 from verify.results import Record, expect_pass
 
@@ -463,8 +463,8 @@ def _fmt(v: Sequence[float]) -> str:
 def _one_sided(spec: _Spec, point: np.ndarray[Any, Any], i: int, sign: float) -> float:
     """One-sided derivative of the (first) definition along variable ``i`` (``+-inf``: a jump).
 
-    Richardson ``2 D(h/2) - D(h)`` at ``h = 1e-6``; a jump in the function shows as ``D`` growing
-    like ``1/h`` (checked at ``h/4``), reported as an infinite one-sided derivative.
+    Richardson ``2 D(h/2) - D(h)`` at ``h = kink_step(x)``; a jump in the function shows as ``D``
+    growing like ``1/h`` (checked at ``h/4``), reported as an infinite one-sided derivative.
     """
 
     def f(t: float) -> float:
@@ -473,7 +473,7 @@ def _one_sided(spec: _Spec, point: np.ndarray[Any, Any], i: int, sign: float) ->
         return float(_eval_numpy(spec.f_def, [np.array([x]) for x in moved])[0, 0])
 
     f0 = f(0.0)
-    h = 1e-6 * max(1.0, abs(float(point[i])))
+    h = kink_step(float(point[i]))
     d = [(f(sign * s) - f0) / (sign * s) for s in (h, h / 2, h / 4)]
     if abs(d[2]) > 1e3 and abs(d[2]) > 3.0 * abs(d[0]):
         return math.copysign(math.inf, d[2])

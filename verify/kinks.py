@@ -12,16 +12,16 @@ from collections.abc import Callable
 
 import numpy as np
 
+from verify.gradient.budget import KINK_STEP
 from verify.gradient.check import check_gradient
 from verify.results import Record, expect_pass
 
 __all__ = ["check_kinks", "one_sided_at", "scalar_kink_records"]
 
-_H = 1e-6
-"""Step of the one-sided differences at a kink (the functions are piecewise linear or constant)."""
 
-
-def one_sided_at(f: Callable[[float], float], x: float = 0.0, h: float = _H) -> tuple[float, float]:
+def one_sided_at(
+    f: Callable[[float], float], x: float = 0.0, h: float = KINK_STEP
+) -> tuple[float, float]:
     """Left and right derivatives of ``f`` at ``x``; ``+-inf`` when ``f`` jumps there.
 
     A jump shows as a difference quotient that doubles when ``h`` halves.

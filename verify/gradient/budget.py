@@ -1,8 +1,17 @@
-"""Error budgets: dtype tolerance tables and the error model behind every numeric pass/fail."""
+"""Error budgets: every tolerance and finite-difference step of the project, and their model.
+
+Steps: :func:`fd_step` (central differences), :func:`kink_step` / :data:`KINK_STEP` (one-sided
+differences at a recorded kink), :func:`refined_step` / :func:`tightened_step` (the directional
+check's retries). Tolerances: :data:`GRAD_RTOL` (analytic side by dtype), :func:`fd_budget` and
+:func:`conservative_fd_budget` (finite differences), :func:`quadrature_allowance` (a directional
+derivative), :data:`SLOPE_ERROR`, :func:`block_tolerance`, :func:`cost_terms`,
+:func:`underflow_floor` (an MLP's gradient blocks against the JAX reference).
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,16 +20,27 @@ import numpy as np
 __all__ = [
     "CONSERVATIVE_SAFETY",
     "GRAD_RTOL",
+    "KINK_STEP",
     "NOISE_FACTOR",
+    "REFINE_DIVISOR",
     "RUNNING_SAFETY",
     "SAFETY",
+    "SLOPE_ERROR",
+    "TIGHTEN_DIVISOR",
     "Budget",
+    "block_tolerance",
     "conservative_fd_budget",
+    "cost_terms",
     "fd_budget",
     "fd_step",
     "float_dtype",
     "grad_tolerance",
+    "kink_step",
     "machine_eps",
+    "quadrature_allowance",
+    "refined_step",
+    "tightened_step",
+    "underflow_floor",
 ]
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -68,6 +88,37 @@ def fd_step(x: float, dtype: Any) -> float:
     It balances the O(h^2) truncation against the eps/h rounding.
     """
     return float(np.cbrt(machine_eps(dtype)) * max(1.0, abs(float(x))))
+
+
+KINK_STEP = 1e-6
+"""Step of the one-sided differences at a recorded kink (relative to ``max(1, |x|)``).
+
+Not :func:`fd_step`: the functions there are piecewise linear or constant, so truncation is nil
+on each side and the step only has to stay clear of rounding and of the next kink."""
+
+
+def kink_step(x: float) -> float:
+    """Return the one-sided step ``KINK_STEP * max(1, |x|)`` at a kink located at ``x``."""
+    return KINK_STEP * max(1.0, abs(float(x)))
+
+
+REFINE_DIVISOR = 16.0
+"""A directional check whose one-sided derivatives disagree with ``<grad, u>`` is retried with
+``h / REFINE_DIVISOR``: a kink near (not at) 0 may leave ``[-h, h]``."""
+
+TIGHTEN_DIVISOR = 8.0
+"""A directional pass whose budget is mostly truncation is retried with ``h / TIGHTEN_DIVISOR``,
+which cuts the Richardson truncation ``~TIGHTEN_DIVISOR^4`` times."""
+
+
+def refined_step(h: float) -> float:
+    """Return the step of a kink retry, ``h / REFINE_DIVISOR``."""
+    return h / REFINE_DIVISOR
+
+
+def tightened_step(h: float) -> float:
+    """Return the step of a truncation-dominated pass's retry, ``h / TIGHTEN_DIVISOR``."""
+    return h / TIGHTEN_DIVISOR
 
 
 def grad_tolerance(dtype: Any, scale: float) -> float:
@@ -129,6 +180,24 @@ def fd_budget(
     return Budget(truncation, rounding, reference, h, str(np.dtype(fd_dtype)))
 
 
+def quadrature_allowance(
+    parts: Iterable[tuple[int, float]], bounds_sum: float | None = None
+) -> float:
+    """Rounding allowed in a directional derivative ``<grad, u>`` with ``|u_i| = 1``.
+
+    ``parts``: ``(n, tol)`` per array: ``n`` entries along ``u``, each allowed ``tol``
+    (:func:`grad_tolerance`); independent errors add in quadrature, counted at 4 sigma. With
+    ``bounds_sum`` (the sum of per-element bounds along ``u``), at least that.
+    """
+    var = 0.0
+    for n, tol in parts:
+        var += n * tol**2
+    allowance = 4.0 * math.sqrt(var)
+    if bounds_sum is not None:
+        allowance = max(allowance, bounds_sum)
+    return allowance
+
+
 def conservative_fd_budget(
     d_h: float,
     d_h2: float,
@@ -153,6 +222,95 @@ def conservative_fd_budget(
     truncation = CONSERVATIVE_SAFETY / SAFETY * spread
     rounding = (4.0 * noise / (h / 4.0) + noise / (h / 2.0) + noise / h) / 3.0
     return Budget(truncation, rounding, reference, h, str(np.dtype(fd_dtype)))
+
+
+SLOPE_ERROR: dict[str, tuple[float, float, float]] = {
+    "sigmoid": (0.0, 5.0, 0.0),
+    "tanh": (1.0, 0.0, 6.0),
+    "relu": (0.0, 0.0, 0.0),
+    "heaviside": (0.0, 0.0, 0.0),
+}
+"""Absolute rounding error of a computed hidden slope ``σ'(z)``, in units of ``eps``, as
+``c0 + c1 |a| + c2 a²`` of the computed activation ``a`` (forward error analysis, ``a`` itself
+carrying up to ``3 eps`` relative error from exp/add/reciprocal or tanh):
+
+* sigmoid, eq. (14), ``a (1 - a)``: ``1 - a`` has absolute error ``<= 3 eps a + eps |1 - a|`` and
+  the product adds ``eps a (1 - a)``, so ``<= 5 eps a``. Not relative to ``σ'``: when the unit is
+  saturated (``a -> 1``) the error stays ``~eps`` while ``σ'`` vanishes;
+* tanh, eq. (18), ``1 - a²``: ``a²`` carries ``<= 6 eps a²`` (relative ``2 * 3 eps``), the
+  subtraction ``eps |1 - a²| <= eps``;
+* relu, heaviside, eqs. (20), (22): 0 or 1, exact (a kink is a different matter).
+"""
+
+
+def block_tolerance(
+    bound: np.ndarray[Any, Any],
+    slope: np.ndarray[Any, Any] | None,
+    rtol: float,
+    eps: float,
+    floor: float,
+) -> np.ndarray[Any, Any]:
+    """Allowed error of a gradient block: ``rtol * bound + RUNNING_SAFETY * eps * slope + floor``.
+
+    ``bound``: magnitudes of the terms summed into each entry (``|δ|`` through ``|W|``, ``|σ'|``;
+    the output δ counted with ``|a| + |y|``, the magnitudes ``δ = a - y`` is rounded from), times
+    the dtype table ``rtol`` (k eps for k accumulated operations). ``slope``: the running bound
+    of the absolute rounding of ``σ'`` (:data:`SLOPE_ERROR`), in units of
+    ``eps``: it does not shrink with ``|σ'|`` when a unit saturates. ``floor``: a few ``eps``
+    times the largest gradient entry (the scale of the problem).
+    """
+    tol = rtol * bound + floor
+    if slope is not None and slope.shape == bound.shape:
+        tol = tol + RUNNING_SAFETY * eps * slope
+    return tol
+
+
+def cost_terms(cost: str, z_L: Any, a_L: Any, Y: Any) -> float:
+    """Bound of the rounding of ``net.cost`` in units of ``eps``: magnitudes of what it sums.
+
+    Per output entry, averaged over the batch as the costs are: MSE (eq. 7) ``(a - y)^2`` carries
+    ``eps (|a| + |y|) |a - y|`` plus its own size; cross entropy (eqs. 9, 11) ``y ln a`` with
+    ``ln a`` from a log-sum-exp or log-sigmoid of ``z^L``: ``~eps (1 + |z_k| + max_j |z_j|)``
+    absolutely, times ``|y|`` (and ``|1 - y|`` for the binary form) -- even when ``C ~ 1e-13``
+    (``a ~ 1``), where ``eps |C|`` would be far too small.
+    """
+    z = np.abs(np.asarray(z_L, dtype=np.float64))
+    a = np.asarray(a_L, dtype=np.float64)
+    y = np.asarray(Y, dtype=np.float64)
+    if z.shape != a.shape or a.shape != y.shape or a.size == 0:
+        return 0.0
+    if cost == "mse":
+        d = np.abs(a - y)
+        m = (np.abs(a) + np.abs(y)) * d + d * d
+    else:
+        weight = np.abs(y) + (np.abs(1.0 - y) if cost == "binary_cross_entropy" else 0.0)
+        m = weight * (1.0 + z + np.max(z, axis=-1, keepdims=True))
+    return float(np.sum(m)) / float(a.shape[0])
+
+
+def underflow_floor(Ws: Sequence[Any], bs: Sequence[Any], X: Any, dt: np.dtype[Any]) -> float:
+    """Absolute error gradual underflow may leave in any gradient entry of a ``dt`` network.
+
+    Each operation adds at most ``η`` besides its relative error (the standard model
+    ``fl(x op y) = (x op y)(1 + δ) + η``), with ``η = tiny`` (the smallest normal number): that
+    covers flush-to-zero arithmetic and mlp's documented clipping of ``z`` to ``±708`` in the
+    sigmoid (an absolute change of ``a`` below ``tiny``, eq. 13). An ``η`` committed
+    anywhere reaches a gradient entry amplified at most by ``Π_l ||W^l||_1`` (the backward
+    recurrence) times the largest activation ``A`` (eq. 4: ``A_l <= ||W^l||_∞ A_{l-1} + |b^l|``),
+    over at most ``K`` (the number of terms summed) operations. Float64: ~1e-300, nothing;
+    float32 (``η`` = 1.2e-38): what lets a saturated softmax's ~1e-44 gradient round to 0.
+    """
+    eta = float(np.finfo(dt).tiny)
+    A = max(1.0, float(np.max(np.abs(X), initial=0.0)))
+    growth = 1.0
+    terms = float(X.shape[0] + X.shape[1])
+    for W, b in zip(Ws, bs, strict=True):
+        W64 = np.abs(np.asarray(W, dtype=np.float64))
+        A = max(1.0, float(np.max(W64.sum(axis=1), initial=0.0)) * A)
+        A += float(np.max(np.abs(b), initial=0.0))
+        growth *= max(1.0, float(np.max(W64.sum(axis=0), initial=0.0)))
+        terms += W64.shape[0]
+    return RUNNING_SAFETY * terms * eta * growth * A
 
 
 def _finite(v: float) -> float:

@@ -24,6 +24,9 @@ from verify.gradient.budget import (
     fd_budget,
     fd_step,
     grad_tolerance,
+    quadrature_allowance,
+    refined_step,
+    tightened_step,
 )
 from verify.gradient.finite_diff import richardson
 from verify.gradient.inputs import Objective, label
@@ -126,19 +129,20 @@ def rounding_allowance(
     """Rounding allowed in ``<grad, u>`` over ``flat[glo:ghi]`` (the budget's ``reference``).
 
     Independent per-element errors of each array's dtype, relative to its largest entry, add in
-    quadrature (4 sigma); with ``grad_tol``, at least the sum of those bounds along u (|u| = 1).
+    quadrature (:func:`~verify.gradient.budget.quadrature_allowance`); with ``grad_tol``, at
+    least the sum of those bounds along u (|u| = 1).
     """
-    var = 0.0
+    parts = []
     for k, gk in enumerate(grads):
         n_active = min(ghi, obj.offsets[k + 1]) - max(glo, obj.offsets[k])
         if n_active > 0:
             g_dt = gk.dtype if gk.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-            var += n_active * grad_tolerance(g_dt, obj.scale_of(gk)) ** 2
-    ref_tol = 4.0 * math.sqrt(var)
+            parts.append((n_active, grad_tolerance(g_dt, obj.scale_of(gk))))
+    bounds_sum = None
     if grad_tol is not None:
         tol = obj.flat_of("grad_tol", grad_tol, np.float64)
-        ref_tol = max(ref_tol, float(np.sum(tol[glo:ghi])))
-    return ref_tol
+        bounds_sum = float(np.sum(tol[glo:ghi]))
+    return quadrature_allowance(parts, bounds_sum)
 
 
 def hidden_arrays(
@@ -205,10 +209,12 @@ def check_direction(
     A sequence ``D(h), D(h/2), D(h/4)`` that does not converge (differences shrinking less than
     twofold, above the noise) is undecided too.
     Not smooth along ``u`` (a kink within ``[-h, h]``) and ``<grad, u>`` outside the one-sided
-    derivatives: retried with ``h / 16`` (``refine`` times), since the one-sided extrapolations
-    assume a single kink at 0 and a float32 step can straddle several; at the last level the
-    direction is undecided when ``<grad, u>`` is within the range of every secant slope.
-    A pass whose budget is mostly truncation is retried with ``h / 8`` (``tighten`` times),
+    derivatives: retried with :func:`~verify.gradient.budget.refined_step` (``refine`` times),
+    since the one-sided extrapolations assume a single kink at 0 and a float32 step can straddle
+    several; at the last level the direction is undecided when ``<grad, u>`` is within the range
+    of every secant slope.
+    A pass whose budget is mostly truncation is retried with
+    :func:`~verify.gradient.budget.tightened_step` (``tighten`` times),
     whose verdict stands when its budget is smaller.
     ``step`` overrides the step ``h``. ``f_terms``: a bound of ``f``'s rounding in units of
     ``eps`` (the magnitudes it sums), when that exceeds ``NOISE_FACTOR |f|``: a cost ~1e-13 made
@@ -268,7 +274,7 @@ def check_direction(
                 return passed
             finer = check_direction(
                 obj, grads, u, seed, f0, array=array, lo=lo, hi=hi, grad_tol=grad_tol,
-                step=h / 8.0, refine=refine, tighten=tighten - 1, f_terms=f_terms,
+                step=tightened_step(h), refine=refine, tighten=tighten - 1, f_terms=f_terms,
             )  # fmt: skip
             return finer if finer.budget.total < b.total else passed
 
@@ -367,7 +373,7 @@ def check_direction(
                 lo=lo,
                 hi=hi,
                 grad_tol=grad_tol,
-                step=h / 16.0,
+                step=refined_step(h),
                 refine=refine - 1,
                 f_terms=f_terms,
                 tighten=tighten,
