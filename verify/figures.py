@@ -129,7 +129,7 @@ def _tanh_sweep(z: float, dtype: Any, steps: Sequence[float]) -> FDCurve:
     import numpy as np
 
     from verify.gradient.budget import fd_step
-    from verify.gradient.finite_diff import scalar_shift
+    from verify.gradient.finite_diff import difference, scalar_shift
 
     exact = 1.0 - float(np.tanh(np.float64(z))) ** 2
     shift = scalar_shift(np.tanh, z, dtype)
@@ -137,7 +137,7 @@ def _tanh_sweep(z: float, dtype: Any, steps: Sequence[float]) -> FDCurve:
     for h in steps:
         tp, fp = shift(h)
         tm, fm = shift(-h)
-        errors.append(abs((fp - fm) / (tp - tm) - exact) if tp != tm else abs(exact))
+        errors.append(abs(difference(fp, fm, tp - tm) - exact) if tp != tm else abs(exact))
     return FDCurve(
         label=f"eq. (18) tanh' at z = {z:g}",
         dtype=str(np.dtype(dtype)),

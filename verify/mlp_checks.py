@@ -27,7 +27,7 @@ from verify.gradient.budget import (
 )
 from verify.gradient.check import GradientResult, Hooks, check_with_hooks
 from verify.gradient.directional import rademacher
-from verify.gradient.finite_diff import richardson
+from verify.gradient.finite_diff import central_pair, richardson
 from verify.jax_reference import ReluConvention, network, reference
 from verify.results import Record, expect_pass
 
@@ -659,8 +659,7 @@ def _forward_fd(
         return float(np.sum(v * np.asarray(net.forward(X), dtype=np.float64)))
 
     try:
-        d_h = (vf(h) - vf(-h)) / (2 * h)
-        d_h2 = (vf(h / 2) - vf(-h / 2)) / h
+        d_h, d_h2 = central_pair(lambda t: (t, vf(t)), h)
         scale = float(np.sum(np.abs(np.asarray(net.forward(X), dtype=np.float64))))
     finally:
         for dst, src in zip(live, saved, strict=True):

@@ -28,7 +28,7 @@ from verify.gradient.budget import (
     refined_step,
     tightened_step,
 )
-from verify.gradient.finite_diff import richardson
+from verify.gradient.finite_diff import difference, richardson
 from verify.gradient.inputs import Objective, label
 
 __all__ = [
@@ -259,7 +259,7 @@ def check_direction(
             dm = point(-1.0, s)
             fm = obj.value(moved)
             samples[s], samples[-s] = (fp, dp), (fm, dm)
-            return (fp - fm) / (2 * s), e_of(s), max(abs(fp), abs(fm))
+            return difference(fp, fm, 2 * s), e_of(s), max(abs(fp), abs(fm))
 
         def e_of(s: float) -> float:
             # <g, displacement> at +-s, per unit step: the analytic side of D(s)
