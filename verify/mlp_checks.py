@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -395,18 +396,8 @@ def compare_network(
             fd_net, fd_Ws, fd_bs = twin, list(twin.weights), list(twin.biases)
             fd_X, fd_Y = Xc.astype(np.float64), Yc.astype(np.float64)
             report.notes.append("finite differences of the cost in float64 (a float64 twin)")
-        report.fd = _fd(
-            fd_net,
-            fd_Ws,
-            fd_bs,
-            fd_X,
-            fd_Y,
-            grads,
-            fd_directions,
-            seed,
-            tols if shapes_ok else None,
-            f_terms,
-        )
+        problem = _CostFD(fd_net, fd_Ws, fd_bs, fd_X, fd_Y, tols if shapes_ok else None, f_terms)
+        report.fd = _fd(problem, grads, directions=fd_directions, seed=seed)
         if report.fd.undecided and report.fd.ok:
             seeds = ", ".join(str(d.seed) for d in report.fd.undecided)
             report.notes.append(
@@ -414,18 +405,9 @@ def compare_network(
                 "within the conservative one, or at a kink within every secant slope); JAX decides"
             )
         if first is not None:
-            report.fd_arbiter = _fd(
-                fd_net,
-                fd_Ws,
-                fd_bs,
-                fd_X,
-                fd_Y,
-                [*ref.dW, *ref.db],
-                fd_directions,
-                seed,
-                tols,
-                f_terms,
-            )
+            arbiter = dataclasses.replace(problem, tols=tols)  # the JAX gradient's own allowance
+            ref_grads = [*ref.dW, *ref.db]
+            report.fd_arbiter = _fd(arbiter, ref_grads, directions=fd_directions, seed=seed)
             if report.fd_arbiter.ok and not report.fd.ok:
                 report.diagnosis += (
                     " Finite differences side with JAX: the NumPy gradient is wrong."
@@ -500,30 +482,36 @@ def cost_in_place(
             dst[...] = src
 
 
-def _fd(
-    net: Any,
-    Ws: list[Any],
-    bs: list[Any],
-    X: Any,
-    Y: Any,
-    grads: list[Any],
-    directions: int,
-    seed: int,
-    tols: list[Any] | None = None,
-    f_terms: float = 0.0,
-) -> GradientResult:
+@dataclass(frozen=True)
+class _CostFD:
+    """What the directional FD of ``net.cost`` needs: the network, its data, the allowances.
+
+    ``Ws``/``bs`` are the arrays perturbed in place; ``tols`` the blocks' allowed errors
+    (:func:`~verify.gradient.budget.block_tolerance`), the analytic side's rounding; ``f_terms``
+    the cost's rounding in units of eps (:func:`~verify.gradient.budget.cost_terms`).
+    """
+
+    net: Any
+    Ws: list[Any]
+    bs: list[Any]
+    X: Any
+    Y: Any
+    tols: list[Any] | None
+    f_terms: float
+
+
+def _fd(problem: _CostFD, grads: list[Any], *, directions: int, seed: int) -> GradientResult:
     """Directional FD of ``net.cost`` against ``grads`` (parameters perturbed in place).
 
-    ``tols``: the blocks' allowed errors (:func:`~verify.gradient.budget.block_tolerance`), the
-    analytic side's rounding.
     A direction FD cannot decide does not fail: the NumPy-vs-JAX blocks are the primary judge.
     """
-    with cost_in_place(net, X, Y, [*Ws, *bs]) as (f, saved):
+    p = problem
+    with cost_in_place(p.net, p.X, p.Y, [*p.Ws, *p.bs]) as (f, saved):
         return check_with_hooks(
             f,
             lambda _p: grads,
             saved,
-            Hooks(grad_tol=tols, undecided_ok=True, f_terms=f_terms),
+            Hooks(grad_tol=p.tols, undecided_ok=True, f_terms=p.f_terms),
             mode="directional",
             directions=directions,
             seed=seed,
