@@ -436,8 +436,9 @@ def test_float64_displacement_shortcut_agrees_with_exact_displacements(
 ) -> None:
     """float64: <g, x +- s u - x> is taken as +-s <g, u> when the bound on the rounding of
     x +- s u cannot change the verdict; the verdict then equals the one from exact
-    displacements (``EXACT_DISPLACEMENTS``), and the errors differ by at most that bound."""
-    import verify.gradient.directional as directional
+    displacements (``Hooks.exact_displacements``), and the errors differ by at most that
+    bound."""
+    from verify.gradient.check import Hooks, check_with_hooks
 
     rng = np.random.default_rng(seed)
     w = rng.normal(size=n)
@@ -450,11 +451,7 @@ def test_float64_displacement_shortcut_agrees_with_exact_displacements(
         return (w / scale) * (1.0 - np.tanh((v - offset) / scale) ** 2) * (1.0 + error)
 
     fast = verify.check_gradient(f, grad, x, seed=seed)
-    directional.EXACT_DISPLACEMENTS = True
-    try:
-        exact = verify.check_gradient(f, grad, x, seed=seed)
-    finally:
-        directional.EXACT_DISPLACEMENTS = False
+    exact = check_with_hooks(f, grad, x, Hooks(exact_displacements=True), seed=seed)
     assert fast.ok == exact.ok
     a, b = fast.directions[0], exact.directions[0]
     assert b.displacement == 0.0

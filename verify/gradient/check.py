@@ -19,7 +19,9 @@ from verify.gradient import scratch
 from verify.gradient.budget import NOISE_FACTOR, Budget, fd_step, grad_tolerance, machine_eps
 from verify.gradient.directional import (
     DirectionCheck,
+    DirectionOptions,
     Settled,
+    Span,
     check_direction,
     hidden_arrays,
     rademacher,
@@ -109,6 +111,9 @@ class Hooks:
     f_terms: float = 0.0
     """Directional mode: magnitude of the terms ``f`` is computed from, when its rounding is
     larger than ``eps |f|`` (see :func:`~verify.gradient.directional.check_direction`)."""
+    exact_displacements: bool = False
+    """Directional mode, float64: take every displacement ``x +- s u - x`` exactly instead of the
+    bounded shortcut (see :class:`~verify.gradient.directional.DirectionOptions`)."""
 
 
 def check_with_hooks(
@@ -136,8 +141,7 @@ def check_with_hooks(
     obj: Objective | None = None
     try:  # the scratch arrays of x's copy and of the objective go back however this ends
         obj = Objective(f, xs, _fd_dtype(f, xs, promote))
-        return _run(f, grad_f, xs, obj, mode, int(seed), directions, complex_step,
-                    hooks.grad_tol, hooks.undecided_ok, float(hooks.f_terms))  # fmt: skip
+        return _run(f, grad_f, xs, obj, mode, int(seed), directions, complex_step, hooks)
     finally:
         if obj is not None:
             obj.release()
@@ -153,9 +157,7 @@ def _run(
     seed: int,
     directions: int,
     complex_step: bool | None,
-    grad_tol: Any,
-    undecided_ok: bool,
-    f_terms: float,
+    hooks: Hooks,
 ) -> GradientResult:
     """The check proper (see :func:`check_gradient`)."""
     fd_dt = obj.fd_dtype
@@ -185,8 +187,8 @@ def _run(
         base.evaluations = obj.evaluations
         return base
     tols: list[np.ndarray[Any, Any]] | None = None
-    if grad_tol is not None:
-        tols = [np.asarray(t, dtype=np.float64) for t in normalise_x(grad_tol).arrays]
+    if hooks.grad_tol is not None:
+        tols = [np.asarray(t, dtype=np.float64) for t in normalise_x(hooks.grad_tol).arrays]
         if [t.shape for t in tols] != [a.shape for a in xs.arrays]:
             raise ValueError("grad_tol: expected arrays shaped like x")
     chosen = (
@@ -196,9 +198,13 @@ def _run(
         if chosen == "full":
             result = _full(obj, grads, f0, complex_step, tols)
         else:
-            result = _directional(
-                obj, grads, f0, int(seed), directions, tols, undecided_ok, float(f_terms)
+            options = DirectionOptions(
+                grad_tol=tols,
+                f_terms=float(hooks.f_terms),
+                exact_displacements=hooks.exact_displacements,
             )
+            undecided_ok = hooks.undecided_ok
+            result = _directional(obj, grads, f0, int(seed), directions, options, undecided_ok)
     except UserError as exc:
         base.message = f"f failed at a perturbed point: {exc}"
         base.evaluations = obj.evaluations
@@ -353,9 +359,8 @@ def _directional(
     f0: float,
     seed: int,
     directions: int,
-    tols: list[np.ndarray[Any, Any]] | None = None,
+    options: DirectionOptions,
     undecided_ok: bool = False,
-    f_terms: float = 0.0,
 ) -> GradientResult:
     """Check signed random directions; on failure find the arrays and one element by bisection.
 
@@ -364,6 +369,7 @@ def _directional(
     :class:`DirectionCheck`) fail unless ``undecided_ok``.
     """
     shapes = [a.shape for a in obj.work]
+    tols = options.grad_tol
     checks: list[DirectionCheck] = []
     settled: dict[int, Settled] = {}
     # arrays whose errors the rounding allowed for the others could hide (mixed precision)
@@ -371,9 +377,9 @@ def _directional(
     hidden = hidden_arrays(obj, grads, whole, tols) if len(grads) > 1 else []
     for k in range(directions):
         u = rademacher(shapes, seed + k)
-        c = check_direction(obj, grads, u, seed + k, f0, grad_tol=tols, f_terms=f_terms)
+        c = check_direction(obj, grads, u, seed + k, f0, options=options)
         if not c.ok and c.kink is not None:
-            found = settle(obj, grads, u, c, f0, tols, f_terms)
+            found = settle(obj, grads, u, c, f0, options)
             settled[seed + k] = found
             if found.state != "undecided":
                 ok = found.state == "ok"
@@ -381,9 +387,7 @@ def _directional(
             else:
                 c = dataclasses.replace(c, undecided=True, parts=len(found.trail))
         for array in hidden if c.ok else []:
-            part = check_direction(
-                obj, grads, u, seed + k, f0, array=array, grad_tol=tols, f_terms=f_terms
-            )
+            part = check_direction(obj, grads, u, seed + k, f0, span=Span(array), options=options)
             if not part.ok:  # the direction is as good as its worst resolved part
                 c = part
                 break
@@ -420,7 +424,7 @@ def _directional(
     located = settled.get(bad.seed)
     if located is None:
         u = rademacher(shapes, bad.seed)
-        located = settle(obj, grads, u, bad, f0, tols, f_terms)
+        located = settle(obj, grads, u, bad, f0, options)
         scratch.give([u.flat])
     result.failing_arrays = located.failing_arrays
     result.localisation = located.trail
