@@ -20,17 +20,16 @@ from verify.gradient.budget import NOISE_FACTOR, Budget, fd_step, grad_tolerance
 from verify.gradient.directional import (
     DirectionCheck,
     DirectionOptions,
-    Settled,
     Span,
     check_direction,
     hidden_arrays,
     rademacher,
     rounding_allowance,
-    settle,
 )
 from verify.gradient.finite_diff import NonFiniteError, central_difference
 from verify.gradient.inputs import Arrays, Objective, UserError, evaluate_grad, normalise_x
 from verify.gradient.results import ElementCheck, GradientResult, Kink
+from verify.gradient.settle import Settled, settle
 
 __all__ = [
     "FULL_MAX_ELEMENTS",
@@ -86,7 +85,7 @@ def check_gradient(
     elements. One direction (the default) misses a wrong gradient only when the error is nearly
     orthogonal to it (probability of order budget / ``||error||_2``); more directions are
     independent chances. Kinks at several coordinates along a direction are settled by splitting
-    it (:func:`~verify.gradient.directional.settle`). ``promote``: difference float32 inputs in
+    it (:func:`~verify.gradient.settle.settle`). ``promote``: difference float32 inputs in
     float64 when ``f`` supports it. ``complex_step``: ``None`` tries it and keeps it where it
     agrees with the central difference. Misbehaving ``f``/``grad_f`` give ``ok=False`` with a
     message.
@@ -365,7 +364,7 @@ def _directional(
     """Check signed random directions; on failure find the arrays and one element by bisection.
 
     A direction with kinks at several coordinates is split until its parts decide
-    (:func:`~verify.gradient.directional.settle`). Undecided directions (see
+    (:func:`~verify.gradient.settle.settle`). Undecided directions (see
     :class:`DirectionCheck`) fail unless ``undecided_ok``.
     """
     shapes = [a.shape for a in obj.work]

@@ -1,18 +1,60 @@
-"""Results of a gradient check: per-element comparisons, kinks, and the readable report."""
+"""Results of a gradient check: per-element and per-direction comparisons, kinks, the report."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from verify.gradient.budget import Budget
-from verify.gradient.directional import DirectionCheck
 from verify.gradient.inputs import label
 
-__all__ = ["ElementCheck", "GradientResult", "Kink"]
+__all__ = ["DirectionCheck", "ElementCheck", "GradientResult", "Kink"]
 
 _MAX_LISTED = 8
 """Failing elements and kinks listed by name in the report."""
+
+
+@dataclass(frozen=True)
+class DirectionCheck:
+    """One directional check: ``<grad_f, u>`` against the finite difference of ``f`` along ``u``."""
+
+    seed: int
+    """``u = rademacher(shapes, seed)``: reproducible from this number alone."""
+    scope: str
+    """Which part of x the direction covers: ``all``, ``x[1]`` or ``x[1] flat[8:16]``."""
+    analytic: float
+    reference: float
+    abs_error: float
+    budget: Budget
+    ok: bool
+    kink: tuple[float, float] | None = None
+    """One-sided directional derivatives ``(D-, D+)`` when ``f`` is not smooth along ``u``."""
+    undecided: bool = False
+    """Over the Richardson budget but within the conservative one (``ok`` is False): FD cannot
+    tell a small gradient error from its own truncation here; another reference must decide.
+    Also: kinks at several coordinates along u that splitting u did not settle."""
+    parts: int = 0
+    """Checks of parts of u that settled kinks at several coordinates (:func:`settle`); 0: none."""
+    displacement: float = 0.0
+    """Float64 only: a bound on how much ``abs_error`` could change if the rounded displacements
+    ``x +- s u`` were taken exactly; nonzero when they were not computed because
+    ``abs_error + displacement`` is within the budget (0: computed exactly)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "seed": self.seed,
+            "scope": self.scope,
+            "analytic": self.analytic,
+            "reference": self.reference,
+            "abs_error": self.abs_error,
+            "budget": self.budget.to_dict(),
+            "ok": self.ok,
+            "kink": list(self.kink) if self.kink is not None else None,
+            "undecided": self.undecided,
+            "parts": self.parts,
+            "displacement": self.displacement,
+        }
 
 
 @dataclass(frozen=True)
