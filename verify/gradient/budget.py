@@ -20,6 +20,7 @@ import numpy as np
 __all__ = [
     "CONSERVATIVE_SAFETY",
     "GRAD_RTOL",
+    "HIDDEN_RELATIVE",
     "KINK_STEP",
     "NOISE_FACTOR",
     "REFINE_DIVISOR",
@@ -27,6 +28,7 @@ __all__ = [
     "SAFETY",
     "SLOPE_ERROR",
     "TIGHTEN_DIVISOR",
+    "TRUNCATION_DOMINANT",
     "Budget",
     "block_tolerance",
     "conservative_fd_budget",
@@ -109,6 +111,16 @@ REFINE_DIVISOR = 16.0
 TIGHTEN_DIVISOR = 8.0
 """A directional pass whose budget is mostly truncation is retried with ``h / TIGHTEN_DIVISOR``,
 which cuts the Richardson truncation ``~TIGHTEN_DIVISOR^4`` times."""
+
+
+TRUNCATION_DOMINANT = 10.0
+"""A passing direction whose truncation estimate exceeds this many times the rest of its
+budget is checked again with :func:`tightened_step` (see
+:func:`verify.gradient.directional.check_direction`)."""
+
+HIDDEN_RELATIVE = 1e-4
+"""An array whose gradient a whole-x direction resolves only to this relative size or worse is
+checked on its own too (:func:`verify.gradient.directional.hidden_arrays`)."""
 
 
 def refined_step(h: float) -> float:

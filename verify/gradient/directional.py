@@ -18,8 +18,10 @@ import numpy as np
 
 from verify.gradient import scratch
 from verify.gradient.budget import (
+    HIDDEN_RELATIVE,
     NOISE_FACTOR,
     SAFETY,
+    TRUNCATION_DOMINANT,
     Budget,
     conservative_fd_budget,
     fd_budget,
@@ -472,11 +474,3 @@ def _judge_kink(
         undecided=undecided,
     )
 
-
-TRUNCATION_DOMINANT = 10.0
-"""A passing direction whose truncation estimate exceeds this many times the rest of its
-budget is checked again with a finer step (see :func:`check_direction`)."""
-
-HIDDEN_RELATIVE = 1e-4
-"""An array whose gradient a whole-x direction resolves only to this relative size or worse is
-checked on its own too (:func:`hidden_arrays`)."""
