@@ -58,3 +58,14 @@ def test_public_surface_is_the_library_only() -> None:
     )
     for name in ("Record", "summarise", "Hooks", "check_with_hooks"):
         assert not hasattr(verify, name), name
+
+
+def test_harness_hooks_are_off_the_public_signature() -> None:
+    import inspect
+
+    from verify.gradient.check import Hooks, check_with_hooks
+
+    public = set(inspect.signature(verify.check_gradient).parameters)
+    assert public == {"f", "grad_f", "x", "mode", "seed", "directions", "promote", "complex_step"}
+    assert {"grad_tol", "undecided_ok", "f_terms"} <= set(Hooks.__dataclass_fields__)
+    assert "hooks" in inspect.signature(check_with_hooks).parameters
