@@ -19,7 +19,14 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from verify.gradient.budget import fd_budget, fd_step, kink_step
+from verify.gradient.budget import (
+    CLAIM_RTOL,
+    FD_DECISIVE,
+    KINK_SLACK,
+    fd_budget,
+    fd_step,
+    kink_step,
+)
 from verify.gradient.finite_diff import difference, one_sided_jump, richardson
 from verify.results import Record, expect_pass
 
@@ -34,13 +41,11 @@ __all__ = [
 
 N_POINTS = 24
 """Sampled points per claim."""
-RTOL = 1e-9
-"""Analytic sides agree when ``|x - ref| <= RTOL * max(1, |ref|)`` (rounding, saturation)."""
+RTOL = CLAIM_RTOL
+"""Analytic sides agree when ``|x - ref| <= RTOL * max(1, |ref|)`` (see the budget module)."""
 MP_DIGITS = 50
 """Working precision of the arbiter."""
 _MAX_ARBITRATIONS = 3
-FD_DECISIVE = 1e-6
-"""An FD error budget above this (absolute, per entry) means the differences straddle a kink."""
 
 
 def _components(expr: Any) -> list[sp.Expr]:
@@ -490,7 +495,7 @@ def _kink_records(spec: _Spec, base: dict[str, Any]) -> list[Record]:
             left, right = _one_sided(spec, point, i, -1.0), _one_sided(spec, point, i, 1.0)
             lo, hi = min(left, right), max(left, right)
             val = float(paper[j]) if spec.m == 1 else float("nan")
-            inside = math.isfinite(val) and lo - 1e-6 <= val <= hi + 1e-6
+            inside = math.isfinite(val) and lo - KINK_SLACK <= val <= hi + KINK_SLACK
             ok &= inside
             rows.append(
                 {

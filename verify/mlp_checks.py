@@ -18,13 +18,13 @@ import numpy as np
 from verify.gradient.budget import (
     GRAD_RTOL,
     RUNNING_SAFETY,
-    block_tolerance,
     cost_terms,
+    displacement_rounding,
     fd_budget,
     fd_step,
     float_dtype,
     machine_eps,
-    underflow_floor,
+    network_tolerances,
 )
 from verify.gradient.check import GradientResult, Hooks, check_with_hooks
 from verify.gradient.directional import rademacher
@@ -330,30 +330,10 @@ def compare_network(
         )
     ref = reference(hidden_t, output_s, cost_s, Ws, bs, Xc, Yc, relu)
     dW, db = net.gradients(Xc, Yc)
-    rtol = GRAD_RTOL[dt]
-    scale = max(float(np.max(np.abs(a), initial=0.0)) for a in [*ref.dW, *ref.db])
-    floor = 16 * machine_eps(dt) * max(scale, np.finfo(np.float64).tiny)
-    floor += underflow_floor(Ws, bs, Xc, dt)
-    eps = machine_eps(dt)
-    tol_W = [
-        block_tolerance(ref.bound_W[k], ref.slope_W[k] if ref.slope_W else None, rtol, eps, floor)
-        for k in range(L)
-    ]
-    tol_b = [
-        block_tolerance(ref.bound_b[k], ref.slope_b[k] if ref.slope_b else None, rtol, eps, floor)
-        for k in range(L)
-    ]
-    # The FD check's allowance for the analytic side: the same term bounds, but with the forward
-    # error analysis' own constant instead of the generous table: an entry of dW^l is a chain of
-    # sums over at most K = N + n_0 + ... + n_L terms, so its rounding is <= K eps x bound.
-    K = float(Xc.shape[0] + Ws[0].shape[1] + sum(W.shape[0] for W in Ws))
-    slopes: list[np.ndarray[Any, Any] | None] = (
-        [*ref.slope_W, *ref.slope_b] if ref.slope_W and ref.slope_b else [None] * (2 * L)
+    allowed = network_tolerances(
+        (ref.bound_W, ref.bound_b), (ref.slope_W, ref.slope_b), [*ref.dW, *ref.db], Ws, bs, Xc, dt
     )
-    fd_tol = [
-        block_tolerance(bound, slope, K * eps, eps, floor)
-        for bound, slope in zip([*ref.bound_W, *ref.bound_b], slopes, strict=True)
-    ]
+    rtol, tol_W, tol_b, fd_tol = allowed.rtol, allowed.W, allowed.b, allowed.fd
     blocks: list[BlockError] = []
     notes: list[str] = []
     if len(dW) != L or len(db) != L:
@@ -653,7 +633,7 @@ def _forward_fd(
         for dst, src in zip(live, saved, strict=True):
             dst[...] = src
     budget = fd_budget(d_h, d_h2, scale, h, dt, 0.0).total
-    budget += 4 * machine_eps(dt) * max(1.0, theta) / (h / 2) * abs_vJ
+    budget += displacement_rounding(dt, theta, h, abs_vJ)
     return richardson(d_h, d_h2), budget
 
 

@@ -5,7 +5,9 @@ differences at a recorded kink), :func:`refined_step` / :func:`tightened_step` (
 check's retries). Tolerances: :data:`GRAD_RTOL` (analytic side by dtype), :func:`fd_budget` and
 :func:`conservative_fd_budget` (finite differences), :func:`quadrature_allowance` (a directional
 derivative), :data:`SLOPE_ERROR`, :func:`block_tolerance`, :func:`cost_terms`,
-:func:`underflow_floor` (an MLP's gradient blocks against the JAX reference).
+:func:`underflow_floor`, :func:`network_tolerances`, :func:`displacement_rounding` (an MLP's
+gradient blocks against the JAX reference); :data:`CLAIM_RTOL`, :data:`FD_DECISIVE`,
+:data:`KINK_SLACK` (the paper's claims).
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "CLAIM_RTOL",
     "CONSERVATIVE_SAFETY",
+    "FD_DECISIVE",
     "GRAD_RTOL",
     "HIDDEN_RELATIVE",
+    "KINK_SLACK",
     "KINK_STEP",
     "NOISE_FACTOR",
     "REFINE_DIVISOR",
@@ -30,15 +35,18 @@ __all__ = [
     "TIGHTEN_DIVISOR",
     "TRUNCATION_DOMINANT",
     "Budget",
+    "NetworkTolerances",
     "block_tolerance",
     "conservative_fd_budget",
     "cost_terms",
+    "displacement_rounding",
     "fd_budget",
     "fd_step",
     "float_dtype",
     "grad_tolerance",
     "kink_step",
     "machine_eps",
+    "network_tolerances",
     "quadrature_allowance",
     "refined_step",
     "tightened_step",
@@ -323,6 +331,88 @@ def underflow_floor(Ws: Sequence[Any], bs: Sequence[Any], X: Any, dt: np.dtype[A
         growth *= max(1.0, float(np.max(W64.sum(axis=0), initial=0.0)))
         terms += W64.shape[0]
     return RUNNING_SAFETY * terms * eta * growth * A
+
+
+CLAIM_RTOL = 1e-9
+"""A claim's analytic sides (paper, SymPy, JAX) agree when ``|x - ref| <= CLAIM_RTOL * max(1,
+|ref|)``: rounding and saturation of closed forms evaluated in float64."""
+
+FD_DECISIVE = 1e-6
+"""A claim's FD error budget above this (absolute, per entry) means the differences straddle a
+kink: finite differences cannot judge that point."""
+
+KINK_SLACK = 1e-6
+"""At a recorded kink, the paper's value may lie this far outside the one-sided derivatives (from
+:data:`KINK_STEP` differences of piecewise-linear functions)."""
+
+
+def displacement_rounding(dtype: Any, theta: float, h: float, weight: float) -> float:
+    """Rounding of ``θ + h u`` in ``dtype`` seen by a Richardson difference at ``h``.
+
+    ``eps |θ| / (h / 2)`` per entry, counted 4 times, weighted by ``weight`` (e.g. ``|v J|``).
+    """
+    return 4 * machine_eps(dtype) * max(1.0, theta) / (h / 2) * weight
+
+
+@dataclass(frozen=True)
+class NetworkTolerances:
+    """Allowed errors of an MLP's gradient blocks against the JAX reference, and for its FD check.
+
+    ``W``/``b``: per block, :func:`block_tolerance` with the dtype table ``rtol``; ``fd``: the
+    analytic side's allowance in the finite-difference check (``K eps`` for chains of at most
+    ``K`` summed terms), ``W`` blocks then ``b`` blocks.
+    """
+
+    rtol: float
+    W: list[np.ndarray[Any, Any]]
+    b: list[np.ndarray[Any, Any]]
+    fd: list[np.ndarray[Any, Any]]
+
+
+def network_tolerances(
+    bounds: tuple[Sequence[np.ndarray[Any, Any]], Sequence[np.ndarray[Any, Any]]],
+    slopes: tuple[Sequence[np.ndarray[Any, Any]] | None, Sequence[np.ndarray[Any, Any]] | None],
+    ref_grads: Sequence[Any],
+    Ws: Sequence[Any],
+    bs: Sequence[Any],
+    X: Any,
+    dt: np.dtype[Any],
+) -> NetworkTolerances:
+    """Tolerances of every gradient block of a ``dt`` network (``Ws``, ``bs``) on batch ``X``.
+
+    ``bounds``: the term magnitudes ``(bound_W, bound_b)`` of the reference; ``slopes``: the
+    running bounds of ``σ'`` (:data:`SLOPE_ERROR`) or ``None``; ``ref_grads``: the reference
+    ``dW`` and ``db``, whose largest entry sets the floor (``16 eps`` of it, plus
+    :func:`underflow_floor`).
+    """
+    bound_W, bound_b = bounds
+    slope_W, slope_b = slopes
+    L = len(Ws)
+    rtol = GRAD_RTOL[dt]
+    scale = max(float(np.max(np.abs(a), initial=0.0)) for a in ref_grads)
+    floor = 16 * machine_eps(dt) * max(scale, np.finfo(np.float64).tiny)
+    floor += underflow_floor(Ws, bs, X, dt)
+    eps = machine_eps(dt)
+    tol_W = [
+        block_tolerance(bound_W[k], slope_W[k] if slope_W else None, rtol, eps, floor)
+        for k in range(L)
+    ]
+    tol_b = [
+        block_tolerance(bound_b[k], slope_b[k] if slope_b else None, rtol, eps, floor)
+        for k in range(L)
+    ]
+    # The FD check's allowance for the analytic side: the same term bounds, but with the forward
+    # error analysis' own constant instead of the generous table: an entry of dW^l is a chain of
+    # sums over at most K = N + n_0 + ... + n_L terms, so its rounding is <= K eps x bound.
+    K = float(X.shape[0] + Ws[0].shape[1] + sum(W.shape[0] for W in Ws))
+    all_slopes: list[np.ndarray[Any, Any] | None] = (
+        [*slope_W, *slope_b] if slope_W and slope_b else [None] * (2 * L)
+    )
+    fd_tol = [
+        block_tolerance(bound, slope, K * eps, eps, floor)
+        for bound, slope in zip([*bound_W, *bound_b], all_slopes, strict=True)
+    ]
+    return NetworkTolerances(rtol, tol_W, tol_b, fd_tol)
 
 
 def _finite(v: float) -> float:
