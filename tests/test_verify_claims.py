@@ -1,4 +1,4 @@
-"""verify.claim_checks: wrong formulas shown wrong at a point; the arbiter names the side."""
+"""verify.checks.claims: wrong formulas shown wrong at a point; the arbiter names the side."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 from derivations.claims import Claim, Method, NumericSpec, Verdict
-from verify.claim_checks import check_claim, check_claims
+from verify.checks.claims import check_claim, check_claims
 
 z, y = sp.symbols("z y", real=True)
 SIG = 1 / (1 + sp.exp(-z))

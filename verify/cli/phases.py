@@ -35,7 +35,7 @@ def _claims() -> list[Claim]:
 
 
 def _numeric_claims(claims: list[Claim]) -> list[Record]:
-    from verify.claim_checks import check_claims
+    from verify.checks.claims import check_claims
 
     return list(check_claims(claims))
 
@@ -120,7 +120,7 @@ def default_sources() -> Sources:
             "sympy",
             "jax",
             "derivations",
-            "verify.claim_checks",
+            "verify.checks.claims",
             "verify.mlp_checks",
             "verify.kinks",
             "verify.checks.training",
