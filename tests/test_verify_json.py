@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from verify.kinks import check_kinks
+from verify.checks.kinks import check_kinks
 from verify.mlp_checks import BlockError
 from verify.results import dumps, json_safe, merge_json
 

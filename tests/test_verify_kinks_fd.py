@@ -1,4 +1,4 @@
-"""verify.kinks and verify.gradient.finite_diff: one-sided derivatives, conventions, the V curve."""
+"""verify.checks.kinks, verify.gradient.finite_diff: one-sided derivatives, conventions, V curve."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from verify.checks.kinks import check_kinks, one_sided_at
 from verify.gradient.budget import fd_step, machine_eps
 from verify.gradient.finite_diff import complex_step, derivative, step_sweep, step_sweeps
-from verify.kinks import check_kinks, one_sided_at
 
 
 def test_check_kinks_all_as_expected() -> None:

@@ -47,7 +47,7 @@ def _numeric_mlp(_claims: list[Claim]) -> list[Record]:
 
 
 def _numeric_kinks(_claims: list[Claim]) -> list[Record]:
-    from verify.kinks import check_kinks
+    from verify.checks.kinks import check_kinks
 
     return list(check_kinks())
 
@@ -122,7 +122,7 @@ def default_sources() -> Sources:
             "derivations",
             "verify.checks.claims",
             "verify.mlp_checks",
-            "verify.kinks",
+            "verify.checks.kinks",
             "verify.checks.training",
             "verify.checks.experiments",
             "verify.report",
