@@ -17,7 +17,7 @@ import pytest
 import mlp
 import verify
 from verify import cli
-from verify.jax_reference import reference
+from verify.checks.jax_reference import reference
 from verify.mutation.cli import main as mutants_main
 
 X5 = np.arange(15, dtype=np.float64).reshape(5, 3) / 10.0

@@ -10,7 +10,14 @@ from pathlib import Path
 import verify
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("sympy", "jax", "matplotlib", "sklearn", "verify.mlp_checks", "verify.jax_reference")
+HEAVY = (
+    "sympy",
+    "jax",
+    "matplotlib",
+    "sklearn",
+    "verify.mlp_checks",
+    "verify.checks.jax_reference",
+)
 
 
 def _loaded_after(code: str) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from verify.checks.jax_reference import ReluConvention, network, reference
 from verify.gradient.budget import (
     GRAD_RTOL,
     RUNNING_SAFETY,
@@ -29,7 +30,6 @@ from verify.gradient.budget import (
 from verify.gradient.check import GradientResult, Hooks, check_with_hooks
 from verify.gradient.directional import rademacher
 from verify.gradient.finite_diff import central_pair, richardson
-from verify.jax_reference import ReluConvention, network, reference
 from verify.results import Record, expect_pass, json_safe
 
 __all__ = [

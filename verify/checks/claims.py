@@ -121,7 +121,7 @@ class _Spec:
 
     def jax_values(self, points: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """``jax.jacfwd`` of the definition (or its value when ``wrt`` is empty), vmapped."""
-        from verify.jax_reference import enable_x64
+        from verify.checks.jax_reference import enable_x64
 
         enable_x64()
         import jax
@@ -136,7 +136,7 @@ class _Spec:
                 args[i] = w[j]
             return jnp.stack([jnp.asarray(o, dtype=jnp.float64) * jnp.ones(()) for o in f(*args)])
 
-        from verify.jax_reference import FAST_COMPILE
+        from verify.checks.jax_reference import FAST_COMPILE
 
         X = jnp.asarray(points)
         if not idx:

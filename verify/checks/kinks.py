@@ -72,7 +72,7 @@ def scalar_kink_records() -> list[Record]:
     import jax
 
     from mlp.activations import heaviside_prime, relu_prime
-    from verify.jax_reference import activation
+    from verify.checks.jax_reference import activation
 
     def relu(z: float) -> float:
         return max(z, 0.0)  # eq. (19)
@@ -109,7 +109,7 @@ def scalar_kink_records() -> list[Record]:
 def _relu_network_record() -> Record:
     """Check an MLP with z^1 = 0 for one sample: net.gradients vs one-sided FD and both JAX."""
     import mlp
-    from verify.jax_reference import reference
+    from verify.checks.jax_reference import reference
     from verify.mlp_checks import cost_in_place
 
     net = mlp.MLP(
@@ -168,7 +168,7 @@ def _relu_network_record() -> Record:
 def _heaviside_network_record() -> Record:
     """Check a Heaviside hidden layer: every gradient at or below it is exactly 0."""
     import mlp
-    from verify.jax_reference import reference
+    from verify.checks.jax_reference import reference
     from verify.mlp_checks import cost_in_place
 
     net = mlp.MLP(

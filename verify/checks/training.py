@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from verify.jax_reference import network
+from verify.checks.jax_reference import network
 from verify.results import Record, expect_pass
 
 __all__ = [

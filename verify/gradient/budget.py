@@ -76,7 +76,7 @@ CONSERVATIVE_SAFETY = 4.0
 
 RUNNING_SAFETY = 4.0
 """Multiplier on a first-order running error bound (``eps`` times propagated term magnitudes,
-e.g. :data:`verify.jax_reference.SLOPE_ERROR`): covers the second-order terms it drops."""
+e.g. :data:`verify.checks.jax_reference.SLOPE_ERROR`): covers the second-order terms it drops."""
 
 
 def float_dtype(dtype: Any, *, name: str = "dtype") -> np.dtype[Any]:
