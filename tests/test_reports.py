@@ -264,7 +264,7 @@ def test_write_is_all_or_nothing(tmp_path: Path) -> None:
 
 
 def test_figures_are_byte_stable_pngs() -> None:
-    from verify.figures import FDCurve, fd_figure
+    from verify.report.figures import FDCurve, fd_figure
 
     curves = [
         FDCurve("eq. (14)", dtype, (1e-8, 1e-4, 1.0), (1e-8, 1e-12, 1e-2), h0)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-import verify.figures
+import verify.report.figures
 from derivations.claims import Claim, Method, Verdict
 from verify import cli
 from verify.checks.experiments import ExperimentResults, Run, RunSpec, Settings, judge
@@ -108,7 +108,7 @@ def _sources(verdict: Verdict = Verdict.HOLDS, broken: bool = False) -> cli.Sour
 
 @pytest.fixture(autouse=True)
 def _no_png(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verify.figures, "training_figure", lambda _r: b"\x89PNG fake")
+    monkeypatch.setattr(verify.report.figures, "training_figure", lambda _r: b"\x89PNG fake")
 
 
 def _run(argv: list[str], sources: cli.Sources | None = None) -> tuple[int, str, str]:

@@ -20,7 +20,7 @@ from verify.results import Record
 if TYPE_CHECKING:
     from derivations.claims import Claim
     from verify.checks.experiments import ExperimentResults
-    from verify.figures import FDCurve
+    from verify.report.figures import FDCurve
 
 __all__ = ["PHASES", "Clock", "Run", "Sources", "default_sources", "symbolic_records"]
 
@@ -65,7 +65,7 @@ def _experiments() -> ExperimentResults:
 
 
 def _fd_curves() -> list[FDCurve]:
-    from verify.figures import default_fd_curves
+    from verify.report.figures import default_fd_curves
 
     return list(default_fd_curves())
 

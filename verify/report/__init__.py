@@ -15,7 +15,7 @@ from verify.results import Record
 if TYPE_CHECKING:
     from derivations.claims import Claim
     from verify.checks.experiments import ExperimentResults
-    from verify.figures import FDCurve
+    from verify.report.figures import FDCurve
 
 __all__ = [
     "FD_FIGURE",
@@ -50,7 +50,7 @@ def build_reports(inputs: ReportInputs) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     fd_png: bytes | None = None
     if inputs.fd_curves:
-        from verify.figures import fd_figure
+        from verify.report.figures import fd_figure
 
         fd_png = fd_figure(inputs.fd_curves)
         files[FD_FIGURE] = fd_png
@@ -70,8 +70,8 @@ def build_reports(inputs: ReportInputs) -> dict[str, bytes]:
         files[family_file(family)] = render_family_page(family, claims, records, extra).encode()
     files["errata.md"] = render_errata(claims, records).encode()
     if results is not None:
-        from verify.figures import training_figure
         from verify.report.experiments_page import TRAINING_FIGURE
+        from verify.report.figures import training_figure
 
         files["experiments.md"] = render_experiments(results).encode()
         files[TRAINING_FIGURE] = training_figure(results)
