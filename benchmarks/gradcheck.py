@@ -138,8 +138,8 @@ def _measure(
 ) -> dict[str, Any]:
     """One size: a forward+backward pass, the directional check and (small P) the full check.
 
-    ``jax_check``: ``verify.mlp_checks.check_network_directional`` if it exists (v.Ju with JAX
-    JVP/VJP, compile excluded by a warm-up call), else None.
+    ``jax_check``: ``verify.checks.network_directional.check_network_directional`` if it exists
+    (v.Ju with JAX JVP/VJP, compile excluded by a warm-up call), else None.
     """
     sizes = sizes_for(target, settings.n_out)
     P = _parameter_count(sizes)
@@ -195,7 +195,9 @@ def run_gradcheck(
         result["skipped"] = str(exc)
         return result
     try:
-        jax_check = import_optional("verify.mlp_checks", "check_network_directional")
+        jax_check = import_optional(
+            "verify.checks.network_directional", "check_network_directional"
+        )
         check_network: Callable[..., Any] | None = jax_check.check_network_directional
     except PeerUnavailableError as exc:
         log(f"gradcheck: no JAX v.Ju column: {exc}")
@@ -252,7 +254,7 @@ def gradcheck_table(result: dict[str, Any]) -> str:
         f"log-log slope of the ratio in P {slope('directional')} (flat: |slope| <= {FLAT_SLOPE}: "
         f"{'met' if result['target_flat_met'] else 'MISSED'})",
         f"- full: log-log slope of the ratio in P {slope('full')} (O(P) growth is slope ~1)",
-        "- JAX v.Ju: `verify.mlp_checks.check_network_directional` (JAX JVP/VJP in float64 beside "
-        "the NumPy gradient, 3 directions; compile excluded)",
+        "- JAX v.Ju: `verify.checks.network_directional.check_network_directional` (JAX JVP/VJP "
+        "in float64 beside the NumPy gradient, 3 directions; compile excluded)",
     ]
     return "\n".join([title, "", markdown_table(header, rows), "", *notes])

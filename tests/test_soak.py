@@ -26,7 +26,8 @@ from hypothesis import example, given, note
 from hypothesis import strategies as st
 
 import mlp
-from verify.mlp_checks import NetworkReport, compare_network, sample_data
+from verify.checks.network import NetworkReport, compare_network
+from verify.checks.samples import sample_data
 
 PAIRS: list[tuple[str, str]] = sorted(mlp.VALID_PAIRS)
 HIDDEN = ("sigmoid", "tanh", "relu", "heaviside")

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 import mlp
 from mlp.activations import sigmoid, sigmoid_prime, tanh, tanh_prime
 from verify.checks.jax_reference import activation
+from verify.checks.network import compare_network
+from verify.checks.samples import sample_data
 from verify.gradient.budget import (
     SAFETY,
     SLOPE_ERROR,
@@ -21,7 +23,6 @@ from verify.gradient.budget import (
     machine_eps,
 )
 from verify.gradient.check import Hooks, check_gradient, check_with_hooks
-from verify.mlp_checks import compare_network, sample_data
 
 # (depth, hidden, output, cost, dtype, batch, weight scale, kink, seed): the soak's pinned cases.
 PINNED: list[tuple[int, str, str, str, str, int, float, str, int]] = [

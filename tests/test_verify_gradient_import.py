@@ -15,7 +15,7 @@ HEAVY = (
     "jax",
     "matplotlib",
     "sklearn",
-    "verify.mlp_checks",
+    "verify.checks.network",
     "verify.checks.jax_reference",
 )
 
@@ -43,8 +43,8 @@ def test_import_verify_loads_no_sympy_jax_matplotlib_sklearn() -> None:
 
 
 def test_compare_network_is_imported_on_first_use() -> None:
-    assert "verify.mlp_checks" in _loaded_after("import verify\nverify.compare_network")
-    from verify.mlp_checks import NetworkReport, compare_network
+    assert "verify.checks.network" in _loaded_after("import verify\nverify.compare_network")
+    from verify.checks.network import NetworkReport, compare_network
 
     assert verify.compare_network is compare_network
     assert verify.NetworkReport is NetworkReport

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from verify.checks.kinks import check_kinks
-from verify.mlp_checks import BlockError
+from verify.checks.network_report import BlockError
 from verify.results import dumps, json_safe, merge_json
 
 

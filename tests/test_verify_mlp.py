@@ -1,4 +1,4 @@
-"""verify.mlp_checks: NumPy backprop agrees with JAX; broken gradients fail at the right layer."""
+"""verify.checks.network and grid: NumPy backprop agrees with JAX; bugs fail at their layer."""
 
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mlp
-from verify.mlp_checks import (
-    check_mlp,
-    check_network_directional,
-    compare_network,
-    default_grid,
-    sample_data,
-)
+from verify.checks.grid import check_mlp, default_grid
+from verify.checks.network import compare_network
+from verify.checks.network_directional import check_network_directional
+from verify.checks.samples import sample_data
 
 PAIRS = sorted(mlp.VALID_PAIRS)
 HIDDEN = sorted(mlp.HIDDEN_ACTIVATIONS)

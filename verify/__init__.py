@@ -1,7 +1,8 @@
 """derivcheck's checker: the public gradient checker (``verify.gradient``) and the paper's harness.
 
 ``import verify`` loads only the NumPy library in :mod:`verify.gradient`; ``compare_network`` and
-``NetworkReport`` (JAX reference of an MLP) are imported from :mod:`verify.mlp_checks` on first use.
+``NetworkReport`` (JAX reference of an MLP) are imported from :mod:`verify.checks.network` on
+first use.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from verify.gradient import (
 )
 
 if TYPE_CHECKING:
-    from verify.mlp_checks import NetworkReport, compare_network
+    from verify.checks.network import NetworkReport, compare_network
 
 __all__ = [
     "FULL_MAX_ELEMENTS",
@@ -32,7 +33,7 @@ __all__ = [
     "compare_network",
 ]
 
-_LAZY = {"NetworkReport": "verify.mlp_checks", "compare_network": "verify.mlp_checks"}
+_LAZY = {"NetworkReport": "verify.checks.network", "compare_network": "verify.checks.network"}
 """Public names whose modules import JAX: loaded on first attribute access (PEP 562)."""
 
 

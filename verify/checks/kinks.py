@@ -110,7 +110,7 @@ def _relu_network_record() -> Record:
     """Check an MLP with z^1 = 0 for one sample: net.gradients vs one-sided FD and both JAX."""
     import mlp
     from verify.checks.jax_reference import reference
-    from verify.mlp_checks import cost_in_place
+    from verify.checks.samples import cost_in_place
 
     net = mlp.MLP(
         [3, 4, 2], hidden="relu", output="softmax", cost="cross_entropy", init="large", seed=5
@@ -169,7 +169,7 @@ def _heaviside_network_record() -> Record:
     """Check a Heaviside hidden layer: every gradient at or below it is exactly 0."""
     import mlp
     from verify.checks.jax_reference import reference
-    from verify.mlp_checks import cost_in_place
+    from verify.checks.samples import cost_in_place
 
     net = mlp.MLP(
         [3, 4, 4, 2],

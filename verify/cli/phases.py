@@ -41,7 +41,7 @@ def _numeric_claims(claims: list[Claim]) -> list[Record]:
 
 
 def _numeric_mlp(_claims: list[Claim]) -> list[Record]:
-    from verify.mlp_checks import check_mlp
+    from verify.checks.grid import check_mlp
 
     return list(check_mlp())
 
@@ -121,7 +121,7 @@ def default_sources() -> Sources:
             "jax",
             "derivations",
             "verify.checks.claims",
-            "verify.mlp_checks",
+            "verify.checks.grid",
             "verify.checks.kinks",
             "verify.checks.training",
             "verify.checks.experiments",

@@ -4,7 +4,7 @@ For a user function: one directional derivative by finite differences (4 evaluat
 Richardson-extrapolated) against ``<grad_f(x), u>``; on failure, the failing array and then one
 failing element are found by bisection over index ranges (``O(log P)`` more evaluations).
 Settling a failed direction: :mod:`verify.gradient.settle`. For networks: see
-:func:`verify.mlp_checks.check_network_directional` (JVP/VJP in JAX).
+:func:`verify.checks.network_directional.check_network_directional` (JVP/VJP in JAX).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ def network_for(cfg: GradConfig) -> tuple[Any, Any, Any]:
     import numpy as np
 
     import mlp
-    from verify.mlp_checks import sample_data
+    from verify.checks.samples import sample_data
 
     net = mlp.MLP(
         list(cfg.sizes),
@@ -54,7 +54,7 @@ def network_for(cfg: GradConfig) -> tuple[Any, Any, Any]:
 
 def _gradient_row(cfg: GradConfig) -> dict[str, Any]:
     """One configuration's outcome; a crash of the mutated code is a detection too."""
-    from verify.mlp_checks import compare_network
+    from verify.checks.network import compare_network
 
     row: dict[str, Any] = {"config": cfg.name}
     try:
