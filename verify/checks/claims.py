@@ -13,21 +13,29 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
+from verify.checks.claim_spec import (
+    MAX_ARBITRATIONS,
+    MP_DIGITS,
+    N_POINTS,
+    RTOL,
+    Arbitration,
+    ClaimSpec,
+    agree,
+    components,
+    eval_numpy,
+    lambdify_list,
+)
 from verify.gradient.budget import (
-    CLAIM_RTOL,
     FD_DECISIVE,
     KINK_SLACK,
-    fd_budget,
-    fd_step,
     kink_step,
 )
-from verify.gradient.finite_diff import difference, one_sided_jump, richardson
+from verify.gradient.finite_diff import one_sided_jump
 from verify.results import Record, expect_pass, json_safe
 
 __all__ = [
@@ -38,201 +46,6 @@ __all__ = [
     "check_claim",
     "check_claims",
 ]
-
-N_POINTS = 24
-"""Sampled points per claim."""
-RTOL = CLAIM_RTOL
-"""Analytic sides agree when ``|x - ref| <= RTOL * max(1, |ref|)`` (see the budget module)."""
-MP_DIGITS = 50
-"""Working precision of the arbiter."""
-_MAX_ARBITRATIONS = 3
-
-
-def _components(expr: Any) -> list[sp.Expr]:
-    """Flatten a scalar or Matrix expression, row-major."""
-    if isinstance(expr, sp.MatrixBase):
-        return list(expr)
-    return [sp.sympify(expr)]
-
-
-def _lambdify_list(
-    variables: Sequence[sp.Symbol], exprs: Sequence[sp.Expr], modules: str
-) -> Callable[..., list[Any]]:
-    fn = sp.lambdify(list(variables), list(exprs), modules=modules)
-    return fn  # type: ignore[no-any-return]
-
-
-def _eval_numpy(
-    fn: Callable[..., list[Any]], columns: Sequence[np.ndarray[Any, Any]]
-) -> np.ndarray[Any, Any]:
-    """Evaluate a lambdified list at P points at once: (P, n_components), constants broadcast."""
-    with np.errstate(all="ignore"):
-        out = fn(*columns)
-    P = columns[0].shape[0] if columns else 1
-    return np.stack([np.broadcast_to(np.asarray(o, dtype=np.float64), (P,)) for o in out], axis=1)
-
-
-@dataclass(frozen=True)
-class Arbitration:
-    """50-digit verdict at one point: the reference value and which float64 sides are off."""
-
-    point: dict[str, float]
-    reference: list[float]
-    values: dict[str, list[float]]
-    wrong: list[str]
-    """Sides whose value differs from the 50-digit reference beyond tolerance."""
-    paper_mp_wrong: bool
-    """The paper's form is wrong even in 50-digit arithmetic (not a float64 rounding effect)."""
-
-
-class _Spec:
-    """A claim's NumericSpec prepared for vectorised evaluation."""
-
-    def __init__(self, claim: Any) -> None:
-        spec = claim.numeric
-        self.claim = claim
-        self.spec = spec
-        self.variables: list[sp.Symbol] = list(spec.variables)
-        self.wrt: list[sp.Symbol] = list(spec.wrt)
-        self.defs = _components(spec.definition)
-        self.paper = _components(spec.paper)
-        self.truth = _components(spec.truth)
-        self.m, self.k = len(self.defs), len(self.wrt)
-        size = self.m * max(self.k, 1)
-        if len(self.paper) != size or len(self.truth) != size:
-            raise ValueError(
-                f"{claim.id}: paper/truth have {len(self.paper)}/{len(self.truth)} entries; "
-                f"expected {size} (definition {self.m} x wrt {self.k})"
-            )
-        self.f_def = _lambdify_list(self.variables, self.defs, "numpy")
-        self.f_paper = _lambdify_list(self.variables, self.paper, "numpy")
-        self.f_truth = _lambdify_list(self.variables, self.truth, "numpy")
-
-    def sample(self, seed: int) -> np.ndarray[Any, Any]:
-        rng = np.random.default_rng(seed)
-        rows = []
-        for _ in range(N_POINTS):
-            point = self.spec.sample(rng)
-            rows.append([float(point[v]) for v in self.variables])
-        return np.asarray(rows, dtype=np.float64)
-
-    def columns(self, points: np.ndarray[Any, Any]) -> list[np.ndarray[Any, Any]]:
-        return [points[:, i] for i in range(points.shape[1])]
-
-    def jax_values(self, points: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        """``jax.jacfwd`` of the definition (or its value when ``wrt`` is empty), vmapped."""
-        from verify.checks.jax_reference import enable_x64
-
-        enable_x64()
-        import jax
-        import jax.numpy as jnp
-
-        f = sp.lambdify(self.variables, self.defs, modules="jax")
-        idx = [self.variables.index(w) for w in self.wrt]
-
-        def F(w: Any, x: Any) -> Any:
-            args = [x[i] for i in range(len(self.variables))]
-            for j, i in enumerate(idx):
-                args[i] = w[j]
-            return jnp.stack([jnp.asarray(o, dtype=jnp.float64) * jnp.ones(()) for o in f(*args)])
-
-        from verify.checks.jax_reference import FAST_COMPILE
-
-        X = jnp.asarray(points)
-        if not idx:
-            values = jax.jit(jax.vmap(lambda x: F(jnp.zeros(0), x)), compiler_options=FAST_COMPILE)
-            return np.asarray(values(X)).reshape(len(points), -1)
-        W = X[:, idx]
-        jac = jax.jit(jax.vmap(jax.jacfwd(F)), compiler_options=FAST_COMPILE)
-        return np.asarray(jac(W, X)).reshape(len(points), -1)  # (P, m * k)
-
-    def fd_values(
-        self, points: np.ndarray[Any, Any]
-    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-        """Richardson central differences of the definition and their error budgets, (P, m*k)."""
-        P = points.shape[0]
-        if not self.wrt:
-            return _eval_numpy(self.f_def, self.columns(points)), np.zeros((P, self.m))
-        vals = np.empty((P, self.m, self.k))
-        budgets = np.empty((P, self.m, self.k))
-        for j, w in enumerate(self.wrt):
-            i = self.variables.index(w)
-            h = np.array([fd_step(x, np.float64) for x in points[:, i]])
-
-            def at(
-                t: np.ndarray[Any, Any], i: int = i
-            ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-                moved = points.copy()
-                moved[:, i] = points[:, i] + t
-                return _eval_numpy(self.f_def, self.columns(moved)), moved[:, i] - points[:, i]
-
-            fp, tp = at(h)
-            fm, tm = at(-h)
-            fp2, tp2 = at(h / 2)
-            fm2, tm2 = at(-h / 2)
-            d_h = difference(fp, fm, (tp - tm)[:, None])
-            d_h2 = difference(fp2, fm2, (tp2 - tm2)[:, None])
-            vals[:, :, j] = richardson(d_h, d_h2)
-            scale = np.maximum.reduce([np.abs(fp), np.abs(fm), np.abs(fp2), np.abs(fm2)])
-            for p in range(P):
-                for c in range(self.m):
-                    budgets[p, c, j] = fd_budget(
-                        float(d_h[p, c]),
-                        float(d_h2[p, c]),
-                        float(scale[p, c]),
-                        float(h[p]),
-                        np.float64,
-                        0.0,
-                    ).total
-        return vals.reshape(P, -1), budgets.reshape(P, -1)
-
-    def arbitrate(
-        self,
-        point: np.ndarray[Any, Any],
-        sides: dict[str, np.ndarray[Any, Any]],
-        candidate: Sequence[sp.Expr] | None = None,
-    ) -> Arbitration:
-        """Evaluate the reference and ``candidate`` (default: paper) at 50 digits; judge sides."""
-        import mpmath
-
-        with mpmath.workdps(MP_DIGITS):
-            mp_point = [mpmath.mpf(float(x)) for x in point]
-            f_def = [sp.lambdify(self.variables, d, modules="mpmath") for d in self.defs]
-            ref: list[Any] = []
-            for f in f_def:
-                if not self.wrt:
-                    ref.append(f(*mp_point))
-                    continue
-                for w in self.wrt:
-                    i = self.variables.index(w)
-                    order = [0] * len(self.variables)
-                    order[i] = 1
-                    ref.append(mpmath.diff(lambda *xs, f=f: f(*xs), mp_point, tuple(order)))
-            exprs = self.paper if candidate is None else candidate
-            paper_mp = [sp.lambdify(self.variables, e, modules="mpmath")(*mp_point) for e in exprs]
-            ref_f = [float(r) for r in ref]
-            paper_f = [float(v) for v in paper_mp]
-        wrong = [
-            name
-            for name, v in sides.items()
-            if not _agree(np.asarray(v, dtype=np.float64), np.asarray(ref_f), RTOL * 10)
-        ]
-        return Arbitration(
-            point={str(v): float(x) for v, x in zip(self.variables, point, strict=True)},
-            reference=ref_f,
-            values={k: [float(x) for x in v] for k, v in sides.items()},
-            wrong=wrong,
-            paper_mp_wrong=not _agree(np.asarray(paper_f), np.asarray(ref_f), RTOL),
-        )
-
-
-def _agree(
-    a: np.ndarray[Any, Any], ref: np.ndarray[Any, Any], rtol: float, extra: Any = 0.0
-) -> bool:
-    """Every entry within ``rtol * max(1, |ref|) + extra`` (NaN never agrees)."""
-    tol = rtol * np.maximum(1.0, np.abs(ref)) + extra
-    with np.errstate(invalid="ignore"):
-        return bool(np.all(np.abs(a - ref) <= tol))
 
 
 def _err(a: np.ndarray[Any, Any], ref: np.ndarray[Any, Any]) -> float:
@@ -274,12 +87,12 @@ def check_claim(claim: Any) -> list[Record]:
     """Check one claim with a NumericSpec: its truth, paper, line and kink records."""
     from derivations.claims import Verdict
 
-    spec = _Spec(claim)
+    spec = ClaimSpec(claim)
     seed = _seed(claim.id)
     points = spec.sample(seed)
     cols = spec.columns(points)
-    paper = _eval_numpy(spec.f_paper, cols)
-    truth = _eval_numpy(spec.f_truth, cols)
+    paper = eval_numpy(spec.f_paper, cols)
+    truth = eval_numpy(spec.f_truth, cols)
     fd_v, fd_b = spec.fd_values(points)
     base: dict[str, Any] = {"claim": claim.id, "dtype": "float64", "points": N_POINTS, "seed": seed}
     try:
@@ -292,13 +105,13 @@ def check_claim(claim: Any) -> list[Record]:
     fd_note = _fd_words(decisive)
 
     def agree_row(p: int, v: np.ndarray[Any, Any]) -> bool:
-        return _agree(v[p], jax_v[p], RTOL) and _agree(v[p], fd_v[p], RTOL, 4 * fd_b[p])
+        return agree(v[p], jax_v[p], RTOL) and agree(v[p], fd_v[p], RTOL, 4 * fd_b[p])
 
     # --- the derived truth against JAX and FD (must agree everywhere) ---------------------------
     truth_bad = [p for p in range(N_POINTS) if not agree_row(p, truth)]
     arb_t = [
         spec.arbitrate(points[p], {"truth": truth[p], "jax": jax_v[p], "fd": fd_v[p]})
-        for p in truth_bad[:_MAX_ARBITRATIONS]
+        for p in truth_bad[:MAX_ARBITRATIONS]
     ]
     t_ok = not truth_bad or all(not a.wrong or a.wrong == ["fd"] for a in arb_t)
     t_msg = (
@@ -333,7 +146,7 @@ def check_claim(claim: Any) -> list[Record]:
         spec.arbitrate(
             points[p], {"paper": paper[p], "truth": truth[p], "jax": jax_v[p], "fd": fd_v[p]}
         )
-        for p in paper_bad[:_MAX_ARBITRATIONS]
+        for p in paper_bad[:MAX_ARBITRATIONS]
     ]
     confirmed = [a for a in arb_p if a.paper_mp_wrong]
     shown_wrong = bool(confirmed) or bool(wrong_lines)
@@ -396,7 +209,7 @@ def check_claim(claim: Any) -> list[Record]:
 
 
 def _step_records(
-    spec: _Spec,
+    spec: ClaimSpec,
     claim: Any,
     points: np.ndarray[Any, Any],
     cols: list[np.ndarray[Any, Any]],
@@ -415,18 +228,18 @@ def _step_records(
     wrong: list[tuple[int, Arbitration]] = []
     for step in claim.steps:
         try:
-            comps = [sp.sympify(c).doit() for c in _components(step.paper)]
+            comps = [sp.sympify(c).doit() for c in components(step.paper)]
         except Exception:  # an unevaluable line is skipped, not fatal
             continue
         free = set().union(*(c.free_symbols for c in comps)) if comps else set()
         if len(comps) != len(spec.truth) or not free <= set(spec.variables):
             continue
-        f_line = _lambdify_list(spec.variables, comps, "numpy")
-        line = _eval_numpy(f_line, cols)
+        f_line = lambdify_list(spec.variables, comps, "numpy")
+        line = eval_numpy(f_line, cols)
         bad = [p for p in range(N_POINTS) if not agree_row(p, line)]
         arbs = [
             spec.arbitrate(points[p], {"line": line[p], "jax": jax_v[p]}, comps)
-            for p in bad[:_MAX_ARBITRATIONS]
+            for p in bad[:MAX_ARBITRATIONS]
         ]
         confirmed = [a for a in arbs if a.paper_mp_wrong]
         if confirmed:
@@ -465,7 +278,7 @@ def _fmt(v: Sequence[float]) -> str:
     return "[" + ", ".join(f"{x:.10g}" for x in v) + "]" if len(v) > 1 else f"{v[0]:.10g}"
 
 
-def _one_sided(spec: _Spec, point: np.ndarray[Any, Any], i: int, sign: float) -> float:
+def _one_sided(spec: ClaimSpec, point: np.ndarray[Any, Any], i: int, sign: float) -> float:
     """One-sided derivative of the (first) definition along variable ``i`` (``+-inf``: a jump).
 
     :func:`~verify.gradient.finite_diff.one_sided_jump` at ``h = kink_step(x)``: a jump in the
@@ -475,19 +288,19 @@ def _one_sided(spec: _Spec, point: np.ndarray[Any, Any], i: int, sign: float) ->
     def f(t: float) -> float:
         moved = point.copy()
         moved[i] += t
-        return float(_eval_numpy(spec.f_def, [np.array([x]) for x in moved])[0, 0])
+        return float(eval_numpy(spec.f_def, [np.array([x]) for x in moved])[0, 0])
 
     f0 = f(0.0)
     h = kink_step(float(point[i]))
     return one_sided_jump(f, sign, h, f0)
 
 
-def _kink_records(spec: _Spec, base: dict[str, Any]) -> list[Record]:
+def _kink_records(spec: ClaimSpec, base: dict[str, Any]) -> list[Record]:
     """At each recorded kink: one-sided derivatives, and the paper's value must lie between them."""
     out: list[Record] = []
     for n, kink in enumerate(spec.spec.kinks):
         point = np.array([float(kink.get(v, 0.0)) for v in spec.variables])
-        paper = _eval_numpy(spec.f_paper, [np.array([x]) for x in point])[0]
+        paper = eval_numpy(spec.f_paper, [np.array([x]) for x in point])[0]
         rows: list[dict[str, Any]] = []
         ok = True
         for j, w in enumerate(spec.wrt):
