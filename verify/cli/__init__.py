@@ -3,7 +3,7 @@
 :mod:`~verify.cli.commands` (the table, the handlers, ``main``; ``all`` is ``cmd_all``),
 :mod:`~verify.cli.phases` (the phases and where checks come from), :mod:`~verify.cli.output`
 (the end-of-run summary and ``--json``), :mod:`~verify.cli.index` (the check index ``list``
-reads), :mod:`~verify.cli.paths` (output paths checked before any work).
+reads); output paths are checked before any work by :mod:`verify.paths`.
 """
 
 from verify.cli.commands import (

@@ -17,8 +17,8 @@ from typing import NoReturn, TextIO
 
 from verify.cli.index import INDEX_FILE, Entry, build_index, index_bytes, list_lines, load_index
 from verify.cli.output import summary_lines, write_json
-from verify.cli.paths import unwritable_dir, unwritable_file
 from verify.cli.phases import Run, Sources, default_sources
+from verify.paths import unwritable_dir, unwritable_file
 
 __all__ = [
     "COMMANDS",

@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from verify.cli.paths import unwritable_file
 from verify.mutation.apply import CatalogueError, apply_mutant, check_patterns
 from verify.mutation.catalogue import CATALOGUE, Mutant
 from verify.mutation.configs import GRAD_CONFIGS
 from verify.mutation.mutmut import mutmut_summary
 from verify.mutation.runner import MutantResult, run_all, run_mutant, summary
 from verify.mutation.table import table
+from verify.paths import unwritable_file
 from verify.results import merge_json
 
 __all__ = ["main"]

@@ -1,4 +1,4 @@
-"""Output paths checked before any work: the one rule for a path the CLI cannot write (exit 2)."""
+"""Output paths checked before any work: the one rule for a path a CLI cannot write (exit 2)."""
 
 from __future__ import annotations
 
