@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from verify.checks.jax_reference import ReluConvention, reference
+from verify.checks.jax_reference import Reference, ReluConvention, reference
 from verify.checks.network_report import BlockError, NetworkReport
 from verify.checks.samples import cost_in_place
 from verify.gradient.budget import (
@@ -192,35 +192,56 @@ def compare_network(
         notes=notes,
     )
     if fd_directions > 0 and len(dW) == L and len(db) == L:
-        tols = [RUNNING_SAFETY * t for t in fd_tol]
-        grads = [*dW, *db]
-        shapes_ok = all(np.shape(g) == np.shape(t) for g, t in zip(grads, tols, strict=True))
-        f_terms = cost_terms(cost_s, ref.z_L, ref.a_L, Yc)
-        fd_net, fd_Ws, fd_bs, fd_X, fd_Y = net, Ws, bs, Xc, Yc
-        twin = _float64_twin(net, Ws, bs, hidden_t, output_s, cost_s, Xc, Yc)
-        if twin is not None:  # difference a float32 network's cost in float64 (promote)
-            fd_net, fd_Ws, fd_bs = twin, list(twin.weights), list(twin.biases)
-            fd_X, fd_Y = Xc.astype(np.float64), Yc.astype(np.float64)
-            report.notes.append("finite differences of the cost in float64 (a float64 twin)")
-        problem = _CostFD(fd_net, fd_Ws, fd_bs, fd_X, fd_Y, tols if shapes_ok else None, f_terms)
-        report.fd = _fd(problem, grads, directions=fd_directions, seed=seed)
-        if report.fd.undecided and report.fd.ok:
-            seeds = ", ".join(str(d.seed) for d in report.fd.undecided)
-            report.notes.append(
-                f"undecided by FD along seed(s) {seeds} (error over the Richardson budget but "
-                "within the conservative one, or at a kink within every secant slope); JAX decides"
-            )
-        if first is not None:
-            arbiter = dataclasses.replace(problem, tols=tols)  # the JAX gradient's own allowance
-            ref_grads = [*ref.dW, *ref.db]
-            report.fd_arbiter = _fd(arbiter, ref_grads, directions=fd_directions, seed=seed)
-            if report.fd_arbiter.ok and not report.fd.ok:
-                report.diagnosis += (
-                    " Finite differences side with JAX: the NumPy gradient is wrong."
-                )
-            elif report.fd.ok and not report.fd_arbiter.ok:
-                report.diagnosis += " Finite differences side with NumPy: the reference disagrees."
+        _finite_differences(
+            report, net, (Ws, bs, hidden_t, output_s, cost_s), (Xc, Yc), ref, [*dW, *db],
+            fd_tol, fd_directions, seed,
+        )  # fmt: skip
     return report
+
+
+def _finite_differences(
+    report: NetworkReport,
+    net: Any,
+    model: tuple[list[Any], list[Any], tuple[str, ...], str, str],
+    data: tuple[Any, Any],
+    ref: Reference,
+    grads: list[Any],
+    fd_tol: list[Any],
+    fd_directions: int,
+    seed: int,
+) -> None:
+    """Add the directional FD of ``net.cost`` to ``report``, and FD's arbitration on a failure.
+
+    A float32 network is differenced through a float64 twin when one can be built. When the
+    blocks diverge, FD of the JAX gradient says which side it agrees with.
+    """
+    Ws, bs, hidden_t, output_s, cost_s = model
+    Xc, Yc = data
+    tols = [RUNNING_SAFETY * t for t in fd_tol]
+    shapes_ok = all(np.shape(g) == np.shape(t) for g, t in zip(grads, tols, strict=True))
+    f_terms = cost_terms(cost_s, ref.z_L, ref.a_L, Yc)
+    fd_net, fd_Ws, fd_bs, fd_X, fd_Y = net, Ws, bs, Xc, Yc
+    twin = _float64_twin(net, Ws, bs, hidden_t, output_s, cost_s, Xc, Yc)
+    if twin is not None:  # difference a float32 network's cost in float64 (promote)
+        fd_net, fd_Ws, fd_bs = twin, list(twin.weights), list(twin.biases)
+        fd_X, fd_Y = Xc.astype(np.float64), Yc.astype(np.float64)
+        report.notes.append("finite differences of the cost in float64 (a float64 twin)")
+    problem = _CostFD(fd_net, fd_Ws, fd_bs, fd_X, fd_Y, tols if shapes_ok else None, f_terms)
+    report.fd = _fd(problem, grads, directions=fd_directions, seed=seed)
+    if report.fd.undecided and report.fd.ok:
+        seeds = ", ".join(str(d.seed) for d in report.fd.undecided)
+        report.notes.append(
+            f"undecided by FD along seed(s) {seeds} (error over the Richardson budget but "
+            "within the conservative one, or at a kink within every secant slope); JAX decides"
+        )
+    if report.first_diverging_layer is not None:
+        arbiter = dataclasses.replace(problem, tols=tols)  # the JAX gradient's own allowance
+        ref_grads = [*ref.dW, *ref.db]
+        report.fd_arbiter = _fd(arbiter, ref_grads, directions=fd_directions, seed=seed)
+        if report.fd_arbiter.ok and not report.fd.ok:
+            report.diagnosis += " Finite differences side with JAX: the NumPy gradient is wrong."
+        elif report.fd.ok and not report.fd_arbiter.ok:
+            report.diagnosis += " Finite differences side with NumPy: the reference disagrees."
 
 
 def _float64_twin(
