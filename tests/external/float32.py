@@ -96,7 +96,7 @@ def cs231n_case(bug: Bug | None) -> Case:
 
     def run(p: Any, which: str | None) -> tuple[float, Any]:
         value, grads = cs231n.loss({k: np.asarray(v, dtype=F32) for k, v in p.items()}, X32, y,
-                                   np.float32(0.05), which)
+                                   0.05, which)  # a Python float keeps float32 arithmetic
         return float(value), {k: g.astype(F32) for k, g in grads.items()}
 
     label = "float32/cs231n_float32_params" + ("" if bug is None else f"/{bug.name}")

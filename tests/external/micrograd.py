@@ -154,16 +154,18 @@ def mlp_loss(params: Any, hidden: str, bug: str | None, with_grad: bool) -> tupl
     """Mean squared error of the MLP over the 4 samples; the gradient as floats if asked."""
     _BUG[0] = bug
     try:
-        nodes = [[{"w": [Value(w) for w in n["w"]], "b": Value(n["b"])} for n in layer]
-                 for layer in params]
+        nodes: list[list[dict[str, Any]]] = [
+            [{"w": [Value(w) for w in n["w"]], "b": Value(n["b"])} for n in layer]
+            for layer in params
+        ]
         total = Value(0.0)
         for x, y in zip(_X, _Y, strict=True):
             acts: list[Value] = [Value(v) for v in x]
             for depth, layer in enumerate(nodes):
                 last = depth == len(nodes) - 1
-                new = []
+                new: list[Value] = []
                 for n in layer:
-                    z = n["b"]
+                    z: Value = n["b"]
                     for w, a in zip(n["w"], acts, strict=True):
                         z = z + w * a
                     new.append(z if last else (z.tanh() if hidden == "tanh" else z.relu()))

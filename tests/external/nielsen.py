@@ -22,13 +22,15 @@ Arr = np.ndarray[Any, Any]
 
 def sigmoid(z: Arr) -> Arr:
     """Logistic function, eq. (3)."""
-    return 1.0 / (1.0 + np.exp(-z))
+    out: Arr = 1.0 / (1.0 + np.exp(-z))
+    return out
 
 
 def sigmoid_prime(z: Arr) -> Arr:
     """Derivative of the sigmoid at z."""
     s = sigmoid(z)
-    return s * (1 - s)
+    out: Arr = s * (1 - s)
+    return out
 
 
 class QuadraticCost:
@@ -58,7 +60,7 @@ class CrossEntropyCost:
 class Network:
     """Sigmoid network on column vectors; ``bug`` names one planted mistake (None: correct)."""
 
-    def __init__(self, sizes: list[int], cost: type = QuadraticCost, lmbda: float = 0.0,
+    def __init__(self, sizes: list[int], cost: Any = QuadraticCost, lmbda: float = 0.0,
                  bug: str | None = None, dtype: Any = np.float64) -> None:
         self.sizes = sizes
         self.num_layers = len(sizes)
@@ -185,7 +187,7 @@ def _problem(seed: int, sizes: list[int], n: int) -> tuple[list[list[Arr]], Arr,
     return [biases, weights], X, Y
 
 
-def make_case(name: str, sizes: list[int], cost: type, lmbda: float, bug: Bug | None,
+def make_case(name: str, sizes: list[int], cost: Any, lmbda: float, bug: Bug | None,
               dtype: Any = np.float64, seed: int = 1, n: int = 3) -> Case:
     """One Nielsen-style case: params ``[biases, weights]`` (float64), f = mean batch cost."""
     params, X, Y = _problem(seed, sizes, n)
