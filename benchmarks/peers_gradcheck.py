@@ -24,6 +24,7 @@ __all__ = [
     "CHECKERS",
     "FULL",
     "QUICK",
+    "EvaluationCapError",
     "PeersGradcheckSettings",
     "peers_gradcheck_table",
     "run_peers_gradcheck",
@@ -52,6 +53,9 @@ class PeersGradcheckSettings:
     runs only up to this many coordinates."""
     names: tuple[str, ...] = ()
     """Only the cases whose name starts with one of these (empty: all)."""
+    max_f_evals: int = 20_000
+    """A checker still evaluating ``f`` after this many calls on one case is stopped (torch's
+    ``fast_mode``, having found a mismatch, rebuilds the whole Jacobian for its message)."""
 
 
 FULL = PeersGradcheckSettings(include_heavy=True, torch_full_max=5_000)
@@ -61,15 +65,21 @@ QUICK = PeersGradcheckSettings(
 )
 
 
+class EvaluationCapError(RuntimeError):
+    """A checker went past ``max_f_evals`` evaluations of ``f`` on one case."""
+
+
 class _Counted:
     """``f`` and ``grad`` on a flat list of float64 arrays, evaluations of ``f`` counted."""
 
-    def __init__(self, f: FlatF, grad: FlatGrad) -> None:
-        self._f, self._grad = f, grad
+    def __init__(self, f: FlatF, grad: FlatGrad, cap: int) -> None:
+        self._f, self._grad, self._cap = f, grad, cap
         self.f_calls = 0
 
     def f(self, xs: list[Any]) -> float:
         self.f_calls += 1
+        if self.f_calls > self._cap:
+            raise EvaluationCapError(f"stopped after {self._cap:,} evaluations of f")
         return float(self._f([np.asarray(x) for x in xs]))
 
     def grad(self, xs: list[Any]) -> list[Any]:
@@ -186,12 +196,17 @@ def _one(runner: Any, case: Any, checker: str, settings: PeersGradcheckSettings,
         return {"verdict": "skipped", "f_evals": 0, "seconds": 0.0,
                 "message": f"{size:,} coordinates: the full Jacobian needs {2 * size:,} "
                            "evaluations of f"}
-    fn = _Counted(f_flat, grad_flat)
+    fn = _Counted(f_flat, grad_flat, settings.max_f_evals)
     start = time.perf_counter()
     try:
         verdict, message = runner(fn, x0 if checker == "derivcheck" else x64)
+    except EvaluationCapError as exc:
+        verdict, message = "capped", str(exc)
     except Exception as exc:  # a peer crashing on a case is a result, not a benchmark failure
-        verdict, message = "error", f"{type(exc).__name__}: {exc}"[:160]
+        if isinstance(exc.__cause__ or exc.__context__, EvaluationCapError):
+            verdict, message = "capped", str(exc.__cause__ or exc.__context__)
+        else:
+            verdict, message = "error", f"{type(exc).__name__}: {exc}"[:160]
     return {"verdict": verdict, "f_evals": fn.f_calls, "seconds": time.perf_counter() - start,
             "message": message}
 
@@ -234,6 +249,7 @@ def _summary(rows: list[dict[str, Any]], checker: str) -> dict[str, Any]:
         "false_alarms": sum(v["verdict"] == "fail" for v in good),
         "undecided": sum(v["verdict"] == "undecided" for _, v in runs),
         "errors": sum(v["verdict"] == "error" for _, v in runs),
+        "capped": sum(v["verdict"] == "capped" for _, v in runs),
         "skipped": len(rows) - len(runs),
         "f_evals_total": int(sum(evals)),
         "f_evals_median": float(np.median(evals)) if evals else None,
@@ -260,6 +276,9 @@ def peers_gradcheck_table(result: dict[str, Any]) -> str:
             notes.append(f"{s['undecided']} undecided")
         if s["errors"]:
             notes.append(f"{s['errors']} raised")
+        if s["capped"]:
+            notes.append(f"{s['capped']} stopped at {result['settings']['max_f_evals']:,} "
+                         "evaluations")
         if s["skipped"]:
             notes.append(f"{s['skipped']} not run (too large)")
         median = "n/a" if s["f_evals_median"] is None else f"{s['f_evals_median']:.0f}"
@@ -283,7 +302,7 @@ def _missed(result: dict[str, Any]) -> list[str]:
         if checker not in result["summary"]:
             continue
         miss = [r["name"] for r in result["cases"] if not r["correct"]
-                and r["checkers"][checker]["verdict"] not in ("fail", "skipped")]
+                and r["checkers"][checker]["verdict"] not in ("fail", "skipped", "capped")]
         alarms = [r["name"] for r in result["cases"] if r["correct"]
                   and r["checkers"][checker]["verdict"] == "fail"]
         if miss or alarms:
