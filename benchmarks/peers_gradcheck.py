@@ -53,7 +53,7 @@ class PeersGradcheckSettings:
     runs only up to this many coordinates."""
     names: tuple[str, ...] = ()
     """Only the cases whose name starts with one of these (empty: all)."""
-    max_f_evals: int = 20_000
+    max_f_evals: int = 12_000
     """A checker still evaluating ``f`` after this many calls on one case is stopped (torch's
     ``fast_mode``, having found a mismatch, rebuilds the whole Jacobian for its message)."""
 
@@ -273,14 +273,14 @@ def peers_gradcheck_table(result: dict[str, Any]) -> str:
             continue
         notes = []
         if s["undecided"]:
-            notes.append(f"{s['undecided']} undecided")
+            notes.append(f"undecided: {s['undecided']}")
         if s["errors"]:
-            notes.append(f"{s['errors']} raised")
+            notes.append(f"raised: {s['errors']}")
         if s["capped"]:
-            notes.append(f"{s['capped']} stopped at {result['settings']['max_f_evals']:,} "
-                         "evaluations")
+            notes.append(f"stopped at {result['settings']['max_f_evals']:,} evaluations: "
+                         f"{s['capped']}")
         if s["skipped"]:
-            notes.append(f"{s['skipped']} not run (too large)")
+            notes.append(f"not run (too large): {s['skipped']}")
         median = "n/a" if s["f_evals_median"] is None else f"{s['f_evals_median']:.0f}"
         rows.append([
             checker, f"{s['detected']} / {s['bugs']}", f"{s['false_alarms']} / {s['correct']}",
