@@ -14,7 +14,7 @@ import numpy as np
 
 from tests.external.adapt import Bug, Case
 
-__all__ = ["BUGS", "cases", "loss"]
+__all__ = ["BUGS", "SMALL_REG", "cases", "loss"]
 
 Arr = np.ndarray[Any, Any]
 
@@ -96,12 +96,22 @@ def make_case(bug: Bug | None, reg: float = 0.05, seed: int = 6) -> Case:
     def value_and_grad(p: Any) -> tuple[float, Any]:
         return loss(p, X, y, reg, name)
 
-    label = "cs231n/two_layer" if bug is None else f"cs231n/two_layer/{bug.name}"
+    base = "cs231n/two_layer" if reg == 0.05 else f"cs231n/two_layer_reg{reg:g}"
+    label = base if bug is None else f"{base}/{bug.name}"
     return Case(label, params, lambda p: loss(p, X, y, reg, name)[0],
                 lambda p: loss(p, X, y, reg, name)[1], value_and_grad, bug,
                 lambda p: loss(p, X, y, reg, None)[1], family="cs231n")
 
 
+SMALL_REG = 1e-5
+"""A weak L2 penalty, as in training runs: its gradient term is ~1e-5, so a slip in it is an
+error of that size, below fixed tolerances (torch: atol 1e-5 + rtol 1e-3; JAX: 1e-5)."""
+SMALL_REG_BUGS = [b for b in BUGS if b.name in ("l2_missing_factor_2", "l2_wrong_sign_W1")]
+
+
 def cases() -> list[Case]:
-    """Correct + 8 bugs."""
-    return [make_case(None)] + [make_case(b) for b in BUGS]
+    """Correct + 8 bugs at reg 0.05; correct + 2 L2 bugs at reg 1e-5."""
+    out = [make_case(None)] + [make_case(b) for b in BUGS]
+    out += [make_case(None, reg=SMALL_REG)] + [make_case(b, reg=SMALL_REG)
+                                               for b in SMALL_REG_BUGS]
+    return out
