@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import verify
-from verify.gradcheck import FULL_MAX_ELEMENTS
+from verify.gradient.check import FULL_MAX_ELEMENTS
 
 
 def _layer(X: np.ndarray) -> tuple[Any, Any]:
@@ -336,7 +336,7 @@ def test_many_shapes_pass_when_right_and_name_the_corrupted_element(
 def test_rademacher_is_one_random_bit_per_entry(seed: int) -> None:
     """u from the bits of one ``rng.bytes`` draw over all arrays in order (most significant bit
     first), 1 -> -1: reproducible by hand; the arrays are views of ``u.flat``."""
-    from verify.directional import rademacher
+    from verify.gradient.directional import rademacher
 
     shapes: list[tuple[int, ...]] = [(3, 5), (7,), (), (2, 3, 1), (995,)]
     sizes = [int(np.prod(shape)) for shape in shapes]
@@ -362,8 +362,8 @@ def test_rademacher_is_one_random_bit_per_entry(seed: int) -> None:
 
 def test_directional_check_repeats_exactly_on_one_objective() -> None:
     """Buffers reused across directions: checking the same direction twice gives equal results."""
-    from verify.directional import check_direction, rademacher
-    from verify.inputs import Objective, normalise_x
+    from verify.gradient.directional import check_direction, rademacher
+    from verify.gradient.inputs import Objective, normalise_x
 
     rng = np.random.default_rng(3)
     x = [rng.standard_normal((4, 3)), rng.standard_normal(5)]
@@ -436,8 +436,9 @@ def test_float64_displacement_shortcut_agrees_with_exact_displacements(
 ) -> None:
     """float64: <g, x +- s u - x> is taken as +-s <g, u> when the bound on the rounding of
     x +- s u cannot change the verdict; the verdict then equals the one from exact
-    displacements (``EXACT_DISPLACEMENTS``), and the errors differ by at most that bound."""
-    import verify.directional as directional
+    displacements (``Hooks.exact_displacements``), and the errors differ by at most that
+    bound."""
+    from verify.gradient.check import Hooks, check_with_hooks
 
     rng = np.random.default_rng(seed)
     w = rng.normal(size=n)
@@ -450,11 +451,7 @@ def test_float64_displacement_shortcut_agrees_with_exact_displacements(
         return (w / scale) * (1.0 - np.tanh((v - offset) / scale) ** 2) * (1.0 + error)
 
     fast = verify.check_gradient(f, grad, x, seed=seed)
-    directional.EXACT_DISPLACEMENTS = True
-    try:
-        exact = verify.check_gradient(f, grad, x, seed=seed)
-    finally:
-        directional.EXACT_DISPLACEMENTS = False
+    exact = check_with_hooks(f, grad, x, Hooks(exact_displacements=True), seed=seed)
     assert fast.ok == exact.ok
     a, b = fast.directions[0], exact.directions[0]
     assert b.displacement == 0.0

@@ -1,4 +1,4 @@
-"""verify.kinks and verify.finite_diff: one-sided derivatives, conventions, the V curve."""
+"""verify.kinks and verify.gradient.finite_diff: one-sided derivatives, conventions, the V curve."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from verify.budget import fd_step, machine_eps
-from verify.finite_diff import complex_step, derivative, step_sweep, step_sweeps
+from verify.gradient.budget import fd_step, machine_eps
+from verify.gradient.finite_diff import complex_step, derivative, step_sweep, step_sweeps
 from verify.kinks import check_kinks, one_sided_at
 
 

@@ -1,4 +1,4 @@
-"""verify.scratch: arrays kept between checks, per thread, capped; checks repeat exactly."""
+"""verify.gradient.scratch: arrays kept between checks, per thread, capped; repeatable."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import verify
-from verify import scratch
+from verify.gradient import scratch
 
 
 def test_given_arrays_are_taken_again_and_views_are_not_kept() -> None:

@@ -1,6 +1,15 @@
-"""The harness: gradient checks against JAX autodiff, finite differences and SymPy truth."""
+"""derivcheck's checker: the public gradient checker (``verify.gradient``) and the paper's harness.
 
-from verify.gradcheck import (
+``import verify`` loads only the NumPy library in :mod:`verify.gradient`; ``compare_network`` and
+``NetworkReport`` (JAX reference of an MLP) are imported from :mod:`verify.mlp_checks` on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from verify.gradient import (
     FULL_MAX_ELEMENTS,
     ElementCheck,
     GradientResult,
@@ -8,8 +17,9 @@ from verify.gradcheck import (
     assert_gradient,
     check_gradient,
 )
-from verify.mlp_checks import NetworkReport, compare_network
-from verify.results import Record, summarise
+
+if TYPE_CHECKING:
+    from verify.mlp_checks import NetworkReport, compare_network
 
 __all__ = [
     "FULL_MAX_ELEMENTS",
@@ -17,9 +27,25 @@ __all__ = [
     "GradientResult",
     "Kink",
     "NetworkReport",
-    "Record",
     "assert_gradient",
     "check_gradient",
     "compare_network",
-    "summarise",
 ]
+
+_LAZY = {"NetworkReport": "verify.mlp_checks", "compare_network": "verify.mlp_checks"}
+"""Public names whose modules import JAX: loaded on first attribute access (PEP 562)."""
+
+
+def __getattr__(name: str) -> Any:
+    """``verify.compare_network`` / ``verify.NetworkReport``, imported when first used."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'verify' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public names, including the lazy ones."""
+    return sorted({*globals(), *__all__})

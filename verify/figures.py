@@ -128,8 +128,8 @@ def _tanh_sweep(z: float, dtype: Any, steps: Sequence[float]) -> FDCurve:
     """Central-difference error of tanh' (eq. 18) at ``z`` in ``dtype``, against float64."""
     import numpy as np
 
-    from verify.budget import fd_step
-    from verify.finite_diff import scalar_shift
+    from verify.gradient.budget import fd_step
+    from verify.gradient.finite_diff import difference, scalar_shift
 
     exact = 1.0 - float(np.tanh(np.float64(z))) ** 2
     shift = scalar_shift(np.tanh, z, dtype)
@@ -137,7 +137,7 @@ def _tanh_sweep(z: float, dtype: Any, steps: Sequence[float]) -> FDCurve:
     for h in steps:
         tp, fp = shift(h)
         tm, fm = shift(-h)
-        errors.append(abs((fp - fm) / (tp - tm) - exact) if tp != tm else abs(exact))
+        errors.append(abs(difference(fp, fm, tp - tm) - exact) if tp != tm else abs(exact))
     return FDCurve(
         label=f"eq. (18) tanh' at z = {z:g}",
         dtype=str(np.dtype(dtype)),
@@ -148,10 +148,10 @@ def _tanh_sweep(z: float, dtype: Any, steps: Sequence[float]) -> FDCurve:
 
 
 def default_fd_curves() -> list[FDCurve]:
-    """FD error vs h in float64 and float32: sigmoid' (eq. 14, :mod:`verify.finite_diff`), tanh'."""
+    """FD error vs h in float64 and float32: sigmoid' (eq. 14, see ``step_sweep``), tanh'."""
     import numpy as np
 
-    from verify.finite_diff import step_sweep
+    from verify.gradient.finite_diff import step_sweep
 
     curves = []
     for dtype in (np.float64, np.float32):

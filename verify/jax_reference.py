@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from verify.gradient.budget import SLOPE_ERROR
+
 __all__ = [
     "COSTS",
     "FAST_COMPILE",
@@ -39,24 +41,6 @@ FAST_COMPILE: dict[str, Any] = {
     "xla_llvm_disable_expensive_passes": True,
 }
 """XLA options: these graphs are tiny and run once or twice, so compile time is what counts."""
-
-SLOPE_ERROR: dict[str, tuple[float, float, float]] = {
-    "sigmoid": (0.0, 5.0, 0.0),
-    "tanh": (1.0, 0.0, 6.0),
-    "relu": (0.0, 0.0, 0.0),
-    "heaviside": (0.0, 0.0, 0.0),
-}
-"""Absolute rounding error of a computed hidden slope ``σ'(z)``, in units of ``eps``, as
-``c0 + c1 |a| + c2 a²`` of the computed activation ``a`` (forward error analysis, ``a`` itself
-carrying up to ``3 eps`` relative error from exp/add/reciprocal or tanh):
-
-* sigmoid, eq. (14), ``a (1 - a)``: ``1 - a`` has absolute error ``<= 3 eps a + eps |1 - a|`` and
-  the product adds ``eps a (1 - a)``, so ``<= 5 eps a``. Not relative to ``σ'``: when the unit is
-  saturated (``a -> 1``) the error stays ``~eps`` while ``σ'`` vanishes;
-* tanh, eq. (18), ``1 - a²``: ``a²`` carries ``<= 6 eps a²`` (relative ``2 * 3 eps``), the
-  subtraction ``eps |1 - a²| <= eps``;
-* relu, heaviside, eqs. (20), (22): 0 or 1, exact (a kink is a different matter).
-"""
 
 ReluConvention = Literal["paper", "jax"]
 """``paper``: relu'(0) = 1 (eq. 20, via ``custom_jvp``); ``jax``: ``jax.nn.relu`` (relu'(0) = 0)."""

@@ -12,29 +12,28 @@ from collections.abc import Callable
 
 import numpy as np
 
-from verify.gradcheck import check_gradient
+from verify.gradient.budget import KINK_STEP
+from verify.gradient.check import check_gradient
+from verify.gradient.finite_diff import one_sided_jump
 from verify.results import Record, expect_pass
 
 __all__ = ["check_kinks", "one_sided_at", "scalar_kink_records"]
 
-_H = 1e-6
-"""Step of the one-sided differences at a kink (the functions are piecewise linear or constant)."""
 
-
-def one_sided_at(f: Callable[[float], float], x: float = 0.0, h: float = _H) -> tuple[float, float]:
+def one_sided_at(
+    f: Callable[[float], float], x: float = 0.0, h: float = KINK_STEP
+) -> tuple[float, float]:
     """Left and right derivatives of ``f`` at ``x``; ``+-inf`` when ``f`` jumps there.
 
-    A jump shows as a difference quotient that doubles when ``h`` halves.
+    A jump shows as a difference quotient that doubles when ``h`` halves
+    (:func:`~verify.gradient.finite_diff.one_sided_jump`).
     """
     f0 = f(x)
 
-    def side(sign: float) -> float:
-        d = [(f(x + sign * s) - f0) / (sign * s) for s in (h, h / 2, h / 4)]
-        if abs(d[2]) > 1e3 and abs(d[2]) > 3.0 * abs(d[0]):
-            return math.copysign(math.inf, d[2])
-        return 2 * d[2] - d[1]
+    def g(t: float) -> float:
+        return f(x + t)
 
-    return side(-1.0), side(1.0)
+    return one_sided_jump(g, -1.0, h, f0), one_sided_jump(g, 1.0, h, f0)
 
 
 def _j(x: float) -> float | str:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,17 +15,20 @@ from typing import Any
 
 import numpy as np
 
-from verify.budget import (
+from verify.gradient.budget import (
     GRAD_RTOL,
     RUNNING_SAFETY,
+    cost_terms,
+    displacement_rounding,
     fd_budget,
     fd_step,
     float_dtype,
     machine_eps,
+    network_tolerances,
 )
-from verify.directional import rademacher
-from verify.finite_diff import richardson
-from verify.gradcheck import GradientResult, check_gradient
+from verify.gradient.check import GradientResult, Hooks, check_with_hooks
+from verify.gradient.directional import rademacher
+from verify.gradient.finite_diff import central_pair, richardson
 from verify.jax_reference import ReluConvention, network, reference
 from verify.results import Record, expect_pass
 
@@ -253,76 +257,6 @@ def _block(
     )
 
 
-def _tolerance(
-    bound: np.ndarray[Any, Any],
-    slope: np.ndarray[Any, Any] | None,
-    rtol: float,
-    eps: float,
-    floor: float,
-) -> np.ndarray[Any, Any]:
-    """Allowed error of a gradient block: ``rtol * bound + RUNNING_SAFETY * eps * slope + floor``.
-
-    ``bound``: magnitudes of the terms summed into each entry (``|δ|`` through ``|W|``, ``|σ'|``;
-    the output δ counted with ``|a| + |y|``, the magnitudes ``δ = a - y`` is rounded from), times
-    the dtype table ``rtol`` (k eps for k accumulated operations). ``slope``: the running bound
-    of the absolute rounding of ``σ'`` (``verify.jax_reference.SLOPE_ERROR``), in units of
-    ``eps``: it does not shrink with ``|σ'|`` when a unit saturates. ``floor``: a few ``eps``
-    times the largest gradient entry (the scale of the problem).
-    """
-    tol = rtol * bound + floor
-    if slope is not None and slope.shape == bound.shape:
-        tol = tol + RUNNING_SAFETY * eps * slope
-    return tol
-
-
-def _cost_terms(cost: str, z_L: Any, a_L: Any, Y: Any) -> float:
-    """Bound of the rounding of ``net.cost`` in units of ``eps``: magnitudes of what it sums.
-
-    Per output entry, averaged over the batch as the costs are: MSE (eq. 7) ``(a - y)^2`` carries
-    ``eps (|a| + |y|) |a - y|`` plus its own size; cross entropy (eqs. 9, 11) ``y ln a`` with
-    ``ln a`` from a log-sum-exp or log-sigmoid of ``z^L``: ``~eps (1 + |z_k| + max_j |z_j|)``
-    absolutely, times ``|y|`` (and ``|1 - y|`` for the binary form) -- even when ``C ~ 1e-13``
-    (``a ~ 1``), where ``eps |C|`` would be far too small.
-    """
-    z = np.abs(np.asarray(z_L, dtype=np.float64))
-    a = np.asarray(a_L, dtype=np.float64)
-    y = np.asarray(Y, dtype=np.float64)
-    if z.shape != a.shape or a.shape != y.shape or a.size == 0:
-        return 0.0
-    if cost == "mse":
-        d = np.abs(a - y)
-        m = (np.abs(a) + np.abs(y)) * d + d * d
-    else:
-        weight = np.abs(y) + (np.abs(1.0 - y) if cost == "binary_cross_entropy" else 0.0)
-        m = weight * (1.0 + z + np.max(z, axis=-1, keepdims=True))
-    return float(np.sum(m)) / float(a.shape[0])
-
-
-def _underflow_floor(Ws: Sequence[Any], bs: Sequence[Any], X: Any, dt: np.dtype[Any]) -> float:
-    """Absolute error gradual underflow may leave in any gradient entry of a ``dt`` network.
-
-    Each operation adds at most ``η`` besides its relative error (the standard model
-    ``fl(x op y) = (x op y)(1 + δ) + η``), with ``η = tiny`` (the smallest normal number): that
-    covers flush-to-zero arithmetic and mlp's documented clipping of ``z`` to ``±708`` in the
-    sigmoid (an absolute change of ``a`` below ``tiny``, eq. 13). An ``η`` committed
-    anywhere reaches a gradient entry amplified at most by ``Π_l ||W^l||_1`` (the backward
-    recurrence) times the largest activation ``A`` (eq. 4: ``A_l <= ||W^l||_∞ A_{l-1} + |b^l|``),
-    over at most ``K`` (the number of terms summed) operations. Float64: ~1e-300, nothing;
-    float32 (``η`` = 1.2e-38): what lets a saturated softmax's ~1e-44 gradient round to 0.
-    """
-    eta = float(np.finfo(dt).tiny)
-    A = max(1.0, float(np.max(np.abs(X), initial=0.0)))
-    growth = 1.0
-    terms = float(X.shape[0] + X.shape[1])
-    for W, b in zip(Ws, bs, strict=True):
-        W64 = np.abs(np.asarray(W, dtype=np.float64))
-        A = max(1.0, float(np.max(W64.sum(axis=1), initial=0.0)) * A)
-        A += float(np.max(np.abs(b), initial=0.0))
-        growth *= max(1.0, float(np.max(W64.sum(axis=0), initial=0.0)))
-        terms += W64.shape[0]
-    return RUNNING_SAFETY * terms * eta * growth * A
-
-
 def _diagnose(blocks: list[BlockError], batch: int, L: int) -> tuple[int | None, str]:
     """Name the first diverging layer from the output and what the failure pattern suggests."""
     failing = {(b.layer, b.param) for b in blocks if not b.ok}
@@ -396,30 +330,10 @@ def compare_network(
         )
     ref = reference(hidden_t, output_s, cost_s, Ws, bs, Xc, Yc, relu)
     dW, db = net.gradients(Xc, Yc)
-    rtol = GRAD_RTOL[dt]
-    scale = max(float(np.max(np.abs(a), initial=0.0)) for a in [*ref.dW, *ref.db])
-    floor = 16 * machine_eps(dt) * max(scale, np.finfo(np.float64).tiny)
-    floor += _underflow_floor(Ws, bs, Xc, dt)
-    eps = machine_eps(dt)
-    tol_W = [
-        _tolerance(ref.bound_W[k], ref.slope_W[k] if ref.slope_W else None, rtol, eps, floor)
-        for k in range(L)
-    ]
-    tol_b = [
-        _tolerance(ref.bound_b[k], ref.slope_b[k] if ref.slope_b else None, rtol, eps, floor)
-        for k in range(L)
-    ]
-    # The FD check's allowance for the analytic side: the same term bounds, but with the forward
-    # error analysis' own constant instead of the generous table: an entry of dW^l is a chain of
-    # sums over at most K = N + n_0 + ... + n_L terms, so its rounding is <= K eps x bound.
-    K = float(Xc.shape[0] + Ws[0].shape[1] + sum(W.shape[0] for W in Ws))
-    slopes: list[np.ndarray[Any, Any] | None] = (
-        [*ref.slope_W, *ref.slope_b] if ref.slope_W and ref.slope_b else [None] * (2 * L)
+    allowed = network_tolerances(
+        (ref.bound_W, ref.bound_b), (ref.slope_W, ref.slope_b), [*ref.dW, *ref.db], Ws, bs, Xc, dt
     )
-    fd_tol = [
-        _tolerance(bound, slope, K * eps, eps, floor)
-        for bound, slope in zip([*ref.bound_W, *ref.bound_b], slopes, strict=True)
-    ]
+    rtol, tol_W, tol_b, fd_tol = allowed.rtol, allowed.W, allowed.b, allowed.fd
     blocks: list[BlockError] = []
     notes: list[str] = []
     if len(dW) != L or len(db) != L:
@@ -455,25 +369,15 @@ def compare_network(
         tols = [RUNNING_SAFETY * t for t in fd_tol]
         grads = [*dW, *db]
         shapes_ok = all(np.shape(g) == np.shape(t) for g, t in zip(grads, tols, strict=True))
-        f_terms = _cost_terms(cost_s, ref.z_L, ref.a_L, Yc)
+        f_terms = cost_terms(cost_s, ref.z_L, ref.a_L, Yc)
         fd_net, fd_Ws, fd_bs, fd_X, fd_Y = net, Ws, bs, Xc, Yc
         twin = _float64_twin(net, Ws, bs, hidden_t, output_s, cost_s, Xc, Yc)
         if twin is not None:  # difference a float32 network's cost in float64 (promote)
             fd_net, fd_Ws, fd_bs = twin, list(twin.weights), list(twin.biases)
             fd_X, fd_Y = Xc.astype(np.float64), Yc.astype(np.float64)
             report.notes.append("finite differences of the cost in float64 (a float64 twin)")
-        report.fd = _fd(
-            fd_net,
-            fd_Ws,
-            fd_bs,
-            fd_X,
-            fd_Y,
-            grads,
-            fd_directions,
-            seed,
-            tols if shapes_ok else None,
-            f_terms,
-        )
+        problem = _CostFD(fd_net, fd_Ws, fd_bs, fd_X, fd_Y, tols if shapes_ok else None, f_terms)
+        report.fd = _fd(problem, grads, directions=fd_directions, seed=seed)
         if report.fd.undecided and report.fd.ok:
             seeds = ", ".join(str(d.seed) for d in report.fd.undecided)
             report.notes.append(
@@ -481,18 +385,9 @@ def compare_network(
                 "within the conservative one, or at a kink within every secant slope); JAX decides"
             )
         if first is not None:
-            report.fd_arbiter = _fd(
-                fd_net,
-                fd_Ws,
-                fd_bs,
-                fd_X,
-                fd_Y,
-                [*ref.dW, *ref.db],
-                fd_directions,
-                seed,
-                tols,
-                f_terms,
-            )
+            arbiter = dataclasses.replace(problem, tols=tols)  # the JAX gradient's own allowance
+            ref_grads = [*ref.dW, *ref.db]
+            report.fd_arbiter = _fd(arbiter, ref_grads, directions=fd_directions, seed=seed)
             if report.fd_arbiter.ok and not report.fd.ok:
                 report.diagnosis += (
                     " Finite differences side with JAX: the NumPy gradient is wrong."
@@ -567,35 +462,40 @@ def cost_in_place(
             dst[...] = src
 
 
-def _fd(
-    net: Any,
-    Ws: list[Any],
-    bs: list[Any],
-    X: Any,
-    Y: Any,
-    grads: list[Any],
-    directions: int,
-    seed: int,
-    tols: list[Any] | None = None,
-    f_terms: float = 0.0,
-) -> GradientResult:
+@dataclass(frozen=True)
+class _CostFD:
+    """What the directional FD of ``net.cost`` needs: the network, its data, the allowances.
+
+    ``Ws``/``bs`` are the arrays perturbed in place; ``tols`` the blocks' allowed errors
+    (:func:`~verify.gradient.budget.block_tolerance`), the analytic side's rounding; ``f_terms``
+    the cost's rounding in units of eps (:func:`~verify.gradient.budget.cost_terms`).
+    """
+
+    net: Any
+    Ws: list[Any]
+    bs: list[Any]
+    X: Any
+    Y: Any
+    tols: list[Any] | None
+    f_terms: float
+
+
+def _fd(problem: _CostFD, grads: list[Any], *, directions: int, seed: int) -> GradientResult:
     """Directional FD of ``net.cost`` against ``grads`` (parameters perturbed in place).
 
-    ``tols``: the blocks' allowed errors (:func:`_tolerance`), the analytic side's rounding.
     A direction FD cannot decide does not fail: the NumPy-vs-JAX blocks are the primary judge.
     """
-    with cost_in_place(net, X, Y, [*Ws, *bs]) as (f, saved):
-        return check_gradient(
+    p = problem
+    with cost_in_place(p.net, p.X, p.Y, [*p.Ws, *p.bs]) as (f, saved):
+        return check_with_hooks(
             f,
             lambda _p: grads,
             saved,
+            Hooks(grad_tol=p.tols, undecided_ok=True, f_terms=p.f_terms),
             mode="directional",
             directions=directions,
             seed=seed,
             promote=False,
-            grad_tol=tols,
-            undecided_ok=True,
-            f_terms=f_terms,
         )
 
 
@@ -727,14 +627,13 @@ def _forward_fd(
         return float(np.sum(v * np.asarray(net.forward(X), dtype=np.float64)))
 
     try:
-        d_h = (vf(h) - vf(-h)) / (2 * h)
-        d_h2 = (vf(h / 2) - vf(-h / 2)) / h
+        d_h, d_h2 = central_pair(lambda t: (t, vf(t)), h)
         scale = float(np.sum(np.abs(np.asarray(net.forward(X), dtype=np.float64))))
     finally:
         for dst, src in zip(live, saved, strict=True):
             dst[...] = src
     budget = fd_budget(d_h, d_h2, scale, h, dt, 0.0).total
-    budget += 4 * machine_eps(dt) * max(1.0, theta) / (h / 2) * abs_vJ
+    budget += displacement_rounding(dt, theta, h, abs_vJ)
     return richardson(d_h, d_h2), budget
 
 

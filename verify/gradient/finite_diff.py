@@ -1,4 +1,10 @@
-"""Finite differences: central (Richardson-extrapolated), one-sided, complex-step, step sweeps."""
+"""The finite-difference core: central (Richardson), one-sided, complex-step, step sweeps.
+
+Every finite difference of the project is computed here: :func:`difference` (one quotient, also
+on arrays), :func:`richardson`, :func:`central_difference` (with retries), :func:`central_pair`
+(no retries), :func:`one_sided` and :func:`one_sided_jump` (kinks), :func:`complex_step`,
+:func:`step_sweep`. Steps and budgets come from :mod:`verify.gradient.budget`.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,11 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
-from verify.budget import Budget, fd_budget, fd_step, float_dtype, machine_eps
+from verify.gradient.budget import Budget, fd_budget, fd_step, float_dtype, machine_eps
 
 __all__ = [
     "COMPLEX_STEP",
@@ -19,9 +25,12 @@ __all__ = [
     "Shift",
     "StepSweep",
     "central_difference",
+    "central_pair",
     "complex_step",
     "derivative",
+    "difference",
     "one_sided",
+    "one_sided_jump",
     "richardson",
     "scalar_shift",
     "step_sweep",
@@ -77,9 +86,22 @@ class CentralDifference:
         return left, right
 
 
-def richardson(d_h: float, d_h2: float) -> float:
+F = TypeVar("F", float, np.ndarray[Any, Any])
+
+
+def difference(f_plus: F, f_minus: F, width: F) -> F:
+    """One difference quotient ``(f(x + t+) - f(x + t-)) / (t+ - t-)``; ``width = t+ - t-``.
+
+    Floats or arrays (one quotient per entry, ``width`` broadcasting).
+    """
+    quotient: F = (f_plus - f_minus) / width
+    return quotient
+
+
+def richardson(d_h: F, d_h2: F) -> F:
     """Richardson extrapolation of a second-order difference: ``(4 D(h/2) - D(h)) / 3``."""
-    return (4.0 * d_h2 - d_h) / 3.0
+    extrapolated: F = (4.0 * d_h2 - d_h) / 3.0
+    return extrapolated
 
 
 def _central(
@@ -91,7 +113,7 @@ def _central(
     width = tp - tm
     if width == 0.0 or tp == 0.0 or tm == 0.0:
         raise NonFiniteError(f"step {s:.3g} vanishes in the working precision")
-    return (fp - fm) / width, max(abs(fp), abs(fm)), (tp, fp), (tm, fm)
+    return difference(fp, fm, width), max(abs(fp), abs(fm)), (tp, fp), (tm, fm)
 
 
 def central_difference(shift: Shift, h: float) -> CentralDifference:
@@ -111,6 +133,32 @@ def central_difference(shift: Shift, h: float) -> CentralDifference:
             )
         step /= 16.0
     raise NonFiniteError(f"f is not finite at x +- h for every step down to h = {step * 16:.3g}")
+
+
+def central_pair(shift: Shift, h: float) -> tuple[float, float]:
+    """``(D(h), D(h/2))`` from ``shift(+-h)``, ``shift(+-h/2)`` in that order, without retries.
+
+    For callers whose ``f`` cannot be asked again at a smaller step (non-finite values stay).
+    """
+    tp, fp = shift(h)
+    tm, fm = shift(-h)
+    d_h = difference(fp, fm, tp - tm)
+    tp2, fp2 = shift(h / 2)
+    tm2, fm2 = shift(-h / 2)
+    return d_h, difference(fp2, fm2, tp2 - tm2)
+
+
+def one_sided_jump(g: Callable[[float], float], sign: float, h: float, f0: float) -> float:
+    """One-sided derivative of ``g(t) = f(x + t)`` on the side ``sign``; ``+-inf`` at a jump.
+
+    ``2 D(h/4) - D(h/2)`` from the quotients ``D(s) = (g(sign s) - f0) / (sign s)`` at
+    ``s = h, h/2, h/4`` (``f0 = g(0)``). A jump shows as a quotient that doubles when ``s``
+    halves: ``|D(h/4)| > 1e3`` and three times ``|D(h)|``.
+    """
+    d = [(g(sign * s) - f0) / (sign * s) for s in (h, h / 2, h / 4)]
+    if abs(d[2]) > 1e3 and abs(d[2]) > 3.0 * abs(d[0]):
+        return math.copysign(math.inf, d[2])
+    return 2 * d[2] - d[1]
 
 
 def one_sided(shift: Shift, h: float, f0: float) -> tuple[float, float]:

@@ -1,4 +1,4 @@
-"""Public gradient check: ``check_gradient(f, grad_f, x)`` and ``assert_gradient`` for pytest.
+"""Public gradient check: ``check_gradient(f, grad_f, x)``, ``assert_gradient``, and full mode.
 
 Pass/fail is judged per element against an estimated error budget (finite-difference truncation
 + rounding + the analytic side's dtype rounding), never a fixed atol/rtol. Kinks are recognised
@@ -10,24 +10,26 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 
-from verify import scratch
-from verify.budget import NOISE_FACTOR, Budget, fd_step, grad_tolerance, machine_eps
-from verify.directional import (
+from verify.gradient import scratch
+from verify.gradient.budget import NOISE_FACTOR, Budget, fd_step, grad_tolerance, machine_eps
+from verify.gradient.directional import (
     DirectionCheck,
-    Settled,
+    DirectionOptions,
+    Span,
     check_direction,
     hidden_arrays,
     rademacher,
     rounding_allowance,
-    settle,
 )
-from verify.finite_diff import NonFiniteError, central_difference
-from verify.inputs import Arrays, Objective, UserError, evaluate_grad, label, normalise_x
+from verify.gradient.finite_diff import NonFiniteError, central_difference
+from verify.gradient.inputs import Arrays, Objective, UserError, evaluate_grad, normalise_x
+from verify.gradient.results import ElementCheck, GradientResult, Kink
+from verify.gradient.settle import Settled, settle
 
 __all__ = [
     "FULL_MAX_ELEMENTS",
@@ -37,140 +39,13 @@ __all__ = [
     "assert_gradient",
     "check_gradient",
 ]
+# Internal (harness) entry point, deliberately not in __all__: Hooks, check_with_hooks.
 
 FULL_MAX_ELEMENTS = 1024
 """``mode="auto"`` checks every element (4-5 evaluations of f each) up to this many elements of x
 in total, and switches to directional checks (``4 * directions`` evaluations) above it."""
 
 Mode = Literal["auto", "full", "directional"]
-_MAX_LISTED = 8
-
-
-@dataclass(frozen=True)
-class ElementCheck:
-    """One element's comparison: analytic ``grad_f`` against the finite-difference reference."""
-
-    array: int
-    index: tuple[int, ...]
-    analytic: float
-    reference: float
-    abs_error: float
-    rel_error: float
-    """``abs_error`` over the largest |entry| of this array of grad_f (normwise relative error)."""
-    budget: Budget
-    method: str
-    """``central`` (Richardson), ``complex_step``, ``one_sided`` (kink) or ``undefined``."""
-    note: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """Within budget (kinks are judged separately)."""
-        return self.abs_error <= self.budget.total
-
-    def where(self, single: bool) -> str:
-        """``x[1][2, 0]``."""
-        return label(self.array, self.index, single)
-
-
-@dataclass(frozen=True)
-class Kink:
-    """A point where ``f`` is not differentiable along one element: the one-sided derivatives."""
-
-    array: int
-    index: tuple[int, ...]
-    left: float
-    right: float
-    analytic: float
-    accepted: bool
-    """Whether ``grad_f`` lies in ``[min(left, right), max(left, right)]`` (up to the budget)."""
-
-
-@dataclass
-class GradientResult:
-    """Outcome of :func:`check_gradient`; ``str(result)`` is a readable report."""
-
-    ok: bool
-    mode: Literal["full", "directional", "none"]
-    message: str
-    max_abs_error: float = 0.0
-    max_rel_error: float = 0.0
-    """Full mode: error over the largest |entry| of that element's gradient array. Directional
-    mode: the largest directional error over ``||grad_f||_2`` (the typical ``|<grad_f, u>|``)."""
-    worst: ElementCheck | DirectionCheck | None = None
-    """Full mode: the element with the largest error/budget ratio. Directional mode: the localised
-    failing element if found, else the worst direction."""
-    failures: list[ElementCheck] = field(default_factory=list)
-    kinks: list[Kink] = field(default_factory=list)
-    directions: list[DirectionCheck] = field(default_factory=list)
-    localisation: list[DirectionCheck] = field(default_factory=list)
-    failing_arrays: list[int] = field(default_factory=list)
-    undecided: list[DirectionCheck] = field(default_factory=list)
-    """Directions over the Richardson budget but within the conservative one: FD cannot decide.
-    With ``undecided_ok`` they do not fail the check (another reference decides)."""
-    n_elements: int = 0
-    evaluations: int = 0
-    fd_dtype: str = ""
-    complex_step: bool = False
-    seed: int = 0
-    single: bool = True
-
-    def __str__(self) -> str:
-        """Multi-line report: verdict, worst element (where, values, budget), failures, kinks."""
-        head = "PASS" if self.ok else "FAIL"
-        lines = [
-            f"check_gradient: {head} ({self.mode} mode, {self.n_elements} elements, "
-            f"{self.evaluations} evaluations of f, reference in {self.fd_dtype or '-'}"
-            f"{', complex step' if self.complex_step else ''})"
-        ]
-        if self.message:
-            lines.append(f"  {self.message}")
-        if self.mode == "none":
-            return "\n".join(lines)
-        relative_to = "the largest entry of each gradient array"
-        if self.mode == "directional":
-            relative_to = "||grad_f||_2"
-
-        lines.append(
-            f"  max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
-            f"(relative to {relative_to})"
-        )
-        w = self.worst
-        if isinstance(w, ElementCheck):
-            verdict = "within" if w.ok else "OVER"
-            lines.append(
-                f"  worst: {w.where(self.single)}: grad_f = {w.analytic:.10g}, reference = "
-                f"{w.reference:.10g} ({w.method}); |error| {w.abs_error:.3g} {verdict} budget "
-                f"{w.budget.total:.3g} (truncation {w.budget.truncation:.2g}, rounding "
-                f"{w.budget.rounding:.2g}, grad rounding {w.budget.reference:.2g}, "
-                f"h {w.budget.step:.2g})"
-            )
-        elif isinstance(w, DirectionCheck):
-            lines.append(
-                f"  worst direction: seed {w.seed} ({w.scope}): <grad_f, u> = {w.analytic:.10g}, "
-                f"finite difference = {w.reference:.10g}; |error| {w.abs_error:.3g}, budget "
-                f"{w.budget.total:.3g}"
-            )
-        if self.failing_arrays:
-            names = ", ".join(label(a, None, self.single) for a in self.failing_arrays)
-            lines.append(f"  failing arrays: {names}")
-        if self.failures:
-            shown = ", ".join(e.where(self.single) for e in self.failures[:_MAX_LISTED])
-            more = (
-                f" (+{len(self.failures) - _MAX_LISTED} more)"
-                if len(self.failures) > _MAX_LISTED
-                else ""
-            )
-            lines.append(f"  failing elements: {len(self.failures)}: {shown}{more}")
-        for k in self.kinks[:_MAX_LISTED]:
-            state = "accepted: between them" if k.accepted else "REJECTED: outside them"
-            lines.append(
-                f"  kink at {label(k.array, k.index, self.single)}: one-sided derivatives "
-                f"[{k.left:.6g}, {k.right:.6g}], grad_f = {k.analytic:.6g} ({state})"
-            )
-        if self.directions:
-            seeds = ", ".join(str(d.seed) for d in self.directions)
-            lines.append(f"  directions: {len(self.directions)} Rademacher (+-1), seeds {seeds}")
-        return "\n".join(lines)
 
 
 def _fd_dtype(f: Callable[[Any], Any], xs: Arrays, promote: bool) -> np.dtype[Any]:
@@ -197,9 +72,6 @@ def check_gradient(
     directions: int = 1,
     promote: bool = True,
     complex_step: bool | None = None,
-    grad_tol: Any = None,
-    undecided_ok: bool = False,
-    f_terms: float = 0.0,
 ) -> GradientResult:
     """Check ``grad_f`` against finite differences of ``f`` at ``x``.
 
@@ -213,17 +85,49 @@ def check_gradient(
     elements. One direction (the default) misses a wrong gradient only when the error is nearly
     orthogonal to it (probability of order budget / ``||error||_2``); more directions are
     independent chances. Kinks at several coordinates along a direction are settled by splitting
-    it (:func:`~verify.directional.settle`). ``promote``: difference float32 inputs in float64
-    when ``f`` supports it. ``complex_step``: ``None`` tries it and keeps it where it agrees with
-    the central difference. Misbehaving ``f``/``grad_f`` give ``ok=False`` with a message.
-    ``grad_tol``: optional per-element bounds (same structure as ``x``) of the rounding in
-    ``grad_f``'s values, e.g. from a term-magnitude analysis; they widen the analytic side's
-    allowance where the dtype table (relative to each array's largest entry) is too small.
-    ``undecided_ok``: a direction FD cannot decide (see :class:`DirectionCheck`) does not fail
-    the result; use it when another reference (JAX) is the primary judge. ``f_terms``
-    (directional mode): magnitude of the terms ``f`` is computed from, when its rounding is
-    larger than ``eps |f|`` (see :func:`~verify.directional.check_direction`).
+    it (:func:`~verify.gradient.settle.settle`). ``promote``: difference float32 inputs in
+    float64 when ``f`` supports it. ``complex_step``: ``None`` tries it and keeps it where it
+    agrees with the central difference. Misbehaving ``f``/``grad_f`` give ``ok=False`` with a
+    message.
     """
+    return check_with_hooks(
+        f, grad_f, x, Hooks(), mode=mode, seed=seed, directions=directions, promote=promote,
+        complex_step=complex_step,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Inputs of a check that only the paper's harness supplies (not part of the public API)."""
+
+    grad_tol: Any = None
+    """Optional per-element bounds (same structure as ``x``) of the rounding in ``grad_f``'s
+    values, e.g. from a term-magnitude analysis; they widen the analytic side's allowance where
+    the dtype table (relative to each array's largest entry) is too small."""
+    undecided_ok: bool = False
+    """A direction FD cannot decide (see :class:`DirectionCheck`) does not fail the result; for
+    when another reference (JAX) is the primary judge."""
+    f_terms: float = 0.0
+    """Directional mode: magnitude of the terms ``f`` is computed from, when its rounding is
+    larger than ``eps |f|`` (see :func:`~verify.gradient.directional.check_direction`)."""
+    exact_displacements: bool = False
+    """Directional mode, float64: take every displacement ``x +- s u - x`` exactly instead of the
+    bounded shortcut (see :class:`~verify.gradient.directional.DirectionOptions`)."""
+
+
+def check_with_hooks(
+    f: Callable[[Any], Any],
+    grad_f: Callable[[Any], Any],
+    x: Any,
+    hooks: Hooks,
+    *,
+    mode: Mode = "auto",
+    seed: int = 0,
+    directions: int = 1,
+    promote: bool = True,
+    complex_step: bool | None = None,
+) -> GradientResult:
+    """:func:`check_gradient` with the harness's :class:`Hooks` (the internal entry point)."""
     if mode not in ("auto", "full", "directional"):
         raise ValueError(f"mode must be 'auto', 'full' or 'directional'; got {mode!r}")
     if not isinstance(directions, int) or isinstance(directions, bool) or directions < 1:
@@ -236,8 +140,7 @@ def check_gradient(
     obj: Objective | None = None
     try:  # the scratch arrays of x's copy and of the objective go back however this ends
         obj = Objective(f, xs, _fd_dtype(f, xs, promote))
-        return _run(f, grad_f, xs, obj, mode, int(seed), directions, complex_step, grad_tol,
-                    undecided_ok, float(f_terms))  # fmt: skip
+        return _run(f, grad_f, xs, obj, mode, int(seed), directions, complex_step, hooks)
     finally:
         if obj is not None:
             obj.release()
@@ -253,9 +156,7 @@ def _run(
     seed: int,
     directions: int,
     complex_step: bool | None,
-    grad_tol: Any,
-    undecided_ok: bool,
-    f_terms: float,
+    hooks: Hooks,
 ) -> GradientResult:
     """The check proper (see :func:`check_gradient`)."""
     fd_dt = obj.fd_dtype
@@ -285,8 +186,8 @@ def _run(
         base.evaluations = obj.evaluations
         return base
     tols: list[np.ndarray[Any, Any]] | None = None
-    if grad_tol is not None:
-        tols = [np.asarray(t, dtype=np.float64) for t in normalise_x(grad_tol).arrays]
+    if hooks.grad_tol is not None:
+        tols = [np.asarray(t, dtype=np.float64) for t in normalise_x(hooks.grad_tol).arrays]
         if [t.shape for t in tols] != [a.shape for a in xs.arrays]:
             raise ValueError("grad_tol: expected arrays shaped like x")
     chosen = (
@@ -296,9 +197,13 @@ def _run(
         if chosen == "full":
             result = _full(obj, grads, f0, complex_step, tols)
         else:
-            result = _directional(
-                obj, grads, f0, int(seed), directions, tols, undecided_ok, float(f_terms)
+            options = DirectionOptions(
+                grad_tol=tols,
+                f_terms=float(hooks.f_terms),
+                exact_displacements=hooks.exact_displacements,
             )
+            undecided_ok = hooks.undecided_ok
+            result = _directional(obj, grads, f0, int(seed), directions, options, undecided_ok)
     except UserError as exc:
         base.message = f"f failed at a perturbed point: {exc}"
         base.evaluations = obj.evaluations
@@ -453,17 +358,17 @@ def _directional(
     f0: float,
     seed: int,
     directions: int,
-    tols: list[np.ndarray[Any, Any]] | None = None,
+    options: DirectionOptions,
     undecided_ok: bool = False,
-    f_terms: float = 0.0,
 ) -> GradientResult:
     """Check signed random directions; on failure find the arrays and one element by bisection.
 
     A direction with kinks at several coordinates is split until its parts decide
-    (:func:`~verify.directional.settle`). Undecided directions (see :class:`DirectionCheck`)
-    fail unless ``undecided_ok``.
+    (:func:`~verify.gradient.settle.settle`). Undecided directions (see
+    :class:`DirectionCheck`) fail unless ``undecided_ok``.
     """
     shapes = [a.shape for a in obj.work]
+    tols = options.grad_tol
     checks: list[DirectionCheck] = []
     settled: dict[int, Settled] = {}
     # arrays whose errors the rounding allowed for the others could hide (mixed precision)
@@ -471,9 +376,9 @@ def _directional(
     hidden = hidden_arrays(obj, grads, whole, tols) if len(grads) > 1 else []
     for k in range(directions):
         u = rademacher(shapes, seed + k)
-        c = check_direction(obj, grads, u, seed + k, f0, grad_tol=tols, f_terms=f_terms)
+        c = check_direction(obj, grads, u, seed + k, f0, options=options)
         if not c.ok and c.kink is not None:
-            found = settle(obj, grads, u, c, f0, tols, f_terms)
+            found = settle(obj, grads, u, c, f0, options)
             settled[seed + k] = found
             if found.state != "undecided":
                 ok = found.state == "ok"
@@ -481,9 +386,7 @@ def _directional(
             else:
                 c = dataclasses.replace(c, undecided=True, parts=len(found.trail))
         for array in hidden if c.ok else []:
-            part = check_direction(
-                obj, grads, u, seed + k, f0, array=array, grad_tol=tols, f_terms=f_terms
-            )
+            part = check_direction(obj, grads, u, seed + k, f0, span=Span(array), options=options)
             if not part.ok:  # the direction is as good as its worst resolved part
                 c = part
                 break
@@ -520,7 +423,7 @@ def _directional(
     located = settled.get(bad.seed)
     if located is None:
         u = rademacher(shapes, bad.seed)
-        located = settle(obj, grads, u, bad, f0, tols, f_terms)
+        located = settle(obj, grads, u, bad, f0, options)
         scratch.give([u.flat])
     result.failing_arrays = located.failing_arrays
     result.localisation = located.trail

@@ -12,9 +12,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from verify import scratch
-from verify.budget import float_dtype
-from verify.finite_diff import COMPLEX_STEP, Shift
+from verify.gradient import scratch
+from verify.gradient.budget import float_dtype
+from verify.gradient.finite_diff import COMPLEX_STEP, Shift
 
 __all__ = ["Arrays", "Objective", "UserError", "evaluate_grad", "label", "normalise_x"]
 
@@ -189,7 +189,7 @@ class Objective:
         """``arrays`` (shaped like x) as one flat array of ``dtype``, cached under ``key``.
 
         Cached by identity of the arrays (held, so their ids cannot be reused); an array whose
-        ``base`` already is such a flat array (a :class:`~verify.directional.Direction`) is
+        ``base`` already is such a flat array (a :class:`~verify.gradient.directional.Direction`) is
         used without a copy.
         """
         items = list(arrays)
@@ -265,7 +265,8 @@ class Objective:
         """Scratch array ``(name, k)`` of ``shape`` and ``dtype``, allocated once and reused.
 
         Its contents are undefined; it comes from (and :meth:`release` returns it to)
-        :mod:`verify.scratch`, so that large checks do not pay the page faults of fresh arrays.
+        :mod:`verify.gradient.scratch`, so that large checks do not pay the page faults of fresh
+        arrays.
         """
         buf = self._buffers.get((name, k))
         if buf is None or buf.shape != shape or buf.dtype != np.dtype(dtype):
@@ -274,7 +275,7 @@ class Objective:
         return buf
 
     def release(self) -> None:
-        """Hand the scratch arrays back (:mod:`verify.scratch`); the objective is done."""
+        """Hand the scratch arrays back (:mod:`verify.gradient.scratch`); the objective is done."""
         scratch.give(self._buffers.values())
         self._buffers.clear()
         self._flats.clear()

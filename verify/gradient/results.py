@@ -1,0 +1,184 @@
+"""Results of a gradient check: per-element and per-direction comparisons, kinks, the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from verify.gradient.budget import Budget
+from verify.gradient.inputs import label
+
+__all__ = ["DirectionCheck", "ElementCheck", "GradientResult", "Kink"]
+
+_MAX_LISTED = 8
+"""Failing elements and kinks listed by name in the report."""
+
+
+@dataclass(frozen=True)
+class DirectionCheck:
+    """One directional check: ``<grad_f, u>`` against the finite difference of ``f`` along ``u``."""
+
+    seed: int
+    """``u = rademacher(shapes, seed)``: reproducible from this number alone."""
+    scope: str
+    """Which part of x the direction covers: ``all``, ``x[1]`` or ``x[1] flat[8:16]``."""
+    analytic: float
+    reference: float
+    abs_error: float
+    budget: Budget
+    ok: bool
+    kink: tuple[float, float] | None = None
+    """One-sided directional derivatives ``(D-, D+)`` when ``f`` is not smooth along ``u``."""
+    undecided: bool = False
+    """Over the Richardson budget but within the conservative one (``ok`` is False): FD cannot
+    tell a small gradient error from its own truncation here; another reference must decide.
+    Also: kinks at several coordinates along u that splitting u did not settle."""
+    parts: int = 0
+    """Checks of parts of u that settled kinks at several coordinates (:func:`settle`); 0: none."""
+    displacement: float = 0.0
+    """Float64 only: a bound on how much ``abs_error`` could change if the rounded displacements
+    ``x +- s u`` were taken exactly; nonzero when they were not computed because
+    ``abs_error + displacement`` is within the budget (0: computed exactly)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "seed": self.seed,
+            "scope": self.scope,
+            "analytic": self.analytic,
+            "reference": self.reference,
+            "abs_error": self.abs_error,
+            "budget": self.budget.to_dict(),
+            "ok": self.ok,
+            "kink": list(self.kink) if self.kink is not None else None,
+            "undecided": self.undecided,
+            "parts": self.parts,
+            "displacement": self.displacement,
+        }
+
+
+@dataclass(frozen=True)
+class ElementCheck:
+    """One element's comparison: analytic ``grad_f`` against the finite-difference reference."""
+
+    array: int
+    index: tuple[int, ...]
+    analytic: float
+    reference: float
+    abs_error: float
+    rel_error: float
+    """``abs_error`` over the largest |entry| of this array of grad_f (normwise relative error)."""
+    budget: Budget
+    method: str
+    """``central`` (Richardson), ``complex_step``, ``one_sided`` (kink) or ``undefined``."""
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Within budget (kinks are judged separately)."""
+        return self.abs_error <= self.budget.total
+
+    def where(self, single: bool) -> str:
+        """``x[1][2, 0]``."""
+        return label(self.array, self.index, single)
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A point where ``f`` is not differentiable along one element: the one-sided derivatives."""
+
+    array: int
+    index: tuple[int, ...]
+    left: float
+    right: float
+    analytic: float
+    accepted: bool
+    """Whether ``grad_f`` lies in ``[min(left, right), max(left, right)]`` (up to the budget)."""
+
+
+@dataclass
+class GradientResult:
+    """Outcome of :func:`check_gradient`; ``str(result)`` is a readable report."""
+
+    ok: bool
+    mode: Literal["full", "directional", "none"]
+    message: str
+    max_abs_error: float = 0.0
+    max_rel_error: float = 0.0
+    """Full mode: error over the largest |entry| of that element's gradient array. Directional
+    mode: the largest directional error over ``||grad_f||_2`` (the typical ``|<grad_f, u>|``)."""
+    worst: ElementCheck | DirectionCheck | None = None
+    """Full mode: the element with the largest error/budget ratio. Directional mode: the localised
+    failing element if found, else the worst direction."""
+    failures: list[ElementCheck] = field(default_factory=list)
+    kinks: list[Kink] = field(default_factory=list)
+    directions: list[DirectionCheck] = field(default_factory=list)
+    localisation: list[DirectionCheck] = field(default_factory=list)
+    failing_arrays: list[int] = field(default_factory=list)
+    undecided: list[DirectionCheck] = field(default_factory=list)
+    """Directions over the Richardson budget but within the conservative one: FD cannot decide.
+    With ``undecided_ok`` they do not fail the check (another reference decides)."""
+    n_elements: int = 0
+    evaluations: int = 0
+    fd_dtype: str = ""
+    complex_step: bool = False
+    seed: int = 0
+    single: bool = True
+
+    def __str__(self) -> str:
+        """Multi-line report: verdict, worst element (where, values, budget), failures, kinks."""
+        head = "PASS" if self.ok else "FAIL"
+        lines = [
+            f"check_gradient: {head} ({self.mode} mode, {self.n_elements} elements, "
+            f"{self.evaluations} evaluations of f, reference in {self.fd_dtype or '-'}"
+            f"{', complex step' if self.complex_step else ''})"
+        ]
+        if self.message:
+            lines.append(f"  {self.message}")
+        if self.mode == "none":
+            return "\n".join(lines)
+        relative_to = "the largest entry of each gradient array"
+        if self.mode == "directional":
+            relative_to = "||grad_f||_2"
+
+        lines.append(
+            f"  max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
+            f"(relative to {relative_to})"
+        )
+        w = self.worst
+        if isinstance(w, ElementCheck):
+            verdict = "within" if w.ok else "OVER"
+            lines.append(
+                f"  worst: {w.where(self.single)}: grad_f = {w.analytic:.10g}, reference = "
+                f"{w.reference:.10g} ({w.method}); |error| {w.abs_error:.3g} {verdict} budget "
+                f"{w.budget.total:.3g} (truncation {w.budget.truncation:.2g}, rounding "
+                f"{w.budget.rounding:.2g}, grad rounding {w.budget.reference:.2g}, "
+                f"h {w.budget.step:.2g})"
+            )
+        elif isinstance(w, DirectionCheck):
+            lines.append(
+                f"  worst direction: seed {w.seed} ({w.scope}): <grad_f, u> = {w.analytic:.10g}, "
+                f"finite difference = {w.reference:.10g}; |error| {w.abs_error:.3g}, budget "
+                f"{w.budget.total:.3g}"
+            )
+        if self.failing_arrays:
+            names = ", ".join(label(a, None, self.single) for a in self.failing_arrays)
+            lines.append(f"  failing arrays: {names}")
+        if self.failures:
+            shown = ", ".join(e.where(self.single) for e in self.failures[:_MAX_LISTED])
+            more = (
+                f" (+{len(self.failures) - _MAX_LISTED} more)"
+                if len(self.failures) > _MAX_LISTED
+                else ""
+            )
+            lines.append(f"  failing elements: {len(self.failures)}: {shown}{more}")
+        for k in self.kinks[:_MAX_LISTED]:
+            state = "accepted: between them" if k.accepted else "REJECTED: outside them"
+            lines.append(
+                f"  kink at {label(k.array, k.index, self.single)}: one-sided derivatives "
+                f"[{k.left:.6g}, {k.right:.6g}], grad_f = {k.analytic:.6g} ({state})"
+            )
+        if self.directions:
+            seeds = ", ".join(str(d.seed) for d in self.directions)
+            lines.append(f"  directions: {len(self.directions)} Rademacher (+-1), seeds {seeds}")
+        return "\n".join(lines)

@@ -1,0 +1,121 @@
+"""Settling a directional check that did not pass: split ``u`` into parts until they decide.
+
+A failing part is bisected down to one element (``O(log P)`` checks); parts with kinks at several
+coordinates are split until each is smooth or moves one coordinate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from verify.gradient.directional import DirectionCheck, DirectionOptions, Span, check_direction
+from verify.gradient.inputs import Objective
+
+__all__ = ["MAX_SETTLE_CHECKS", "Settled", "settle"]
+
+MAX_SETTLE_CHECKS = 256
+""":func:`settle` gives up (undecided) after this many checks of parts of one direction (about 4
+evaluations of f each). Exact kinks at K coordinates take about ``2 K log2(P / K)`` checks."""
+
+
+State = Literal["ok", "fail", "undecided"]
+
+
+@dataclass
+class Settled:
+    """Outcome of :func:`settle`: one direction split into parts until they decide."""
+
+    state: State
+    element: tuple[int, int] | None
+    """``(array, flat index)`` of an element whose own check fails decisively, if one was found."""
+    failing_arrays: list[int]
+    """Arrays whose own restricted check failed decisively."""
+    trail: list[DirectionCheck]
+    """Every part checked, in order."""
+
+
+def settle(
+    obj: Objective,
+    grads: list[np.ndarray[Any, Any]],
+    u: list[np.ndarray[Any, Any]],
+    top: DirectionCheck,
+    f0: float,
+    options: DirectionOptions | None = None,
+    max_checks: int = MAX_SETTLE_CHECKS,
+) -> Settled:
+    """Split direction ``u`` (whose check ``top`` did not pass) into parts until they decide.
+
+    The parts are the arrays of x, then halves of one array's flat range, down to one element.
+    A part that passes is consistent; a smooth part over its budget fails (recursion locates
+    one failing element, ``O(log P)`` checks). A part with kinks at several coordinates is
+    undecided by itself (see :func:`check_direction`) and is split: when every part of it is
+    consistent, so is the whole, since ``<grad, u>`` is the sum over the parts and each part's
+    value is a valid choice between its one-sided derivatives. A smooth part that fails while
+    its halves pass has errors that cancel between the halves: it fails without an element.
+    More than ``max_checks`` part checks: undecided.
+    """
+    options = DirectionOptions() if options is None else options
+    x = obj.work
+    seed = top.seed
+    trail: list[DirectionCheck] = []
+    failing_arrays: list[int] = []
+
+    def check(array: int, lo: int, hi: int) -> DirectionCheck:
+        # one coordinate: refine the step near a kink; several: splitting decides instead
+        part = dataclasses.replace(options, refine=2 if hi - lo == 1 else 0)
+        c = check_direction(obj, grads, u, seed, f0, span=Span(array, lo, hi), options=part)
+        trail.append(c)
+        return c
+
+    def visit(
+        node: DirectionCheck, parts: list[tuple[int, int, int]], eager: bool = False
+    ) -> tuple[State, tuple[int, int] | None]:
+        """Decide ``node`` from its ``parts``: checked in order (all first when ``eager``)."""
+        done = [check(*p) for p in parts] if eager else []
+        states: list[State] = []
+        for k, (array, lo, hi) in enumerate(parts):
+            if not eager and len(trail) >= max_checks:
+                return "undecided", None
+            c = done[k] if eager else check(array, lo, hi)
+            if c.ok:
+                states.append("ok")
+                continue
+            state: State
+            where: tuple[int, int] | None
+            if hi - lo == 1:
+                state, where = ("undecided", None) if c.undecided else ("fail", (array, lo))
+            else:
+                mid = (lo + hi) // 2
+                state, where = visit(c, [(array, lo, mid), (array, mid, hi)])
+            if state == "fail" and where is not None:
+                return state, where  # located: the other parts cannot change the verdict
+            states.append(state)
+        if all(st == "ok" for st in states):
+            # The parts' valid values sum to the whole's, unless the whole failed decisively
+            # (smooth, over budget): then errors cancel between the parts.
+            decisive = node.kink is None and not node.undecided
+            return ("fail", None) if decisive else ("ok", None)
+        return ("fail" if "fail" in states else "undecided"), None
+
+    sizes = [a.size for a in x]
+    state: State
+    where: tuple[int, int] | None
+    if len(x) == 1:
+        failing_arrays = [] if top.undecided else [0]
+        if sizes[0] == 1:
+            state, where = ("undecided", None) if top.undecided else ("fail", (0, 0))
+        else:
+            half = sizes[0] // 2
+            state, where = visit(top, [(0, 0, half), (0, half, sizes[0])])
+    else:
+        # every array first, so that the report names all failing arrays
+        arrays = [(a, 0, n) for a, n in enumerate(sizes) if n]
+        state, where = visit(top, arrays, eager=True)
+        failing_arrays = [
+            c_a[0] for c_a, c in zip(arrays, trail, strict=False) if not (c.ok or c.undecided)
+        ]
+    return Settled(state, where, failing_arrays, trail)
