@@ -16,8 +16,6 @@ __all__ = [
     "flatten",
     "leaves_like",
     "path_name",
-    "split_value_and_grad",
-    "tree_map2",
     "unflatten",
 ]
 
@@ -109,13 +107,6 @@ def unflatten(arrays: Sequence[Any], tree: Tree) -> Any:
     return _rebuild(tree.template, leaves)
 
 
-def tree_map2(fn: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
-    """``fn`` on matching leaves of two structures shaped alike."""
-    fa, tree = flatten(a)
-    fb, _ = flatten(b)
-    return unflatten([fn(x, y) for x, y in zip(fa, fb, strict=True)], tree)
-
-
 @dataclass(frozen=True)
 class Bug:
     """A planted bug: what was changed and the leaf (and element) the checker must name."""
@@ -171,9 +162,3 @@ class Case:
 
         return f_flat, grad_flat, x0, tree
 
-
-def split_value_and_grad(
-    vg: Callable[[Any], tuple[float, Any]],
-) -> tuple[Callable[[Any], float], Callable[[Any], Any]]:
-    """``f`` and ``grad`` from a function returning both (each call computes both)."""
-    return (lambda p: vg(p)[0]), (lambda p: vg(p)[1])
