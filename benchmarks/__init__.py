@@ -1,8 +1,8 @@
-"""Benchmark suite (issue 6): training throughput, gradient-check scaling, ``verify all`` timing."""
+"""Benchmark suite: training throughput, gradient-check scaling, ``verify all``, peer checkers."""
 
 from __future__ import annotations
 
 __all__ = ["BENCHMARKS"]
 
-BENCHMARKS: tuple[str, ...] = ("training", "gradcheck", "verify")
+BENCHMARKS: tuple[str, ...] = ("training", "gradcheck", "verify", "peers-gradcheck")
 """The benchmark names accepted by ``python -m benchmarks --only``."""

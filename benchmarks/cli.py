@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from benchmarks import BENCHMARKS, gradcheck, training
+from benchmarks import BENCHMARKS, gradcheck, peers_gradcheck, training
 from benchmarks.gradcheck import gradcheck_table, run_gradcheck
 from benchmarks.hotspots import profile_ours
 from benchmarks.machine import ThreadLimit, blas_threads, machine_info, machine_summary
 from benchmarks.optional import PeerUnavailableError
+from benchmarks.peers_gradcheck import peers_gradcheck_table, run_peers_gradcheck
 from benchmarks.training import run_training, training_table
 from benchmarks.verify_all import run_verify_all, verify_table
 
@@ -50,7 +51,8 @@ def _parser() -> _Parser:
     parser = _Parser(
         prog="python -m benchmarks",
         description="derivcheck benchmarks: training throughput vs peers, gradient-check "
-        "scaling, and `verify all` end to end. Prints Markdown tables; saves raw JSON.",
+        "scaling, `verify all` end to end, and derivcheck beside torch/JAX gradient checkers "
+        "on the external corpus. Prints Markdown tables; saves raw JSON.",
     )
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes (seconds); for smoke tests, not for numbers")
@@ -168,6 +170,10 @@ def _run(args: argparse.Namespace, selected: list[str], repeats: dict[str, int])
             repeats["verify"], _log, subcommand="symbolic" if args.quick else "all", env=env
         )
         tables.append(verify_table(payload["verify"]))
+    if "peers-gradcheck" in selected:
+        pg_settings = peers_gradcheck.QUICK if args.quick else peers_gradcheck.FULL
+        payload["peers_gradcheck"] = run_peers_gradcheck(pg_settings, _log)
+        tables.append(peers_gradcheck_table(payload["peers_gradcheck"]))
     payload["machine"] = machine_info()  # after the peers loaded: lists their thread pools too
     print(machine_summary(payload["machine"]), end="\n\n")
     print("\n\n".join(tables))

@@ -227,3 +227,61 @@ def test_usage_errors_exit_2(argv: list[str], message: str, capsys: Capture) -> 
 def test_unwritable_out_fails_before_running(tmp_path: Path, capsys: Capture) -> None:
     assert cli.main(["--quick", "--only", "training", "--out", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
+
+
+
+def _without(monkeypatch: pytest.MonkeyPatch, module: Any, *peers_missing: str) -> None:
+    """Make ``module.import_optional`` fail for the given top-level packages."""
+    real_import = module.import_optional
+
+    def importer(name: str, *attributes: str) -> Any:
+        if name.split(".")[0] in peers_missing:
+            raise optional.PeerUnavailableError(f"{name} is not installed (test)")
+        return real_import(name, *attributes)
+
+    monkeypatch.setattr(module, "import_optional", importer)
+
+
+def _peers_gradcheck_tiny(torch_full_max: int) -> Any:
+    from benchmarks import peers_gradcheck as pg
+
+    return pg.PeersGradcheckSettings(
+        include_heavy=False, torch_full_max=torch_full_max,
+        names=("cs231n/two_layer/bias_sum", "kinks/relu_layer_at0=1"),
+    )
+
+
+def test_peers_gradcheck_counts_and_skips_a_missing_peer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import peers_gradcheck as pg
+
+    _without(monkeypatch, pg, "torch")  # importing torch takes seconds: see the slow test
+    messages: list[str] = []
+    result = pg.run_peers_gradcheck(_peers_gradcheck_tiny(10), messages.append)
+    assert [r["name"] for r in result["cases"]] == ["cs231n/two_layer/bias_sum_wrong_axis",
+                                                     "kinks/relu_layer_at0=1"]
+    assert set(result["skipped"]) == {"torch gradcheck", "torch gradcheck fast_mode"}
+    assert set(result["summary"]) == {"derivcheck", "jax check_grads"}
+    assert any("torch gradcheck skipped" in m for m in messages)
+    derivcheck = result["summary"]["derivcheck"]
+    assert (derivcheck["detected"], derivcheck["bugs"]) == (1, 1)
+    assert (derivcheck["false_alarms"], derivcheck["correct"]) == (0, 1)
+    assert derivcheck["f_evals_total"] > 0
+    assert result["summary"]["jax check_grads"]["f_evals_total"] >= 2 * 3  # fwd, vjp, +-eps
+    table = pg.peers_gradcheck_table(result)
+    assert "| derivcheck | 1 / 1 | 0 / 1 |" in table
+    assert "| torch gradcheck | n/a" in table and "skipped: torch is not installed (test)" in table
+
+
+@pytest.mark.slow
+def test_peers_gradcheck_runs_torch() -> None:
+    from benchmarks import peers_gradcheck as pg
+
+    pytest.importorskip("torch")
+    result = pg.run_peers_gradcheck(_peers_gradcheck_tiny(40), lambda _: None)
+    assert set(result["summary"]) == set(pg.CHECKERS)
+    full = result["summary"]["torch gradcheck"]
+    assert full["skipped"] == 1  # 65 coordinates > 40: the full Jacobian is not built
+    cell = result["cases"][0]["checkers"]["torch gradcheck"]
+    assert cell["verdict"] == "skipped" and "full Jacobian" in cell["message"]
+    assert result["cases"][1]["checkers"]["torch gradcheck"]["f_evals"] >= 2 * 17
+    assert result["summary"]["torch gradcheck fast_mode"]["bugs"] == 1
