@@ -1,0 +1,223 @@
+"""Parameters as nested dicts, lists and tuples (pytrees): checks, path names, bad structures."""
+
+from __future__ import annotations
+
+import itertools
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+import pytest
+
+import verify
+
+RNG = np.random.default_rng(3)
+X = RNG.normal(size=(6, 3))
+
+
+def _cs231n(p: dict[str, Any]) -> float:
+    """Two-layer net loss ``sum tanh(X W1^T + b1) W2^T + b2``, CS231n-style parameter dict."""
+    h = np.tanh(X @ p["W1"].T + p["b1"])
+    return float(np.sum(h @ p["W2"].T + p["b2"]))
+
+
+def _cs231n_grad(p: dict[str, Any]) -> dict[str, Any]:
+    h = np.tanh(X @ p["W1"].T + p["b1"])
+    dh = np.ones((len(X), p["W2"].shape[0])) @ p["W2"] * (1 - h**2)
+    return {
+        "W1": dh.T @ X,
+        "b1": dh.sum(0),
+        "W2": np.ones((p["W2"].shape[0], len(X))) @ h,
+        "b2": np.full(p["b2"].shape, float(len(X))),
+    }
+
+
+def _params() -> dict[str, Any]:
+    r = np.random.default_rng(0)
+    return {
+        "W1": r.normal(size=(4, 3)),
+        "b1": r.normal(size=4),
+        "W2": r.normal(size=(2, 4)),
+        "b2": r.normal(size=2),
+    }
+
+
+def test_dict_of_arrays_passes_and_names_failures_by_key() -> None:
+    assert verify.check_gradient(_cs231n, _cs231n_grad, _params()).ok
+
+    def wrong(p: dict[str, Any]) -> dict[str, Any]:
+        g = _cs231n_grad(p)
+        g["W1"] = g["W1"].copy()
+        g["W1"][3, 0] += 1e-3
+        return g
+
+    result = verify.check_gradient(_cs231n, wrong, _params())
+    assert not result.ok
+    assert [e.where(result.single, result.names) for e in result.failures] == ['x["W1"][3, 0]']
+    assert 'failing elements: 1: x["W1"][3, 0]' in str(result)
+    assert 'failing arrays: x["W1"]' in str(result)
+
+
+def test_grad_dict_keys_may_come_in_another_order() -> None:
+    def reordered(p: dict[str, Any]) -> dict[str, Any]:
+        g = _cs231n_grad(p)
+        return {k: g[k] for k in reversed(list(g))}
+
+    assert verify.check_gradient(_cs231n, reordered, _params()).ok
+
+
+def test_nielsen_biases_weights_lists_of_lists() -> None:
+    r = np.random.default_rng(1)
+    sizes = [3, 4, 2]
+    biases = [r.normal(size=(n, 1)) for n in sizes[1:]]
+    weights = [r.normal(size=(m, n)) for n, m in itertools.pairwise(sizes)]
+    a0 = r.normal(size=(3, 1))
+
+    def f(p: list[list[np.ndarray[Any, Any]]]) -> float:
+        a = a0
+        for b, w in zip(*p, strict=True):
+            a = np.tanh(w @ a + b)
+        return float(0.5 * np.sum(a**2))
+
+    def grad(p: list[list[np.ndarray[Any, Any]]], bug: bool = False) -> Any:
+        acts, a = [a0], a0
+        for b, w in zip(*p, strict=True):
+            a = np.tanh(w @ a + b)
+            acts.append(a)
+        delta = acts[-1] * (1 - acts[-1] ** 2)
+        nb, nw = [np.zeros_like(b) for b in p[0]], [np.zeros_like(w) for w in p[1]]
+        for layer in range(len(p[0]) - 1, -1, -1):
+            nb[layer], nw[layer] = delta, delta @ acts[layer].T
+            if layer:
+                delta = (p[1][layer].T @ delta) * (1 - acts[layer] ** 2)
+        if bug:
+            nw[0] = nw[0].copy()
+            nw[0][2, 1] *= 1.5
+        return [nb, nw]
+
+    x = [biases, weights]
+    assert verify.check_gradient(f, grad, x).ok
+    bad = verify.check_gradient(f, lambda p: grad(p, bug=True), x)
+    assert not bad.ok
+    assert bad.failures[0].where(bad.single, bad.names) == "x[1][0][2, 1]"
+    # the caller's arrays are untouched
+    assert all(np.shares_memory(a, b) for a, b in zip(x[0], biases, strict=True))
+
+
+def test_micrograd_style_python_floats_are_passed_as_floats() -> None:
+    seen: list[type] = []
+
+    def f(p: list[float]) -> float:
+        seen.extend(type(v) for v in p)
+        a, b = p
+        return a * b + b**3
+
+    def grad(p: list[float]) -> list[float]:
+        a, b = p
+        return [b, a + 3 * b**2]
+
+    assert verify.check_gradient(f, grad, [1.5, -0.5]).ok
+    assert set(seen) <= {float, complex}  # complex only for the complex-step derivative
+    assert float in seen
+    bad = verify.check_gradient(f, lambda p: [p[1], p[0]], [1.5, -0.5])
+    assert not bad.ok and "x[1]" in str(bad)
+    single = verify.check_gradient(lambda t: t**3, lambda t: 3 * t**2, 0.7)
+    assert single.ok
+
+
+def test_zero_d_arrays_namedtuples_and_read_only_leaves() -> None:
+    Params = namedtuple("Params", ["w", "b"])
+    x = Params(np.array([0.3, -0.2]), np.array(0.5))
+
+    def f(p: Any) -> float:
+        assert isinstance(p, Params)
+        assert not p.w.flags.writeable and not p.b.flags.writeable
+        return float(np.sum(np.sin(p.w)) * p.b)
+
+    def grad(p: Any) -> Any:
+        return Params(np.cos(p.w) * p.b, np.sum(np.sin(p.w)))
+
+    assert verify.check_gradient(f, grad, x).ok
+    nested = {"layer": x, "scale": [np.array(2.0)]}
+
+    def f2(p: dict[str, Any]) -> float:
+        return f(p["layer"]) * float(p["scale"][0])
+
+    def g2(p: dict[str, Any]) -> dict[str, Any]:
+        g = grad(p["layer"])
+        s = float(p["scale"][0])
+        return {"layer": Params(g.w * s, g.b * s), "scale": [np.array(f(p["layer"]))]}
+
+    assert verify.check_gradient(f2, g2, nested).ok
+
+
+def test_directional_mode_names_the_path() -> None:
+    r = np.random.default_rng(2)
+    x = {"big": r.normal(size=3000), "small": {"w": r.normal(size=5)}}
+
+    def f(p: dict[str, Any]) -> float:
+        return float(np.sum(np.sin(p["big"])) + np.sum(p["small"]["w"] ** 2))
+
+    def grad(p: dict[str, Any], bug: bool = False) -> dict[str, Any]:
+        w = 2 * p["small"]["w"]
+        if bug:
+            w = w.copy()
+            w[3] += 0.5
+        return {"big": np.cos(p["big"]), "small": {"w": w}}
+
+    good = verify.check_gradient(f, grad, x)
+    assert good.ok and good.mode == "directional"
+    bad = verify.check_gradient(f, lambda p: grad(p, bug=True), x)
+    assert not bad.ok
+    assert 'x["small"]["w"][3]' in str(bad)
+
+
+@pytest.mark.parametrize(
+    ("grad_out", "expected"),
+    [
+        ([np.zeros(2)], "grad_f at x: expected a dict like x; got list"),
+        ({"a": np.zeros(2)}, "grad_f at x: keys differ from x's (missing keys ['b'])"),
+        ({"a": np.zeros(2), "b": [np.zeros(3)], "c": 1.0}, "(unexpected keys ['c'])"),
+        ({"a": np.zeros(2), "b": np.zeros(3)}, 'grad_f at x["b"]: expected a list of 1 items'),
+        ({"a": np.zeros(2), "b": []}, 'grad_f at x["b"]: expected 1 items like x; got 0'),
+        ({"a": [np.zeros(2)], "b": [np.zeros(3)]}, 'at x["a"]: expected an array like x there'),
+        ({"a": np.zeros(3), "b": [np.zeros(3)]}, 'shape (3,) for x["a"] of shape (2,)'),
+        ({"a": np.zeros(2), "b": [np.full(3, np.nan)]}, 'grad_f is not finite at x["b"][0][0]'),
+    ],
+)
+def test_grad_of_another_structure_is_not_ok_with_the_path(grad_out: Any, expected: str) -> None:
+    x = {"a": np.ones(2), "b": [np.ones(3)]}
+    result = verify.check_gradient(lambda p: float(np.sum(p["a"]) + np.sum(p["b"][0])),
+                                   lambda p: grad_out, x)  # fmt: skip
+    assert not result.ok
+    assert expected in result.message
+
+
+def test_bad_trees_raise_naming_the_path() -> None:
+    with pytest.raises(ValueError, match=r'x\["b"\] must be an array or a non-empty'):
+        verify.check_gradient(lambda p: 0.0, lambda p: p, {"a": np.ones(2), "b": []})
+    with pytest.raises(ValueError, match=r'x\["b"\]\[0\] must be finite'):
+        bad = {"a": np.ones(2), "b": [np.array([np.inf])]}
+        verify.check_gradient(lambda p: 0.0, lambda p: p, bad)
+    with pytest.raises(TypeError, match=r'x\["a"\] must be a float32 or float64 array'):
+        verify.check_gradient(lambda p: 0.0, lambda p: p, {"a": np.ones(2, dtype=int)})
+    with pytest.raises(TypeError, match="dict keys must be str or int"):
+        verify.check_gradient(lambda p: 0.0, lambda p: p, {("a",): np.ones(2)})
+    with pytest.raises(ValueError, match="x must be an array or a non-empty"):
+        verify.check_gradient(lambda p: 0.0, lambda p: p, {})
+
+
+def test_flat_lists_keep_their_labels_and_messages() -> None:
+    result = verify.check_gradient(lambda p: float(np.sum(p[0]) + np.sum(p[1])),
+                                   lambda p: [np.ones(2)], [np.ones(2), np.ones(3)])  # fmt: skip
+    assert result.message == "grad_f returned 1 arrays; x has 2 (one per array)"
+    assert result.names == ()
+
+
+def test_dict_order_is_insertion_order() -> None:
+    x = {"z": np.ones(2), "a": np.ones(2)}
+    bad = verify.check_gradient(lambda p: float(np.sum(p["z"] ** 2) + np.sum(p["a"] ** 2)),
+                                lambda p: {"z": 3 * p["z"], "a": 3 * p["a"]}, x)  # fmt: skip
+    assert [e.where(False, bad.names) for e in bad.failures] == [
+        'x["z"][0]', 'x["z"][1]', 'x["a"][0]', 'x["a"][1]'
+    ]
