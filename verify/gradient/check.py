@@ -217,7 +217,12 @@ def _run(
 def assert_gradient(
     f: Callable[[Any], Any], grad_f: Callable[[Any], Any], x: Any, **options: Any
 ) -> GradientResult:
-    """:func:`check_gradient`, raising AssertionError with the readable report when it fails."""
+    """:func:`check_gradient`, raising AssertionError with the readable report when it fails.
+
+    Its frame is hidden from pytest tracebacks (``__tracebackhide__``): a failing test shows the
+    report, not this function's source.
+    """
+    __tracebackhide__ = True
     result = check_gradient(f, grad_f, x, **options)
     if not result.ok:
         raise AssertionError(str(result))
