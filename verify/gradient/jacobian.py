@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from verify.gradient import tree
+from verify.gradient import scratch, tree
 from verify.gradient.check import FULL_MAX_ELEMENTS, Hooks, Mode, check_with_hooks
 from verify.gradient.directional import rademacher
 from verify.gradient.inputs import Arrays, UserError, label, normalise_x
@@ -38,6 +38,7 @@ from verify.gradient.jacobian_result import (
     status_of,
 )
 from verify.gradient.results import GradientResult
+from verify.gradient.scalarise import Memo, bisect, contract
 
 __all__ = [
     "JACOBIAN_FULL_MAX_ENTRIES",
@@ -46,63 +47,18 @@ __all__ = [
     "assert_jacobian",
     "assert_jvp",
     "assert_vjp",
-    "bisect",
     "check_jacobian",
     "check_jvp",
     "check_vjp",
-    "contract",
 ]
-
-JACOBIAN_FULL_MAX_ENTRIES = 16384
-"""``mode="auto"`` checks every Jacobian entry up to this many (and at most ``FULL_MAX_ELEMENTS``
-input elements); above it, random cotangents (directional mode)."""
-
-_MEMO_MAX_VALUES = 1 << 24
-"""Output values :class:`_Memo` keeps before it forgets (128 MiB of float64)."""
 
 Array = np.ndarray[Any, Any]
 Rows = Callable[[Array], Any]
 """``rows(v)``: the gradient of ``<v, f>`` at x (``v^T J``), in the structure of x."""
 
-
-class _Memo:
-    """``f``'s vector values by the bytes of the point: scalar checks sharing points share calls."""
-
-    def __init__(self, f: Callable[[Any], Any]) -> None:
-        self.f = f
-        self.calls = 0
-        self.shape: tuple[int, ...] | None = None
-        self._values: dict[tuple[Any, ...], Array] = {}
-        self._stored = 0
-
-    def __call__(self, point: Any) -> Array:
-        leaves = tree.flatten(point)[0] if isinstance(point, dict | list | tuple) else [point]
-        key = tuple((np.asarray(a).dtype.str, np.asarray(a).tobytes()) for a in leaves)
-        hit = self._values.get(key)
-        if hit is not None:
-            return hit
-        self.calls += 1
-        with np.errstate(all="ignore"):
-            out = np.asarray(self.f(point))
-        if out.dtype.kind not in "fiuc":
-            raise TypeError(f"f must return a real array; got dtype {out.dtype}")
-        if self.shape is None:
-            self.shape = out.shape
-        elif out.shape != self.shape:
-            raise ValueError(f"f returned shape {out.shape} here; at x it was {self.shape}")
-        if self._stored + out.size > _MEMO_MAX_VALUES:
-            self._values.clear()
-            self._stored = 0
-        self._values[key] = out
-        self._stored += out.size
-        return out
-
-
-def contract(v: Array, out: Array) -> Any:
-    """``<v, out>`` as a scalar of ``out``'s dtype (float32 stays float32: the check sees it)."""
-    dt = out.dtype if out.dtype.kind in "fc" else np.dtype(np.float64)
-    return np.sum(v.astype(dt) * out, dtype=dt)
-
+JACOBIAN_FULL_MAX_ENTRIES = 16384
+"""``mode="auto"`` checks every Jacobian entry up to this many (and at most ``FULL_MAX_ELEMENTS``
+input elements); above it, random cotangents (directional mode)."""
 
 def _fail(kind: Kind, message: str, shape: tuple[int, ...], n: int, calls: int) -> JacobianResult:
     """A check that could not run: ``f``, ``jac_f``, ``vjp_f`` or ``jvp_f`` misbehaved."""
@@ -119,26 +75,6 @@ def _entries(r: GradientResult, output: tuple[int, ...] | None) -> list[Jacobian
     ]
 
 
-def bisect(n: int, fails: Callable[[int, int], bool]) -> tuple[int | None, int]:
-    """One index of ``[0, n)`` whose own check fails, by halving; ``None`` if both halves pass.
-
-    Returns the index and the number of checks run.
-    """
-    lo, hi, checks = 0, n, 0
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        checks += 1
-        if fails(lo, mid):
-            hi = mid
-            continue
-        checks += 1
-        if fails(mid, hi):
-            lo = mid
-            continue
-        return None, checks  # errors cancel between the halves
-    return lo, checks
-
-
 class Check:
     """One Jacobian-family check in progress: f's memo, x, and the options of the scalar checks."""
 
@@ -148,11 +84,12 @@ class Check:
         self.kind = kind
         self.xs: Arrays = normalise_x(x)  # TypeError/ValueError for a bad x, naming the path
         self.x = x
-        self.memo = _Memo(f)
+        self.memo = Memo(f)
         self.seed = int(options.get("seed", 0))
         self.options = options
         self.checks: list[tuple[str, GradientResult]] = []
         self.shape: tuple[int, ...] = ()
+        self.v_dtype = np.dtype(np.float64)
 
     @property
     def n_in(self) -> int:
@@ -166,6 +103,8 @@ class Check:
         except Exception as exc:
             return self.failed(f"f(x) failed: f raised {type(exc).__name__}: {exc}")
         self.shape = out.shape
+        # cotangents in f's dtype (exact: entries 0, +-1): a float32 vjp_f stays float32
+        self.v_dtype = out.dtype if out.dtype == np.float32 else np.dtype(np.float64)
         if not np.isfinite(out).all():
             bad = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
             return self.failed(f"f(x) is not finite at {output_label(bad)}: {out[bad]}")
@@ -177,11 +116,16 @@ class Check:
 
     def scalar(
         self, name: str, fs: Callable[[Any], Any], grad: Callable[[Any], Any], x: Any,
-        mode: Mode, seed: int, f_terms: float = 0.0,
+        mode: Mode, seed: int, f_terms: float = 0.0, grad_tol: Any = None,
     ) -> GradientResult:  # fmt: skip
-        """A scalar gradient check of ``fs`` (kept under ``name`` in the result)."""
+        """A scalar gradient check of ``fs`` (kept under ``name`` in the result).
+
+        ``f_terms``: magnitude of the terms ``fs`` sums (its rounding, when it cancels);
+        ``grad_tol``: bounds on the rounding of ``grad``'s values, shaped like x.
+        """
+        hooks = Hooks(f_terms=f_terms, grad_tol=grad_tol)
         r = check_with_hooks(
-            fs, grad, x, Hooks(f_terms=f_terms), mode=mode, seed=seed, directions=1,
+            fs, grad, x, hooks, mode=mode, seed=seed, directions=1,
             promote=bool(self.options.get("promote", True)),
             complex_step=self.options.get("complex_step"),
         )  # fmt: skip
@@ -204,9 +148,14 @@ class Check:
             self.memo.calls, self.checks, failures, self.seed,
         )  # fmt: skip
 
+    def own(self, message: str) -> str:
+        """A scalar check's message in the caller's words (``grad_f`` is the row checked)."""
+        name = {"jacobian": "jac_f's row", "vjp": "vjp_f(x, v)", "jvp": "the row from jvp_f"}
+        return message.replace("grad_f", name[self.kind])
+
     def unit(self, i: int) -> Array:
         """The one-hot cotangent ``e_i`` shaped like ``f(x)``."""
-        v = np.zeros(self.shape)
+        v = np.zeros(self.shape, dtype=self.v_dtype)
         v.reshape(-1)[i] = 1.0
         return v
 
@@ -231,7 +180,7 @@ class Check:
 
             r = self.scalar(output_label(index), fs, grad, self.x, "full", 0)
             if r.mode == "none":  # f or the row misbehaved: say so, once
-                return self.done("full", [], f"{output_label(index)}: {r.message}")
+                return self.done("full", [], f"{output_label(index)}: {self.own(r.message)}")
             failures += _entries(r, index)
         n_bad = len({e.output for e in failures})
         message = "" if not failures else (
@@ -243,7 +192,8 @@ class Check:
     def cotangent(self, k: int) -> Array:
         """Cotangent ``k``: +-1 per output, from seed ``seed + k``."""
         u = rademacher([self.shape], self.seed + k)
-        v = np.array(u[0], copy=True)
+        v = np.array(u[0], dtype=self.v_dtype)
+        scratch.give([u.flat])
         return v
 
     def directional(self, rows: Rows, directions: int) -> JacobianResult:
@@ -266,7 +216,7 @@ class Check:
 
             r = run(slice(None), f"<v, f(x)>, cotangent seed {self.seed + k}")
             if r.mode == "none":
-                return self.done("directional", [], r.message)
+                return self.done("directional", [], self.own(r.message))
             if status_of(r) != "fail":
                 continue
 
@@ -344,9 +294,9 @@ def _jacobian_rows(check: Check, jac: Any) -> Rows:
             raise ValueError(f"jac_f for {name} is not finite at index {bad}")
         blocks.append(arr.reshape(math.prod(shape), *a.shape))
 
-    def rows(v: Array) -> Any:
+    def rows(v: Array) -> Any:  # in jac_f's dtype: the rounding allowed for it depends on it
         flat = v.reshape(-1)
-        return xs.pack([np.tensordot(flat, b, axes=1) for b in blocks])
+        return xs.pack([np.tensordot(flat, b, axes=1).astype(b.dtype) for b in blocks])
 
     return rows
 

@@ -16,11 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from verify.gradient import scratch
 from verify.gradient.directional import rademacher
 from verify.gradient.inputs import UserError, label
-from verify.gradient.jacobian import Check, Rows, bisect, contract
+from verify.gradient.jacobian import Check, Rows
 from verify.gradient.jacobian_result import JacobianEntry, JacobianResult, output_label, status_of
 from verify.gradient.results import GradientResult
+from verify.gradient.scalarise import bisect, contract
 
 __all__ = ["jvp_directional", "jvp_rows"]
 
@@ -50,7 +52,8 @@ def _input_label(check: Check, j: int) -> str:
 def _jvp(check: Check, jvp_f: Callable[[Any, Any], Any], u: Array) -> Array:
     """``jvp_f(x, u)`` for a flat ``u``, validated (UserError naming what is wrong)."""
     xs = check.xs
-    u_tree = xs.pack(_split(check, u.astype(np.float64)))
+    # u in x's dtypes (exact: entries 0, +-1): a float32 jvp_f keeps computing in float32
+    u_tree = xs.pack([p.astype(a.dtype) for p, a in zip(_split(check, u), xs.arrays, strict=True)])
     try:
         out = np.asarray(jvp_f(xs.pack(xs.arrays), u_tree))
     except Exception as exc:
@@ -62,20 +65,22 @@ def _jvp(check: Check, jvp_f: Callable[[Any, Any], Any], u: Array) -> Array:
     if not np.isfinite(out).all():
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
         raise UserError(f"jvp_f is not finite at {output_label(bad)}")
-    return out.astype(np.float64)
+    return out
 
 
 def jvp_rows(check: Check, jvp_f: Callable[[Any, Any], Any]) -> Rows:
     """``v -> v^T J`` with ``J`` built column by column: ``jvp_f(x, e_j)`` for every input ``j``."""
     n = check.n_in
-    jac = np.empty((math.prod(check.shape), n))
+    columns = []
     for j in range(n):
         e = np.zeros(n)
         e[j] = 1.0
-        jac[:, j] = _jvp(check, jvp_f, e).reshape(-1)
+        columns.append(_jvp(check, jvp_f, e).reshape(-1))
+    dtype = np.result_type(*columns)  # jvp_f's dtype: the rounding allowed for the rows
+    jac = np.stack(columns, axis=1).astype(dtype)
 
     def rows(v: Array) -> Any:
-        return check.xs.pack(_split(check, v.reshape(-1) @ jac))
+        return check.xs.pack(_split(check, (v.reshape(-1) @ jac).astype(dtype)))
 
     return rows
 
@@ -86,7 +91,9 @@ class _Line:
     def __init__(self, check: Check, jvp_f: Callable[[Any, Any], Any], k: int) -> None:
         self.check, self.jvp_f, self.k = check, jvp_f, k
         xs = check.xs
-        self.u = np.array(rademacher([(check.n_in,)], check.seed + k)[0], copy=True)
+        u = rademacher([(check.n_in,)], check.seed + k)
+        self.u = np.array(u[0], copy=True)
+        scratch.give([u.flat])
         self.v = check.cotangent(k)
         self.s = max(1.0, max(float(np.max(np.abs(a))) for a in xs.arrays))
         dtypes = {a.dtype for a in xs.arrays}
@@ -100,7 +107,11 @@ class _Line:
         vs.reshape(-1)[outputs] = self.v.reshape(-1)[outputs]
         us = np.zeros_like(self.u)
         us[inputs] = self.u[inputs]
-        analytic = self.s * float(np.sum(vs * _jvp(check, self.jvp_f, us)))
+        ju = _jvp(check, self.jvp_f, us)
+        dt = ju.dtype if ju.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        analytic = self.s * float(np.sum(vs * ju.astype(np.float64)))
+        # jvp_f's rounding: its dtype's eps on every term of <v, J u> (they may cancel)
+        rounding = 4.0 * float(np.finfo(dt).eps) * self.s * float(np.sum(np.abs(vs * ju)))
         parts = _split(check, us * self.s)
         arrays = check.xs.arrays
 
@@ -113,8 +124,9 @@ class _Line:
 
         terms = float(np.sum(self.f_abs[outputs]))
         r = check.scalar(
-            name, phi, lambda t: np.array([analytic]), self.t0, "full", check.seed + self.k, terms
-        )
+            name, phi, lambda t: np.array([analytic], dtype=dt), self.t0, "full",
+            check.seed + self.k, terms, np.array([rounding]),
+        )  # fmt: skip
         return r, self.s * float(us[inputs][0]) if inputs.stop is not None else self.s
 
 
