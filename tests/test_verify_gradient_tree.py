@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import verify
 
@@ -221,3 +223,56 @@ def test_dict_order_is_insertion_order() -> None:
     assert [e.where(False, bad.names) for e in bad.failures] == [
         'x["z"][0]', 'x["z"][1]', 'x["a"][0]', 'x["a"][1]'
     ]
+
+
+_LEAF_SHAPES = st.sampled_from([(), (1,), (3,), (2, 2)])
+_TREES = st.recursive(
+    _LEAF_SHAPES,
+    lambda children: st.one_of(
+        st.lists(children, min_size=1, max_size=3),
+        st.lists(children, min_size=1, max_size=3).map(tuple),
+        st.dictionaries(st.sampled_from(["W", "b", "a1", "z"]), children, min_size=1, max_size=3),
+    ),
+    max_leaves=6,
+)
+
+
+def _fill(shapes: Any, rng: np.random.Generator) -> Any:
+    """A tree of random arrays with the structure of ``shapes`` (leaves are shape tuples)."""
+    if isinstance(shapes, dict):
+        return {k: _fill(v, rng) for k, v in shapes.items()}
+    if isinstance(shapes, list):
+        return [_fill(v, rng) for v in shapes]
+    if isinstance(shapes, tuple) and not all(isinstance(s, int) for s in shapes):
+        return tuple(_fill(v, rng) for v in shapes)
+    return rng.normal(size=shapes)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shapes=_TREES, seed=st.integers(0, 2**16), plant=st.integers(0, 1000))
+def test_random_trees_pass_and_a_planted_error_is_named_by_its_path(
+    shapes: Any, seed: int, plant: int
+) -> None:
+    from verify.gradient import tree
+
+    x = _fill(shapes, np.random.default_rng(seed))
+    leaves, paths, node = tree.flatten(x)
+
+    def f(p: Any) -> float:
+        return float(sum(np.sum(np.sin(a) * (k + 1)) for k, a in enumerate(tree.flatten(p)[0])))
+
+    def grad(p: Any, bad: int | None = None) -> Any:
+        gs = [np.cos(a) * (k + 1) for k, a in enumerate(tree.flatten(p)[0])]
+        if bad is not None:
+            k = bad % len(gs)
+            gs[k] = np.array(gs[k], copy=True)
+            gs[k].reshape(-1)[0] += 0.5
+        return tree.unflatten(node, gs)
+
+    assert verify.check_gradient(f, grad, x).ok
+    result = verify.check_gradient(f, lambda p: grad(p, plant), x)
+    assert not result.ok
+    k = plant % len(leaves)
+    index = (0,) * np.ndim(leaves[k])
+    expected = paths[k] + ("[" + ", ".join("0" for _ in index) + "]" if index else "")
+    assert [e.where(result.single, result.names) for e in result.failures] == [expected]
