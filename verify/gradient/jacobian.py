@@ -138,11 +138,25 @@ class Check:
         if failures:
             status = "fail"
         if not message:
+            n = len(self.checks)
+            passed = (
+                f"all {math.prod(self.shape) * self.n_in} Jacobian entries within their error "
+                f"budgets ({n} outputs, each checked as a gradient)"
+                if mode == "full"
+                else f"{n} random projection(s) within their error budgets"
+            )
+            undecided = [name for name, r in self.checks if status_of(r) == "undecided"]
             message = {
-                "pass": f"every scalar check within its error budget ({len(self.checks)})",
-                "undecided": "some scalar checks undecided by finite differences",
+                "pass": passed,
+                "undecided": f"undecided by finite differences: {', '.join(undecided[:4])}",
                 "fail": "a scalar check failed",
             }[status]
+        kinks = sum(len(r.kinks) for _, r in self.checks)
+        if kinks:
+            message += (
+                f"; {kinks} kink(s) found (f not differentiable there; a value between the "
+                "one-sided derivatives passes)"
+            )
         return JacobianResult(
             self.kind, status, mode, message, self.shape, self.n_in,  # type: ignore[arg-type]
             self.memo.calls, self.checks, failures, self.seed,

@@ -92,9 +92,6 @@ class JacobianResult:
 
     def __str__(self) -> str:
         """Verdict, what was checked, the failing entries (output index, input element)."""
-        n_out = 1
-        for s in self.output_shape:
-            n_out *= s
         lines = [
             f"check_{self.kind}: {self.status.upper()} ({self.mode} mode, f(x) of shape "
             f"{self.output_shape}, {self.n_inputs} input elements, {self.evaluations} "
