@@ -111,3 +111,35 @@ def test_assert_value_and_grad_raises_with_the_report() -> None:
     verify.assert_value_and_grad(_fg, X0)
     with pytest.raises(AssertionError, match=r"check_gradient: FAIL"):
         verify.assert_value_and_grad(lambda p: (float(rosen(p)), 2 * rosen_der(p)), X0)
+
+
+def test_scikit_learn_backprop_as_value_and_grad_on_coefs_and_intercepts() -> None:
+    """scikit-learn's own ``_backprop`` (loss, coef_grads, intercept_grads), x = [coefs, inters]."""
+    import warnings
+
+    neural = pytest.importorskip("sklearn.neural_network")
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(20, 3)), r.normal(size=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # two iterations: not converged, on purpose
+        net = neural.MLPRegressor(
+            hidden_layer_sizes=(5,), activation="tanh", alpha=1e-3, max_iter=2, random_state=0
+        ).fit(X, y)
+
+    def fg(p: list[list[Any]], bug: bool = False) -> tuple[float, list[list[Any]]]:
+        net.coefs_ = [np.array(c) for c in p[0]]
+        net.intercepts_ = [np.array(b) for b in p[1]]
+        n = len(net.coefs_) + 1
+        cg = [np.empty_like(c) for c in net.coefs_]
+        ig = [np.empty_like(b) for b in net.intercepts_]
+        acts: list[Any] = [X] + [None] * (n - 1)
+        loss, cg, ig = net._backprop(X, y.reshape(-1, 1), None, acts, [None] * (n - 1), cg, ig)
+        if bug:
+            cg[0][1, 2] *= 1.01
+        return float(loss), [cg, ig]
+
+    x = [[c.copy() for c in net.coefs_], [b.copy() for b in net.intercepts_]]
+    assert verify.check_value_and_grad(fg, x).ok
+    bad = verify.check_value_and_grad(lambda p: fg(p, bug=True), x)
+    assert not bad.ok
+    assert [e.where(bad.single, bad.names) for e in bad.failures] == ["x[0][0][1, 2]"]
