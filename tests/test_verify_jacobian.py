@@ -230,3 +230,32 @@ def test_cotangent_seeds_are_deterministic() -> None:
     a = verify.check_vjp(softmax, CASES["vjp"][1], Z, mode="directional", seed=5, directions=3)
     b = verify.check_vjp(softmax, CASES["vjp"][1], Z, mode="directional", seed=5, directions=3)
     assert str(a) == str(b) and a.ok and len(a.checks) == 3
+
+
+def test_no_false_alarm_when_the_projection_cancels() -> None:
+    """20000 outputs of size 1e4 whose projection <v, f(x)> is about 0: rounding of the terms."""
+    from verify.gradient.directional import rademacher
+
+    m = 20000
+    v = np.array(rademacher([(m,)], 0)[0])  # the first cotangent of seed 0
+    r = np.random.default_rng(0)
+    c = 1e4 * (1 + r.random(m))
+    c -= v * (v @ c) / m
+    w = r.normal(size=(m, 2))
+
+    def f(x: Array) -> Array:
+        out: Array = c + np.sin(w @ x) * 1e-2
+        return out
+
+    def jac(x: Array) -> Array:
+        out: Array = (np.cos(w @ x) * 1e-2)[:, None] * w
+        return out
+
+    x = np.array([0.3, -0.7])
+    for result in (
+        verify.check_jacobian(f, jac, x),
+        verify.check_vjp(f, lambda x, v: v @ jac(x), x),
+        verify.check_jvp(f, lambda x, u: jac(x) @ u, x),
+    ):
+        assert result.ok and result.mode == "directional", str(result)
+        assert result.evaluations <= 6

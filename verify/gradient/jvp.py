@@ -124,7 +124,7 @@ class _Line:
 
         terms = float(np.sum(self.f_abs[outputs]))
         r = check.scalar(
-            name, phi, lambda t: np.array([analytic], dtype=dt), self.t0, "full",
+            name, phi, lambda t: np.array([analytic], dtype=dt), self.t0, "directional",
             check.seed + self.k, terms, np.array([rounding]),
         )  # fmt: skip
         return r, self.s * float(us[inputs][0]) if inputs.stop is not None else self.s
