@@ -8,10 +8,11 @@ function:
   ``f_i`` against row ``i`` of the Jacobian, every entry judged by its own budget. The values of
   ``f`` are shared between the outputs (one vector evaluation per point), so the cost is that of
   differencing ``f`` column by column: 4-5 evaluations per input element.
-- directional mode: a seeded random cotangent ``v`` (+-1 per output) and the check of
-  ``<v, f(x)>`` against ``v^T J``; a failure is bisected over the outputs (``v`` restricted to
-  halves, ``O(log n_out)`` more checks, mostly on values already computed), then the failing
-  output's check names the input element.
+- directional mode: a seeded random cotangent ``v`` (+-1 per output) and the directional check
+  of ``<v, f(x)>`` against ``v^T J`` (its budget takes the rounding of the terms of ``<v, f>``,
+  which may cancel; about 5 evaluations of ``f`` whatever the sizes); a failure is bisected
+  over the outputs (``v`` restricted to halves, ``O(log n_out)`` more checks, mostly on values
+  already computed), then the failing output's check names the input element.
 - JVP in directional mode: ``t -> <v, f(x + t u)>`` at ``t = 0`` against ``<v, J u>`` for a seeded
   direction ``u`` (+-1 per input), bisected over outputs and then over inputs (``u`` restricted).
 """

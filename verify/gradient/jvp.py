@@ -2,8 +2,10 @@
 
 Directional mode checks the scalar ``phi(t) = <v, f(x + t s u)>`` at ``t = 0`` (``u`` and ``v``
 seeded +-1, ``s = max(1, max |x|)`` so that the step in ``t`` is the step x itself would get)
-against ``s <v, jvp_f(x, u)>``, with :func:`~verify.gradient.check.check_gradient`'s full mode on
-the one coordinate ``t`` (budget, complex step, one-sided derivatives at a kink). A failure is
+against ``s <v, jvp_f(x, u)>``, with :func:`~verify.gradient.check.check_gradient`'s machinery on
+the one coordinate ``t`` (budget including the rounding of the terms of ``<v, f>``, one-sided
+derivatives at a kink; kinks at several coordinates along ``u`` are judged against the one-sided
+derivatives of ``phi``, which ``mode="full"`` avoids). A failure is
 bisected over the outputs (``v`` restricted), then over the inputs (``u`` restricted): about
 ``2 log2(n_out) + 2 log2(n_in)`` line checks, on values of ``f`` mostly already computed.
 """
