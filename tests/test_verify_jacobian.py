@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import verify
 from verify.gradient.jacobian import JACOBIAN_FULL_MAX_ENTRIES
@@ -259,3 +261,44 @@ def test_no_false_alarm_when_the_projection_cancels() -> None:
     ):
         assert result.ok and result.mode == "directional", str(result)
         assert result.evaluations <= 6
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    m=st.integers(1, 6),
+    n=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    kind=st.sampled_from(sorted(CASES)),
+    mode=st.sampled_from(["full", "directional"]),
+)
+def test_random_smooth_maps_pass_and_a_planted_entry_is_found(
+    m: int, n: int, seed: int, dtype: Any, kind: str, mode: str
+) -> None:
+    r = np.random.default_rng(seed)
+    a = r.normal(size=(m, n)).astype(dtype)
+    x = r.normal(size=n).astype(dtype)
+    i, j = int(r.integers(m)), int(r.integers(n))
+
+    def f(z: Array) -> Array:
+        out: Array = np.tanh(a @ z)
+        return out
+
+    def jac(z: Array, bug: bool = False) -> Array:
+        out: Array = (1 - np.tanh(a @ z) ** 2)[:, None] * a
+        if bug:
+            out = out.copy()
+            out[i, j] += 0.05  # far above the float32 resolution
+        return out
+
+    makers = {
+        "jacobian": (verify.check_jacobian, lambda b: (lambda z: jac(z, b))),
+        "vjp": (verify.check_vjp, lambda b: (lambda z, v: v @ jac(z, b))),
+        "jvp": (verify.check_jvp, lambda b: (lambda z, u: jac(z, b) @ u)),
+    }
+    check, make = makers[kind]
+    good = check(f, make(False), x, mode=mode, seed=seed)
+    assert good.status != "fail", str(good)
+    bad = check(f, make(True), x, mode=mode, seed=seed)
+    assert bad.status == "fail", str(bad)
+    assert [(e.output, e.input) for e in bad.failures] == [((i,), f"x[{j}]")], str(bad)
