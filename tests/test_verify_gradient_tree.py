@@ -276,3 +276,80 @@ def test_random_trees_pass_and_a_planted_error_is_named_by_its_path(
     index = (0,) * np.ndim(leaves[k])
     expected = paths[k] + ("[" + ", ".join("0" for _ in index) + "]" if index else "")
     assert [e.where(result.single, result.names) for e in result.failures] == [expected]
+
+
+class _Value:
+    """A scalar autograd value in the style of micrograd (Python floats, reverse mode)."""
+
+    def __init__(self, data: float, parents: tuple[Any, ...] = ()) -> None:
+        self.data, self.grad, self.parents = data, 0.0, parents
+        self.backward_step: Any = lambda: None
+
+    def __add__(self, other: Any) -> _Value:
+        other = other if isinstance(other, _Value) else _Value(other)
+        out = _Value(self.data + other.data, (self, other))
+
+        def step() -> None:
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out.backward_step = step
+        return out
+
+    def __mul__(self, other: Any) -> _Value:
+        other = other if isinstance(other, _Value) else _Value(other)
+        out = _Value(self.data * other.data, (self, other))
+
+        def step() -> None:
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out.backward_step = step
+        return out
+
+    def tanh(self, bug: bool = False) -> _Value:
+        t = float(np.tanh(self.data))
+        out = _Value(t, (self,))
+
+        def step() -> None:
+            self.grad += ((1 - t) if bug else (1 - t * t)) * out.grad  # bug: 1 - t
+
+        out.backward_step = step
+        return out
+
+    def backward(self) -> None:
+        order: list[_Value] = []
+        seen: set[int] = set()
+
+        def visit(v: _Value) -> None:
+            if id(v) not in seen:
+                seen.add(id(v))
+                for p in v.parents:
+                    visit(p)
+                order.append(v)
+
+        visit(self)
+        self.grad = 1.0
+        for v in reversed(order):
+            v.backward_step()
+
+
+def test_micrograd_style_autograd_on_lists_of_floats() -> None:
+    inputs = [0.5, -1.5]
+
+    def fg(p: list[list[float]], bug: bool = False) -> tuple[float, list[list[float]]]:
+        weights, biases = [[_Value(w) for w in row] for row in p[:2]], [_Value(b) for b in p[2]]
+        hidden = [
+            (weights[k][0] * inputs[0] + weights[k][1] * inputs[1] + biases[k]).tanh(bug and k == 1)
+            for k in range(2)
+        ]
+        loss = hidden[0] * hidden[0] + hidden[1] * 3.0
+        loss.backward()
+        return loss.data, [[w.grad for w in row] for row in weights] + [[b.grad for b in biases]]
+
+    x = [[0.1, -0.2], [0.3, 0.4], [0.0, -0.1]]  # W rows and b, as lists of Python floats
+    assert verify.check_value_and_grad(fg, x).ok
+    bad = verify.check_value_and_grad(lambda p: fg(p, bug=True), x)
+    assert not bad.ok
+    named = [e.where(bad.single, bad.names) for e in bad.failures]
+    assert named == ["x[1][0]", "x[1][1]", "x[2][1]"]  # hidden unit 1: W[1][0], W[1][1], b[1]
