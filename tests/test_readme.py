@@ -14,6 +14,32 @@ def test_gradient_check_example_runs() -> None:
     assert namespace["result"].ok  # type: ignore[attr-defined]
 
 
+def _block(marker: str) -> str:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    return next(b for b in blocks if marker in b)
+
+
+def test_value_and_grad_tree_example_runs() -> None:
+    namespace: dict[str, object] = {}
+    exec(compile(_block("verify.check_value_and_grad"), str(README), "exec"), namespace)
+    result = namespace["result"]
+    assert result.ok, str(result)  # type: ignore[attr-defined]
+    assert result.names == ('x["W1"]', 'x["b1"]', 'x["w2"]')  # type: ignore[attr-defined]
+
+
+def test_softmax_jacobian_example_runs() -> None:
+    import verify
+
+    namespace: dict[str, object] = {}
+    exec(compile(_block("verify.check_jacobian"), str(README), "exec"), namespace)
+    result = namespace["result"]
+    assert result.ok and result.mode == "full", str(result)  # type: ignore[attr-defined]
+    assert result.evaluations == 21  # type: ignore[attr-defined]  # the README says so
+    z, softmax, jac = namespace["z"], namespace["softmax"], namespace["softmax_jacobian"]
+    assert verify.check_vjp(softmax, lambda z, v: v @ jac(z), z).ok  # type: ignore[operator]
+    assert verify.check_jvp(softmax, lambda z, u: jac(z) @ u, z).ok  # type: ignore[operator]
+
+
 def test_quick_start_has_two_commands() -> None:
     text = README.read_text(encoding="utf-8")
     section = text.split("## Quick start", 1)[1]

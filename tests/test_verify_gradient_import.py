@@ -40,6 +40,11 @@ def test_import_verify_loads_no_sympy_jax_matplotlib_sklearn() -> None:
         "assert verify.check_gradient(lambda x: np.sum(np.sin(x)), np.cos, np.ones(3)).ok"
     )
     assert _loaded_after(code) == []
+    jacobian = (
+        "import numpy as np, verify\n"
+        "assert verify.check_jacobian(np.sin, lambda x: np.diag(np.cos(x)), np.ones(3)).ok"
+    )
+    assert _loaded_after(jacobian) == []
 
 
 def test_compare_network_is_imported_on_first_use() -> None:
@@ -56,10 +61,20 @@ def test_public_surface_is_the_library_only() -> None:
             "FULL_MAX_ELEMENTS",
             "ElementCheck",
             "GradientResult",
+            "JacobianEntry",
+            "JacobianResult",
             "Kink",
             "NetworkReport",
             "assert_gradient",
+            "assert_jacobian",
+            "assert_jvp",
+            "assert_value_and_grad",
+            "assert_vjp",
             "check_gradient",
+            "check_jacobian",
+            "check_jvp",
+            "check_value_and_grad",
+            "check_vjp",
             "compare_network",
         ]
     )

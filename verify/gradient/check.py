@@ -169,6 +169,7 @@ def _run(
         fd_dtype=fd_name,
         seed=int(seed),
         single=xs.single,
+        names=xs.names,
     )
     try:
         f0 = obj.value()
@@ -209,14 +210,19 @@ def _run(
         base.evaluations = obj.evaluations
         return base
     result.n_elements, result.fd_dtype, result.seed = xs.total, fd_name, int(seed)
-    result.single, result.evaluations = xs.single, obj.evaluations
+    result.single, result.evaluations, result.names = xs.single, obj.evaluations, xs.names
     return result
 
 
 def assert_gradient(
     f: Callable[[Any], Any], grad_f: Callable[[Any], Any], x: Any, **options: Any
 ) -> GradientResult:
-    """:func:`check_gradient`, raising AssertionError with the readable report when it fails."""
+    """:func:`check_gradient`, raising AssertionError with the readable report when it fails.
+
+    Its frame is hidden from pytest tracebacks (``__tracebackhide__``): a failing test shows the
+    report, not this function's source.
+    """
+    __tracebackhide__ = True
     result = check_gradient(f, grad_f, x, **options)
     if not result.ok:
         raise AssertionError(str(result))
@@ -440,7 +446,7 @@ def _directional(
         if kink is not None:
             result.kinks = [kink]
         result.max_rel_error = max(result.max_rel_error, el.rel_error)
-        parts.append(f"first failing element located: {el.where(obj.xs.single)}")
+        parts.append(f"first failing element located: {el.where(obj.xs.single, obj.xs.names)}")
     elif located.state == "undecided":
         parts.append("no part decided by FD (see DirectionCheck.undecided)")
     elif located.failing_arrays:

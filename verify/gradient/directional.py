@@ -158,11 +158,11 @@ class DirectionOptions:
     taken as ``+-s u`` when the bound on the difference cannot change the verdict)."""
 
 
-def _scope(span: Span, n: int, single: bool) -> str:
-    """``all``, ``x[1]`` or ``x[1] flat[8:16]``."""
+def _scope(span: Span, n: int, single: bool, names: tuple[str, ...] = ()) -> str:
+    """``all``, ``x[1]`` or ``x[1] flat[8:16]`` (``x["W1"]`` for a tree's paths ``names``)."""
     if span.array is None:
         return "all"
-    head = label(span.array, None, single)
+    head = label(span.array, None, single, names)
     if span.lo == 0 and (span.hi is None or span.hi == n):
         return head
     return f"{head} flat[{span.lo}:{span.hi}]"
@@ -299,7 +299,7 @@ def check_direction(
         err = abs(measured - expected)
         reference = analytic + (measured - expected)
         n = obj.sizes[span.array] if span.array is not None else 0
-        scope = _scope(span, n, obj.xs.single)
+        scope = _scope(span, n, obj.xs.single, obj.xs.names)
         if not math.isfinite(measured):
             return DirectionCheck(seed, scope, analytic, reference, math.inf, budget, False)
 

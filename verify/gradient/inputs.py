@@ -12,13 +12,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from verify.gradient import scratch
+from verify.gradient import scratch, tree
 from verify.gradient.budget import float_dtype
 from verify.gradient.finite_diff import COMPLEX_STEP, Shift
 
 __all__ = ["Arrays", "Objective", "UserError", "evaluate_grad", "label", "normalise_x"]
 
-Structure = Literal["single", "list", "tuple"]
+Structure = Literal["single", "list", "tuple", "tree"]
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _REAL_KINDS = "fiu"
 """dtype kinds accepted as real numbers: floating, signed and unsigned integer (not bool)."""
@@ -28,9 +28,14 @@ class UserError(Exception):
     """``f`` or ``grad_f`` misbehaved (raised, wrong shape, NaN): ``ok=False``, not a crash."""
 
 
-def label(array: int, index: tuple[int, ...] | None, single: bool) -> str:
-    """``x[2, 0]`` for a single array, ``x[1][2, 0]`` for element ``(2, 0)`` of array 1."""
-    head = "x" if single else f"x[{array}]"
+def label(
+    array: int, index: tuple[int, ...] | None, single: bool, names: Sequence[str] = ()
+) -> str:
+    """``x[2, 0]`` for a single array, ``x[1][2, 0]`` for element ``(2, 0)`` of array 1.
+
+    ``names``: the path of each array when x is a tree (``x["W1"][3, 0]``, ``x[1][0][2]``).
+    """
+    head = names[array] if names else ("x" if single else f"x[{array}]")
     if index is None:
         return head
     return head + ("[" + ", ".join(str(i) for i in index) + "]" if index else "")
@@ -46,6 +51,12 @@ class Arrays:
     """When every array has one dtype: the C-ordered flat array they are views of."""
     abs_max: float | None = None
     """``max |x|`` over all arrays, when known."""
+    node: tree.Node | None = None
+    """For a tree (nested dicts, lists, tuples): its shape (:mod:`verify.gradient.tree`)."""
+    names: tuple[str, ...] = ()
+    """For a tree: the path of each array (``x["W1"]``); empty otherwise (``x``, ``x[k]``)."""
+    floats: tuple[bool, ...] = ()
+    """Which arrays came as Python floats: ``f`` and ``grad_f`` receive them as floats again."""
 
     @property
     def single(self) -> bool:
@@ -59,26 +70,39 @@ class Arrays:
 
     def pack(self, arrays: Sequence[np.ndarray[Any, Any]]) -> Any:
         """``arrays`` in the caller's structure (what ``f`` and ``grad_f`` receive)."""
+        if any(self.floats):
+            arrays = [a.item() if py else a for a, py in zip(arrays, self.floats, strict=True)]
+        if self.node is not None:
+            return tree.unflatten(self.node, arrays)
         if self.structure == "single":
             return arrays[0]
         return list(arrays) if self.structure == "list" else tuple(arrays)
 
 
 def normalise_x(x: Any) -> Arrays:
-    """Validate ``x`` (array or list/tuple of arrays of float32/float64) and copy it.
+    """Validate ``x`` (array, list/tuple of arrays, or a tree of them; float32/float64) and copy it.
 
-    Raises TypeError for non-float input and ValueError for empty or non-finite input.
+    A tree (nested dicts, lists, tuples; :mod:`verify.gradient.tree`) is flattened depth first,
+    dict items in insertion order. Raises TypeError for non-float input and ValueError for
+    empty or non-finite input, naming the array's path.
     """
-    if isinstance(x, list | tuple):
+    node: tree.Node | None = None
+    names: tuple[str, ...] = ()
+    items: Sequence[Any]
+    structure: Structure
+    if tree.is_tree(x):
+        items, paths, node = tree.flatten(x)
+        names, structure = tuple(paths), "tree"
+    elif isinstance(x, list | tuple):
         if not x:
             raise ValueError("x must be an array or a non-empty list/tuple of arrays; got empty")
-        items: Sequence[Any] = x
-        structure: Structure = "list" if isinstance(x, list) else "tuple"
+        items = x
+        structure = "list" if isinstance(x, list) else "tuple"
     else:
         items, structure = [x], "single"
     given: list[np.ndarray[Any, Any]] = []
     for k, item in enumerate(items):
-        name = _name(k, structure)
+        name = names[k] if names else _name(k, structure)
         try:
             arr = np.asarray(item)
         except Exception as exc:  # pragma: no cover - exotic objects
@@ -111,8 +135,12 @@ def normalise_x(x: Any) -> Arrays:
     if not (math.isfinite(top) and math.isfinite(bottom)):
         scratch.give([flat])
         k = next(k for k, a in enumerate(given) if not np.isfinite(a).all())
-        raise ValueError(f"{_name(k, structure)} must be finite; it contains NaN or inf")
-    return Arrays(arrays, structure, flat, max(top, -bottom))
+        name = names[k] if names else _name(k, structure)
+        raise ValueError(f"{name} must be finite; it contains NaN or inf")
+    floats = tuple(isinstance(item, float) for item in items)
+    return Arrays(
+        arrays, structure, flat, max(top, -bottom), node, names, floats if any(floats) else ()
+    )
 
 
 def _name(k: int, structure: Structure) -> str:
@@ -358,8 +386,13 @@ def evaluate_grad(
         out = grad_f(xs.pack([_read_only(a) for a in xs.arrays]))
     except Exception as exc:
         raise UserError(f"grad_f raised {type(exc).__name__}: {exc}") from exc
-    if xs.single:
-        parts: list[Any] = [out]
+    if xs.node is not None:
+        try:
+            parts: list[Any] = tree.match(xs.node, out, "grad_f")
+        except ValueError as exc:
+            raise UserError(f"{exc} (grad_f must return the structure of x)") from exc
+    elif xs.single:
+        parts = [out]
     else:
         if not isinstance(out, list | tuple):
             raise UserError(
@@ -373,7 +406,7 @@ def evaluate_grad(
         parts = list(out)
     grads: list[np.ndarray[Any, Any]] = []
     for k, (g, x) in enumerate(zip(parts, xs.arrays, strict=True)):
-        name = label(k, None, xs.single)
+        name = label(k, None, xs.single, xs.names)
         try:
             arr = np.asarray(g)
         except Exception as exc:
@@ -397,7 +430,9 @@ def evaluate_grad(
     for k, (arr, top, bottom) in enumerate(zip(grads, tops, bottoms, strict=True)):
         if not (math.isfinite(top) and math.isfinite(bottom)):
             idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-            raise UserError(f"grad_f is not finite at {label(k, idx, xs.single)}: {arr[idx]}")
+            raise UserError(
+                f"grad_f is not finite at {label(k, idx, xs.single, xs.names)}: {arr[idx]}"
+            )
         if obj is not None:
             obj.note_scale(arr, max(top, -bottom))
     return grads

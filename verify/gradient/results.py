@@ -78,9 +78,9 @@ class ElementCheck:
         """Within budget (kinks are judged separately)."""
         return self.abs_error <= self.budget.total
 
-    def where(self, single: bool) -> str:
-        """``x[1][2, 0]``."""
-        return label(self.array, self.index, single)
+    def where(self, single: bool, names: tuple[str, ...] = ()) -> str:
+        """``x[1][2, 0]`` (``x["W1"][2, 0]`` with the paths ``names`` of a tree)."""
+        return label(self.array, self.index, single, names)
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,8 @@ class GradientResult:
     complex_step: bool = False
     seed: int = 0
     single: bool = True
+    names: tuple[str, ...] = ()
+    """When x is a tree: the path of each array (``x["W1"]``), used in every label."""
 
     def __str__(self) -> str:
         """Multi-line report: verdict, worst element (where, values, budget), failures, kinks."""
@@ -149,7 +151,8 @@ class GradientResult:
         if isinstance(w, ElementCheck):
             verdict = "within" if w.ok else "OVER"
             lines.append(
-                f"  worst: {w.where(self.single)}: grad_f = {w.analytic:.10g}, reference = "
+                f"  worst: {w.where(self.single, self.names)}: grad_f = {w.analytic:.10g}, "
+                f"reference = "
                 f"{w.reference:.10g} ({w.method}); |error| {w.abs_error:.3g} {verdict} budget "
                 f"{w.budget.total:.3g} (truncation {w.budget.truncation:.2g}, rounding "
                 f"{w.budget.rounding:.2g}, grad rounding {w.budget.reference:.2g}, "
@@ -162,10 +165,10 @@ class GradientResult:
                 f"{w.budget.total:.3g}"
             )
         if self.failing_arrays:
-            names = ", ".join(label(a, None, self.single) for a in self.failing_arrays)
+            names = ", ".join(label(a, None, self.single, self.names) for a in self.failing_arrays)
             lines.append(f"  failing arrays: {names}")
         if self.failures:
-            shown = ", ".join(e.where(self.single) for e in self.failures[:_MAX_LISTED])
+            shown = ", ".join(e.where(self.single, self.names) for e in self.failures[:_MAX_LISTED])
             more = (
                 f" (+{len(self.failures) - _MAX_LISTED} more)"
                 if len(self.failures) > _MAX_LISTED
@@ -175,7 +178,8 @@ class GradientResult:
         for k in self.kinks[:_MAX_LISTED]:
             state = "accepted: between them" if k.accepted else "REJECTED: outside them"
             lines.append(
-                f"  kink at {label(k.array, k.index, self.single)}: one-sided derivatives "
+                f"  kink at {label(k.array, k.index, self.single, self.names)}: "
+                "one-sided derivatives "
                 f"[{k.left:.6g}, {k.right:.6g}], grad_f = {k.analytic:.6g} ({state})"
             )
         if self.directions:
