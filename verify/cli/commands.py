@@ -72,8 +72,12 @@ class Command:
 
 
 def cmd_all(inv: Invocation) -> int:
-    """The gate: symbolic + numeric + experiments, then regenerate the reports; 0 iff all ok."""
+    """The gate: symbolic + numeric + experiments, then regenerate the reports; 0 iff all ok.
+
+    The checks that need no claims run in a second process meanwhile (:mod:`verify.cli.worker`).
+    """
     run = inv.run
+    run.start_background()
     run.preload()
     run.symbolic()
     run.numeric()
@@ -108,6 +112,7 @@ def cmd_experiments(inv: Invocation) -> int:
 def cmd_report(inv: Invocation) -> int:
     """Regenerate the reports (``--check``: compare only); 0 once written, whatever checks say."""
     run = inv.run
+    run.start_background()
     run.preload()
     run.symbolic()
     run.numeric()

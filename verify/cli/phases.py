@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from verify.cli.worker import CLAIM_FREE, Background, Done, start, worth_starting
 from verify.results import Record
 
 if TYPE_CHECKING:
@@ -101,6 +102,8 @@ class Sources:
     """Titles of checks that are not claims (the experiments), for the check index."""
     indexed: bool = False
     """``list`` reads the check index that ``report`` writes (the real project; fakes build)."""
+    parallel: bool = False
+    """``all`` and ``report`` run the claim-free checks in a second process (the real project)."""
 
 
 def default_sources() -> Sources:
@@ -133,6 +136,7 @@ def default_sources() -> Sources:
         list_checks=_experiment_lines,
         titles=_experiment_titles,
         indexed=True,
+        parallel=True,
     )
 
 
@@ -212,6 +216,16 @@ class Run:
         """Numeric record id -> the group that made it (``claims``, ``mlp``, ...)."""
         self.claims: list[Claim] = []
         self.experiments: ExperimentResults | None = None
+        self.background: Background | None = None
+        """The claim-free checks running in a second process (see :mod:`verify.cli.worker`)."""
+
+    def start_background(self) -> None:
+        """Start the claim-free checks beside the claims, when the sources and cores allow it.
+
+        Not with ``--debug``: a traceback from the other process could not be shown as raised.
+        """
+        if self.sources.parallel and not self.debug and worth_starting():
+            self.background = start()
 
     def say(self, line: str) -> None:
         """A progress line on stderr (not with ``--quiet``)."""
@@ -266,29 +280,50 @@ class Run:
         self.progress("symbolic", recs, time.perf_counter() - t0)
 
     def numeric(self) -> None:
-        """Phase ``numeric``: every numeric group in turn (the claims must be loaded)."""
+        """Phase ``numeric``: every numeric group in turn (the claims must be loaded).
+
+        With a background process, the claim-free groups are its results, added where a serial
+        run would put them (the time shown is the group's own, in the other process).
+        """
+        done: dict[str, Done] = {}
         for name, fn in self.sources.numeric:
             t0 = time.perf_counter()
             with self.clock.phase("numeric"):
-                recs = self.guarded(f"numeric.{name}", "numeric", _bind(fn, self.claims))
+                if self.background is not None and name in CLAIM_FREE:
+                    if not done:
+                        done = {d.name: d for d in self.background.result().groups}
+                    recs, seconds = done[name].records, done[name].seconds
+                else:
+                    recs = self.guarded(f"numeric.{name}", "numeric", _bind(fn, self.claims))
+                    seconds = time.perf_counter() - t0
             self.records += recs
             self.groups.update(dict.fromkeys((r.id for r in recs), name))
-            self.progress(f"num/{name}", recs, time.perf_counter() - t0)
+            self.progress(f"num/{name}", recs, seconds)
 
     def run_experiments(self) -> None:
         """Phase ``experiments``: the training experiments on the digits data."""
         t0 = time.perf_counter()
+        error: Record | None = None
         with self.clock.phase("experiments"):
-            try:
-                self.experiments = self.sources.experiments()
-                recs = list(self.experiments.records)
-            except Exception as exc:
-                if self.debug:
-                    raise
-                recs = [error_record("experiment.error", "experiment", exc)]
-                self.say(f"error: experiments: {recs[0].message}")
+            if self.background is not None:
+                outcome = self.background.result()
+                self.experiments, error = outcome.experiments, outcome.experiments_error
+                seconds = outcome.experiments_seconds
+            else:
+                try:
+                    self.experiments = self.sources.experiments()
+                except Exception as exc:
+                    if self.debug:
+                        raise
+                    error = error_record("experiment.error", "experiment", exc)
+                seconds = time.perf_counter() - t0
+        if error is not None:
+            recs = [error]
+            self.say(f"error: experiments: {error.message}")
+        else:
+            recs = list(self.experiments.records) if self.experiments is not None else []
         self.records += recs
-        self.progress("experiments", recs, time.perf_counter() - t0)
+        self.progress("experiments", recs, seconds)
 
     def build_reports(self, reports_dir: Path) -> dict[str, bytes]:
         """The report files (relative path -> bytes) from this run's records."""
@@ -296,7 +331,12 @@ class Run:
         from verify.report.reliability import load_reliability
 
         curves: list[FDCurve] = []
-        if self.sources.fd_curves is not None:
+        if self.background is not None:
+            outcome = self.background.result()
+            curves = outcome.curves or []
+            if outcome.curves_error:
+                self.say(f"warning: no finite-difference figure: {outcome.curves_error}")
+        elif self.sources.fd_curves is not None:
             try:
                 curves = self.sources.fd_curves()
             except Exception as exc:
