@@ -1,0 +1,223 @@
+"""Judge one step ``left = right``: exact tests first, 50-digit numbers as the arbiter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from derivations.document.context import Context, Opaque
+from derivations.document.convert import unfold
+from derivations.document.numeric import (
+    Difference,
+    Instance,
+    StepTimeout,
+    compare,
+    flatten_entries,
+    instances,
+    sample_point,
+    time_limit,
+    value_text,
+)
+from derivations.equivalence import _cheap_zero, decide
+
+__all__ = ["Outcome", "judge", "unknowns"]
+
+SYMBOLIC_BUDGET = 2.0
+"""Seconds of SymPy per step before the numbers decide alone."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A verdict with its evidence, in words for people."""
+
+    verdict: str
+    method: str
+    message: str
+    condition: str | None = None
+    counterexample: dict[str, Any] | None = None
+    values: dict[str, float] = field(default_factory=dict)
+
+
+def unknowns(expr: sp.Expr) -> list[str]:
+    """Names the document uses but never defines (undefined functions, unknown derivatives)."""
+    out = {s.name for s in expr.atoms(Opaque)}
+    out |= {str(f.func) for f in expr.atoms(sp.core.function.AppliedUndef)}
+    return sorted(out)
+
+
+def _plain(expr: sp.Expr) -> set[sp.Symbol]:
+    labels = {b.label for b in expr.atoms(sp.IndexedBase)}
+    return {s for s in expr.free_symbols
+            if isinstance(s, sp.Symbol) and not s.is_integer and s not in labels}
+
+
+def _names(expr: sp.Expr) -> set[str]:
+    """Variables by name: ``y`` for a symbol, ``y[2 indices]`` for an indexed one."""
+    out = {s.name for s in _plain(expr)}
+    out |= {f"{ix.base.label}[{len(ix.indices)}]" for ix in expr.atoms(sp.Indexed)}
+    return out
+
+
+def _applications_as_symbols(expr: sp.Expr) -> sp.Expr:
+    r"""Each call of an undefined function (``\\sigma(W x + b)``) as an unknown value."""
+    calls = expr.atoms(sp.core.function.AppliedUndef)
+    if not calls or expr.atoms(sp.Derivative, sp.Subs):
+        return expr
+    return expr.xreplace({c: sp.Symbol(f"{c.func}({', '.join(map(str, c.args))})", real=True)
+                          for c in calls})
+
+
+def _symbolic_dimension(expr: sp.Expr) -> bool:
+    return any(not s.is_Integer for ix in expr.atoms(sp.Indexed) for s in ix.indices) or any(
+        not (lim[1].is_Integer and lim[2].is_Integer)
+        for s in expr.atoms(sp.Sum, sp.Product)
+        for lim in s.limits
+    )
+
+
+def _point_text(point: dict[str, float]) -> str:
+    items = [f"{k} = {value_text(v)}" for k, v in sorted(point.items())]
+    if len(items) > 8:
+        items = [*items[:8], f"… ({len(items) - 8} more)"]
+    return ", ".join(items)
+
+
+def _fixed_text(fixed: dict[str, int]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in sorted(fixed.items()))
+
+
+def _counterexample(inst: Instance, diff: Difference) -> dict[str, Any]:
+    return {"point": dict(sorted(diff.point.items())), "instance": dict(sorted(inst.fixed.items())),
+            "lhs": diff.left, "rhs": diff.right}
+
+
+def _wrong_message(inst: Instance, diff: Difference) -> str:
+    where = _point_text(diff.point)
+    if inst.fixed:
+        where = f"{_fixed_text(inst.fixed)} and {where}" if where else _fixed_text(inst.fixed)
+    return (
+        f"the two sides differ: at {where or 'every point'} the left side is "
+        f"{value_text(diff.left)} and the right side {value_text(diff.right)}"
+    )
+
+
+def _prove(inst: Instance, ctx: Context, budget: float) -> str | None:
+    """``symbolic`` when SymPy proves the instance, ``None`` when it cannot within budget."""
+    variables = sorted(_plain(inst.left - inst.right), key=str)
+
+    def sample(rng: np.random.Generator) -> dict[sp.Symbol, float]:
+        return sample_point(variables, ctx, rng, set())
+
+    try:
+        with time_limit(budget):
+            d = decide(inst.right, inst.left, variables, sample, n_points=4)
+    except Exception:
+        return None
+    if d.equal and d.method.value == "symbolic":
+        return "symbolic"
+    return None
+
+
+def _under_assumptions(inst: Instance, ctx: Context, seed: int) -> str | None:
+    """The condition (LaTeX) under which a wrong instance holds, if the notation gives one."""
+    if not ctx.assumptions:
+        return None
+    left, right = inst.left, inst.right
+    used: list[str] = []
+    sizes = {s: sp.Integer(inst.fixed[s.name]) for s in ctx.size_symbols() if s.name in inst.fixed}
+    for a_left, a_right, written in ctx.assumptions:
+        table: dict[sp.Symbol, sp.Expr] = {}
+        eq = flatten_entries((unfold(a_left - a_right, ctx)).xreplace(sizes).doit(), table)
+        present = sorted(_plain(eq) & (_plain(left) | _plain(right)), key=str)
+        if not present:
+            continue
+        target = present[-1]
+        try:
+            solved = sp.solve(eq, target)
+        except (NotImplementedError, ValueError):
+            continue
+        if len(solved) != 1:
+            continue
+        left, right = left.xreplace({target: solved[0]}), right.xreplace({target: solved[0]})
+        used.append(written)
+    if not used:
+        return None
+    diff, counted = compare(left, right, ctx, seed=seed)
+    return "; ".join(used) if diff is None and counted else None
+
+
+def judge(
+    left: sp.Expr, right: sp.Expr, ctx: Context, *, budget: float = SYMBOLIC_BUDGET, seed: int = 0
+) -> Outcome:
+    """Verdict of ``left = right`` with the definitions of ``ctx`` unfolded."""
+    L = _applications_as_symbols(unfold(left, ctx))
+    R = _applications_as_symbols(unfold(right, ctx))
+    if L == R:
+        return Outcome("holds", "symbolic", "both sides are the same expression")
+    try:
+        with time_limit(budget / 2):
+            cheap = _cheap_zero(L - R, None)
+        if cheap == 0:
+            return Outcome("holds", "symbolic", "the difference of the two sides expands to 0")
+    except (StepTimeout, ValueError, TypeError, RecursionError):
+        cheap = L - R
+    missing = unknowns(cheap)
+    if missing:
+        return Outcome(
+            "undecided", "none",
+            f"this step uses {', '.join(missing)}, which the document does not define; "
+            "define it earlier (e.g. C = ...) so that the step can be checked",
+        )
+    left_vars, right_vars = _plain(L), _plain(R)
+    if _names(L) and _names(R) and _names(L).isdisjoint(_names(R)):
+        return Outcome(
+            "undecided", "none",
+            "the two sides share no variable, so this reads as a definition or an assumption, "
+            "not a derivation step: write it with := or declare it with 'assume' in the "
+            "notation block",
+        )
+    general = _symbolic_dimension(L - R)
+    if general:
+        try:
+            with time_limit(budget):
+                d = decide(R, L, sorted(left_vars | right_vars, key=str))
+            if d.equal:
+                return Outcome("holds", "symbolic_general_K",
+                               "proved for a general size by SymPy")
+        except Exception:
+            pass
+    try:
+        cases = instances(L, R, ctx)
+    except (StepTimeout, ValueError, TypeError, RecursionError) as e:
+        return Outcome("undecided", "none", f"the step could not be evaluated ({e})")
+    counted_total = 0
+    for inst in cases:
+        diff, counted = compare(inst.left, inst.right, ctx, seed=seed)
+        counted_total += counted
+        if diff is not None:
+            condition = _under_assumptions(inst, ctx, seed)
+            if condition is not None:
+                return Outcome(
+                    "holds_if", "numeric", f"holds only if {condition}; "
+                    + _wrong_message(inst, diff), condition, _counterexample(inst, diff),
+                )
+            return Outcome("wrong", "numeric", _wrong_message(inst, diff), None,
+                           _counterexample(inst, diff))
+    if counted_total == 0:
+        return Outcome("undecided", "numeric",
+                       "no sample point was found where both sides are defined")
+    proved = all(_prove(inst, ctx, budget / max(1, len(cases))) for inst in cases[:4])
+    sizes = _fixed_text(cases[0].fixed) if cases and cases[0].fixed else ""
+    if proved and len(cases) <= 4:
+        where = f" (checked at {sizes}{' and every index value' if len(cases) > 1 else ''})"
+        return Outcome("holds", "enumerated" if sizes else "symbolic",
+                       "SymPy proves the two sides equal" + (where if sizes else ""))
+    return Outcome(
+        "holds", "numeric",
+        f"the two sides agree to 50 digits at {counted_total} random points"
+        + (f" ({len(cases)} index cases at {sizes})" if sizes else "")
+        + "; SymPy could not prove it within its time budget",
+    )
