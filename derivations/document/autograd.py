@@ -18,7 +18,7 @@ __all__ = ["second_opinion"]
 def _jax() -> Any:
     import jax
 
-    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
     return jax
 
 

@@ -88,9 +88,6 @@ def differentiate(conv: Converter, f: sp.Expr, variables: list[tuple[sp.Expr, in
         if bare and not isinstance(fu, Opaque) and not fu.has(v):
             fu = conv.opaque(f"∂{_shown(f)}/∂{_shown(v)}")
             continue
-        if False:
-            fu = conv.opaque(f"∂{_shown(fu)}/∂{_shown(v)}")
-            continue
         if isinstance(fu, Opaque):
             fu = conv.opaque(f"∂{fu.name}/∂{_shown(v)}")
             continue
@@ -165,7 +162,7 @@ def apply_name(
     *,
     bare: bool = False,
 ) -> sp.Expr | None:
-    r"""``f(x)``, ``\\sigma'(z)``, ``\\sigma(z)_i``, ``\\tanh^2(z)``, ``\\ln a``; ``None``: a product."""
+    r"""``f(x)``, ``\\sigma'(z)``, ``\\sigma(z)_i``, ``\\tanh^2(z)``, else ``None``."""
     fn = conv.builtin(name)
     if fn is None and name.base.startswith("\\") and name.base[1:] in ("ln", "log", "exp"):
         fn = None

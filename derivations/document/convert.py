@@ -69,8 +69,8 @@ def unfold(expr: sp.Expr, ctx: Context, keep: Iterable[str] = ()) -> sp.Expr:
                 mapping[s] = d.body
         for ix in expr.atoms(sp.Indexed):
             d = ctx.definitions.get(str(ix.base.label))
-            if d is not None and d.indices and str(ix.base.label) not in kept:
-                if len(d.indices) == len(ix.indices):
+            if (d is not None and d.indices and str(ix.base.label) not in kept
+                    and len(d.indices) == len(ix.indices)):
                     mapping[ix] = d.body.xreplace(dict(zip(d.indices, ix.indices, strict=True)))
         if not mapping:
             return expr
@@ -289,15 +289,17 @@ class Converter:
             raise self.error("a subscript on an expression in parentheses", node)
         return self.power(base, script)
 
-    def power(self, base: sp.Expr, script: lark.Tree) -> sp.Expr:
+    def power(self, base: sp.Expr, script: lark.Tree | lark.Token) -> sp.Expr:
         r"""``base^script``; ``^T`` / ``^\\top`` is a transpose (nothing, for a scalar)."""
         written = source_of(script, self.text).strip().strip("{}").replace(" ", "")
         if written in _TRANSPOSE:
             return base
         return sp.Pow(base, self.script_value(script))
 
-    def script_value(self, script: lark.Tree) -> sp.Expr:
+    def script_value(self, script: lark.Tree | lark.Token) -> sp.Expr:
         """The value of a sub/superscript read as an expression."""
+        if isinstance(script, lark.Token):
+            return self.token_value(script)
         items = script_items(script)
         if len(items) != 1:
             raise self.error("expected one expression in this script", script)

@@ -269,7 +269,7 @@ class _Checker:
             prepared.append((b.index, chains))
         survey(self.ctx, [(p.tree, p.part.text, i == 0) for _, chains in prepared
                           for _, ps in chains for i, p in enumerate(ps) if p.tree is not None])
-        lines = {}
+        lines: dict[int, int] = {}
         for n, (block, chains) in enumerate(prepared):
             if progress is not None:
                 progress(n + 1, len(prepared))

@@ -13,7 +13,7 @@ from derivations.document.convert import unfold
 from derivations.document.numeric import (
     Difference,
     Instance,
-    StepTimeout,
+    StepTimeoutError,
     compare,
     flatten_entries,
     instances,
@@ -162,7 +162,7 @@ def judge(
             cheap = _cheap_zero(L - R, None)
         if cheap == 0:
             return Outcome("holds", "symbolic", "the difference of the two sides expands to 0")
-    except (StepTimeout, ValueError, TypeError, RecursionError):
+    except (StepTimeoutError, ValueError, TypeError, RecursionError):
         cheap = L - R
     missing = unknowns(cheap)
     if missing:
@@ -191,7 +191,7 @@ def judge(
             pass
     try:
         cases = instances(L, R, ctx)
-    except (StepTimeout, ValueError, TypeError, RecursionError) as e:
+    except (StepTimeoutError, ValueError, TypeError, RecursionError) as e:
         return Outcome("undecided", "none", f"the step could not be evaluated ({e})")
     counted_total = 0
     for inst in cases:

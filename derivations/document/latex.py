@@ -70,7 +70,8 @@ NUMBER: /\d+(\.\d+)?|\.\d+/
 LETTER: /[a-zA-Z]/
 FRAC.3: /\\[dt]?frac(?![a-zA-Z])/
 SQRT.3: /\\sqrt(?![a-zA-Z])/
-FONT.3: /\\(mathbf|boldsymbol|bm|mathcal|mathit|mathsf|mathbb|vec|hat|bar|tilde|widehat|overline)(?![a-zA-Z])/
+FONT.3: /\\(mathbf|boldsymbol|bm|mathcal|mathit|mathsf|mathbb|vec)(?![a-zA-Z])/
+      | /\\(hat|bar|tilde|widehat|overline)(?![a-zA-Z])/
 BRACE.3: /\\(underbrace|overbrace)(?![a-zA-Z])/
 TEXT.3: /\\(text|textrm|textit|textbf|mathrm|operatorname)\s*\{[^{}]*\}/
 SUMOP.3: /\\(sum|prod)(?![a-zA-Z])/
@@ -80,7 +81,8 @@ DOTS.3: /\\(dots|cdots|ldots|vdots|ddots)(?![a-zA-Z])/
 BEGIN_CASES.3: /\\begin\s*\{cases\}/
 END_CASES.3: /\\end\s*\{cases\}/
 CMD: /\\[a-zA-Z]+/
-SPACING.4: /\\(left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg|displaystyle|textstyle|limits|nolimits|quad|qquad)(?![a-zA-Z])|\\[,;:! ]/
+SPACING.4: /\\(left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg)(?![a-zA-Z])/
+         | /\\(displaystyle|textstyle|limits|nolimits|quad|qquad)(?![a-zA-Z])|\\[,;:! ]/
 %ignore SPACING
 %ignore /\s+/
 """
@@ -88,7 +90,7 @@ SPACING.4: /\\(left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg|displaystyle|tex
 
 @dataclass(frozen=True)
 class LatexSyntaxError(ValueError):
-    """Malformed or unsupported LaTeX: ``column`` (0-based) in the parsed text, what was expected."""
+    """Malformed or unsupported LaTeX: ``column`` (0-based) in the text, what was expected."""
 
     message: str
     column: int
@@ -158,12 +160,14 @@ def parse_latex(text: str) -> lark.Tree:
     try:
         return _parser().parse(text)
     except lark.UnexpectedCharacters as e:
-        raise LatexSyntaxError(f"unexpected character {text[e.pos_in_stream]!r}", e.pos_in_stream)
+        at = int(e.pos_in_stream or 0)
+        raise LatexSyntaxError(f"unexpected character {text[at]!r}", at) from None
     except lark.UnexpectedToken as e:
         pos = e.token.start_pos if e.token.start_pos is not None else len(text)
         got = "the end of the formula" if e.token.type == "$END" else repr(str(e.token))
-        raise LatexSyntaxError(f"unexpected {got}; expected {_expected(set(e.expected))}", int(pos))
+        expected = _expected(set(e.expected))
+        raise LatexSyntaxError(f"unexpected {got}; expected {expected}", int(pos)) from None
     except lark.UnexpectedEOF as e:
         raise LatexSyntaxError(
             f"the formula ends early; expected {_expected(set(e.expected))}", len(text)
-        )
+        ) from None

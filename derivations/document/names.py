@@ -111,7 +111,7 @@ def text_content(token: str) -> str:
 
 @dataclass
 class Name:
-    r"""A symbol as written: ``a_{j,\\text{SM}}^L`` is base ``a``, text ``SM``, index ``j``, sup ``L``."""
+    r"""A symbol as written: ``a_{j,\\text{SM}}^L``: base a, text SM, index j, superscript L."""
 
     base: str
     bold: bool = False
@@ -149,9 +149,10 @@ def _base_of(atom: lark.Tree) -> tuple[str, bool] | None:
             got = _base_of(leaf)
         elif isinstance(leaf, lark.Token) and leaf.type in ("LETTER", "CMD"):
             word = str(leaf)
-            got = (GREEK.get(word[1:]), False) if word.startswith("\\") else (word, False)
-            if got[0] is None:
+            plain = GREEK.get(word[1:]) if word.startswith("\\") else word
+            if plain is None:
                 return None
+            got = (plain, False)
         else:
             return None
         if got is None:

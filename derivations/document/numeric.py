@@ -17,7 +17,7 @@ from derivations.document.context import Context
 
 __all__ = [
     "Instance",
-    "StepTimeout",
+    "StepTimeoutError",
     "compare",
     "concretise",
     "instances",
@@ -30,19 +30,19 @@ DEFAULT_SIZE = 3
 _MAX_INSTANCES = 27
 
 
-class StepTimeout(Exception):
+class StepTimeoutError(Exception):
     """A symbolic computation ran over its time budget."""
 
 
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`StepTimeout` after ``seconds`` (main thread only; elsewhere no limit)."""
+    """Raise :class:`StepTimeoutError` after ``seconds`` (main thread only; elsewhere no limit)."""
     if threading.current_thread() is not threading.main_thread() or seconds <= 0:
         yield
         return
 
     def _raise(signum: int, frame: object) -> None:
-        raise StepTimeout
+        raise StepTimeoutError
 
     previous = signal.signal(signal.SIGALRM, _raise)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -165,7 +165,8 @@ def compare(
     Points where a side is undefined (a log of a negative number, a division by 0) are skipped.
     """
     variables = sorted(
-        (s for s in (left - right).free_symbols if isinstance(s, sp.Symbol)), key=str
+        (s for s in left.free_symbols | right.free_symbols if isinstance(s, sp.Symbol)),
+        key=str,
     )
     wide = _kinked(left) | _kinked(right)
     f = sp.lambdify(variables, [left, right], modules="mpmath", dummify=True)

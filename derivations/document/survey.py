@@ -105,6 +105,6 @@ def _survey_frac(ctx: Context, node: lark.Tree, text: str) -> None:
             return
         for item in items[1:]:
             name = name_of(item)
-            if name is not None and name.sup is not None and not _is_partial(item):
-                if not _numeric(_written(name, text)):
-                    ctx.labelled.add(name.key())
+            if (name is not None and name.sup is not None and not _is_partial(item)
+                    and not _numeric(_written(name, text))):
+                ctx.labelled.add(name.key())

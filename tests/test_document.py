@@ -1,0 +1,126 @@
+"""The general derivation checker: verdicts, positions, CLI exit codes, the paper's slips."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import derivations
+from derivations.document.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+PAPER = Path("/work/shared/seed/backprop-notes.txt")
+if not PAPER.exists():
+    PAPER = ROOT.parent / "shared" / "seed" / "backprop-notes.txt"
+
+
+def verdicts(text: str) -> list[str]:
+    return [s.verdict for s in derivations.check_document(text).steps]
+
+
+def test_sigmoid_derivation_holds_and_autodiff_agrees() -> None:
+    text = r"""
+$$\sigma(z) = \frac{1}{1 + e^{-z}}$$
+$$\begin{aligned} \frac{\partial}{\partial z}(\sigma(z)) &= \frac{e^{-z}}{(1 + e^{-z})^2} \\
+&= \sigma(z)(1 - \sigma(z)) \end{aligned}$$
+"""
+    result = derivations.check_document(text)
+    assert [s.verdict for s in result.steps] == ["definition", "holds", "holds"]
+    assert all(s.autograd and s.autograd["agrees"] for s in result.steps[1:])
+
+
+def test_planted_slips_are_flagged_at_their_step() -> None:
+    sign = (r"$$f(x) = x^2 \sin(x)$$ $$\frac{d}{dx} f(x) = 2x \sin(x) + x^2 \cos(x)"
+            r" = 2x\sin(x) - x^2\cos(x)$$")
+    assert verdicts(sign) == ["definition", "holds", "wrong"]
+    half = r"$$C = \frac{1}{2}(a - y)^2$$ $$\frac{\partial C}{\partial a} = \frac{1}{2}(a - y)$$"
+    assert verdicts(half) == ["definition", "wrong"]
+    chain = r"""$$h = \tanh(w x)$$ $$C = \frac{1}{2}(h - y)^2$$
+$$\frac{\partial C}{\partial w} = (h - y) x$$"""
+    assert verdicts(chain) == ["definition", "definition", "wrong"]
+
+
+def test_wrong_step_has_a_counterexample_and_line() -> None:
+    text = ("intro\n\n$$\n\\begin{aligned} (a+b)^2 &= a^2 + b^2 \\\\\n"
+            " &= b^2 + a^2 \\end{aligned}\n$$\n")
+    steps = derivations.check_document(text).steps
+    assert steps[0].verdict == "wrong" and steps[0].line == 4
+    assert steps[0].counterexample is not None and "point" in steps[0].counterexample
+    assert steps[1].verdict == "holds" and "follows from step 1" in steps[1].message
+
+
+def test_malformed_latex_is_unparsed_with_position_and_the_rest_is_checked() -> None:
+    text = "$$x = \\frac{1}{2$$\n\n$$y^2 + 0 = y \\cdot y$$\n\n$$a = \\foo b$$\n"
+    steps = derivations.check_document(text).steps
+    assert [s.verdict for s in steps] == ["unparsed", "holds", "unparsed"]
+    assert "line 1, column" in steps[0].message
+    assert "unknown macro \\foo" in steps[2].message and steps[2].line == 5
+
+
+def test_check_steps_api() -> None:
+    records = derivations.check_steps(["(x+1)^2 = x^2 + 2x + 1", "= x^2 + 2x + 2"])
+    assert [r.verdict for r in records] == ["holds", "wrong"]
+    assert records[1].step == 2
+
+
+def test_paper_finds_bce_slip_and_passes_sigmoid() -> None:
+    result = derivations.check_document(PAPER.read_text(encoding="utf-8"), path=str(PAPER))
+    sigmoid = [s for s in result.steps if s.line == 113]
+    assert len(sigmoid) == 5 and all(s.verdict == "holds" for s in sigmoid)
+    bce = [s for s in result.steps if s.line == 261]
+    assert [s.verdict for s in bce] == ["wrong", "wrong", "holds"]
+    assert "repairs the slip of step 1" in bce[1].message
+    assert result.counts()["unparsed"] >= 1
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 5), st.integers(-5, 5), st.integers(1, 4))
+def test_random_true_identities_pass_and_perturbed_fail(p: int, q: int, n: int) -> None:
+    lhs = f"({p} x + {q})^{n}"
+    import sympy as sp
+
+    x = sp.Symbol("x")
+    expanded = sp.expand((p * x + q) ** n)
+    rhs = sp.latex(expanded) if expanded != 0 else "0"
+    assert verdicts(f"$${lhs} = {rhs}$$") == ["holds"]
+    assert verdicts(f"$${lhs} = {rhs} + x$$") == ["wrong"]
+
+
+def test_cli_exit_codes_and_atomic_json(tmp_path: Path) -> None:
+    good = tmp_path / "good.md"
+    good.write_text("$$(a+b)^2 = a^2 + 2ab + b^2$$\n", encoding="utf-8")
+    bad = tmp_path / "bad.md"
+    bad.write_text("$$(a+b)^2 = a^2 + b^2$$\n", encoding="utf-8")
+    out = tmp_path / "out" / "r.json"
+    assert main([str(good), "--json", str(out), "--quiet"]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["steps"][0]["verdict"] == "holds" and data["steps"][0]["line"] == 1
+    assert main([str(bad), "--report", str(tmp_path / "rep"), "--quiet"]) == 1
+    assert "**wrong**" in (tmp_path / "rep" / "bad.md").read_text(encoding="utf-8")
+    binary = tmp_path / "x.bin"
+    binary.write_bytes(b"\x00\x01\x02")
+    latin = tmp_path / "l.txt"
+    latin.write_bytes("caf\xe9".encode("latin-1"))
+    for args in ([str(binary)], [str(latin)], [str(tmp_path)], [str(tmp_path / "none")],
+                 [str(good), "--nope"]):
+        assert main(args) == 2
+    assert not list(tmp_path.glob("**/*.tmp"))
+
+
+def test_module_entry_point_runs(tmp_path: Path) -> None:
+    note = tmp_path / "n.md"
+    note.write_text("$$x + x = 2x$$\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "derivations.document", str(note)],
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 hold" in proc.stdout
+
+
+def test_examples_behave_as_documented() -> None:
+    assert main([str(ROOT / "examples" / "tanh_chain_rule.md"), "--quiet"]) == 0
+    assert main([str(ROOT / "examples" / "sigmoid_with_slip.md"), "--quiet"]) == 1
