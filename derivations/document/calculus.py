@@ -161,6 +161,7 @@ def apply_name(
     following: lark.Tree | lark.Token,
     *,
     bare: bool = False,
+    argument: sp.Expr | None = None,
 ) -> sp.Expr | None:
     r"""``f(x)``, ``\\sigma'(z)``, ``\\sigma(z)_i``, ``\\tanh^2(z)``, else ``None``."""
     fn = conv.builtin(name)
@@ -168,7 +169,7 @@ def apply_name(
         fn = None
     unwrapped = _unwrap_paren(following)
     if bare:
-        args = [conv.atom(following)]
+        args = [conv.atom(following) if argument is None else argument]
         ops: list[lark.Tree] = []
     else:
         if unwrapped is None:

@@ -192,10 +192,19 @@ class Converter:
             if name is not None and self.builtin(name) is not None:
                 if i + 1 >= len(items):
                     raise self.error(f"{name.base} needs an argument", item)
-                applied = apply_name(self, item, name, items[i + 1], bare=True)
+                # The argument of \\ln without parentheses is the next factor, which may be a
+                # function call: \\ln s(z)_k.
+                used = 2
+                argument: sp.Expr | None = None
+                inner = name_of(items[i + 1])
+                if inner is not None and i + 2 < len(items):
+                    argument = apply_name(self, items[i + 1], inner, items[i + 2])
+                    used = 3 if argument is not None else 2
+                applied = apply_name(self, item, name, items[i + 1], bare=True,
+                                     argument=argument)
                 assert applied is not None
                 out.append(applied)
-                i += 2
+                i += used
                 continue
             out.append(self.atom(item))
             i += 1
