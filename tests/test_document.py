@@ -124,3 +124,37 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
 def test_examples_behave_as_documented() -> None:
     assert main([str(ROOT / "examples" / "tanh_chain_rule.md"), "--quiet"]) == 0
     assert main([str(ROOT / "examples" / "sigmoid_with_slip.md"), "--quiet"]) == 1
+
+
+def test_readme_example_runs(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Check your own derivation", 1)[1]
+    script = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    data = json.loads((tmp_path / "notes.json").read_text(encoding="utf-8"))
+    assert [s["verdict"] for s in data["steps"]] == ["definition", "definition", "holds", "wrong"]
+    assert (tmp_path / "notes-report" / "notes.md").exists()
+
+
+def test_paper_with_notation_block_finds_the_conditions() -> None:
+    path = ROOT / "examples" / "paper" / "backprop-notes-notation.txt"
+    result = derivations.check_document(path.read_text(encoding="utf-8"), path=str(path))
+    conditional = [s for s in result.steps if s.verdict == "holds_if"]
+    assert {s.tag for s in conditional} >= {"11"}
+    assert any("\\sum_k y_k = 1" in (s.condition or "") for s in conditional)
+    label_sum = next(s for s in result.steps if s.lhs.startswith("\\sum_{k=0}^K y_k"))
+    assert label_sum.verdict == "wrong"
+    bce = [s.verdict for s in result.steps if s.lhs.startswith("\\frac{\\partial \\mathcal{C}_{"
+                                                            "\\text{CE}}^2}")]
+    assert bce == ["wrong"]
+
+
+def test_multiple_files_exit_with_the_worst(tmp_path: Path) -> None:
+    good = tmp_path / "a.md"
+    good.write_text("$$x + x = 2x$$\n", encoding="utf-8")
+    bad = tmp_path / "b.md"
+    bad.write_text("$$x + x = 3x$$\n", encoding="utf-8")
+    assert main([str(good), str(bad), "--quiet"]) == 1
+    assert main([str(good), str(bad), "--json", str(tmp_path / "x.json")]) == 2

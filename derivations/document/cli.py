@@ -1,4 +1,4 @@
-"""``doc PATH [--json PATH] [--report DIR] [--strict] [--quiet]``: check a document's steps."""
+"""``doc PATH... [--json PATH] [--report DIR] [--strict] [--quiet]``: check documents' steps."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def _parser() -> _Parser:
     p = _Parser(prog="doc", description="Check every step of every derivation in a file.")
-    p.add_argument("path", help="a Markdown (.md), LaTeX (.tex) or text file")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="a Markdown (.md), LaTeX (.tex) or text file (several: a pre-commit hook)")
     p.add_argument("--json", metavar="PATH", help="write the step records as JSON")
     p.add_argument("--report", metavar="DIR", help="write a Markdown report into DIR")
     p.add_argument("--strict", action="store_true", help="also fail on undecided steps")
@@ -65,32 +66,38 @@ def _parser() -> _Parser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Exit 0 when no step is wrong or unparsed (nor undecided with --strict), 1 else, 2 usage."""
-    try:
-        args = _parser().parse_args(argv)
-        text = read_document(args.path)
-        if args.report is not None and Path(args.report).exists() and not Path(
-                args.report).is_dir():
-            raise UsageError(f"--report {args.report}: exists and is not a directory")
-    except UsageError as e:
-        print(f"doc: {e}", file=sys.stderr)
-        return 2
+def _check(path: str, text: str, args: argparse.Namespace) -> int:
     progress = None
     if not args.quiet and text.count("\n") > 2000:
         def progress(done: int, total: int) -> None:
             if done % 200 == 0 or done == total:
                 print(f"  … {done}/{total} blocks", file=sys.stderr)
-    result: DocumentResult = check_document(text, path=args.path, progress=progress)
+    result: DocumentResult = check_document(text, path=path, progress=progress)
     for line in terminal_lines(result, quiet=args.quiet):
         print(line)
     try:
         if args.json is not None:
             _write_atomic(Path(args.json), result.to_json())
         if args.report is not None:
-            name = Path(args.path).stem + ".md"
-            _write_atomic(Path(args.report) / name, markdown_report(result))
+            _write_atomic(Path(args.report) / (Path(path).stem + ".md"), markdown_report(result))
     except OSError as e:
         print(f"doc: cannot write the output ({e.strerror}: {e.filename})", file=sys.stderr)
         return 2
     return 0 if result.ok(strict=args.strict) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Exit 0 when no step is wrong or unparsed (nor undecided with --strict), 1 else, 2 usage."""
+    try:
+        args = _parser().parse_args(argv)
+        if args.json is not None and len(args.paths) > 1:
+            raise UsageError("--json takes one input file; give one PATH")
+        texts = [read_document(p) for p in args.paths]
+        report = args.report
+        if report is not None and Path(report).exists() and not Path(report).is_dir():
+            raise UsageError(f"--report {report}: exists and is not a directory")
+    except UsageError as e:
+        print(f"doc: {e}", file=sys.stderr)
+        return 2
+    codes = [_check(p, t, args) for p, t in zip(args.paths, texts, strict=True)]
+    return max(codes)

@@ -401,9 +401,9 @@ class Converter:
                 return sp.true
             return sp.true if self._words_only(only) else sp.Ne(self.expr(only), 0)
         out: list[sp.Basic] = []
-        left = self._drop_words(parts[0])
+        left = self._side(parts[0], words=True)
         for op, right_node in zip(parts[1::2], parts[2::2], strict=True):
-            right = self.expr(right_node)
+            right = self._side(right_node)
             rel = _RELATIONS.get(str(op))
             if rel is None:
                 raise self.error(f"the relation {op!s} is not read in a condition", op)
@@ -411,16 +411,24 @@ class Converter:
             left = right
         return sp.And(*out)
 
+    def _side(self, node: lark.Tree | lark.Token, *, words: bool = False) -> sp.Expr:
+        r"""One side of a condition: an index (``j \\neq i``) when it is a letter used as one."""
+        items: list[lark.Tree | lark.Token] = (
+            _flatten(node, "mul") if isinstance(node, lark.Tree) else [node]
+        )
+        if words:
+            items = [i for i in items if not (isinstance(i, lark.Tree) and i.data == "text")]
+        if len(items) == 1 and isinstance(items[0], lark.Tree) and items[0].data == "letter":
+            letter = token_text(items[0])
+            if letter in self.ctx.index_symbols:
+                return self.ctx.index_symbol(letter)
+        if not items:
+            raise self.error("a condition without a left-hand side", node)
+        return self.chain(items)
+
     def _words_only(self, node: lark.Tree | lark.Token) -> bool:
         items = _flatten(node, "mul") if isinstance(node, lark.Tree) else [node]
         return all(isinstance(i, lark.Tree) and i.data == "text" for i in items)
-
-    def _drop_words(self, node: lark.Tree | lark.Token) -> sp.Expr:
-        items = _flatten(node, "mul") if isinstance(node, lark.Tree) else [node]
-        kept = [i for i in items if not (isinstance(i, lark.Tree) and i.data == "text")]
-        if not kept:
-            raise self.error("a condition without a left-hand side", node)
-        return self.chain(kept)
 
     def opaque(self, label: str) -> sp.Expr:
         """A quantity the document does not define (kept as an unknown)."""

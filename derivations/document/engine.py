@@ -178,7 +178,8 @@ class _Checker:
                     continue
             _convert(lhs, conv)
             o = self.judge_pair(lhs, rhs, rel)
-            if o.verdict == "wrong" and len(chain.relations) == 1 and _condition_like(lhs, rhs):
+            if (o.verdict == "wrong" and len(chain.relations) == 1 and _condition_like(lhs, rhs)
+                    and not self.ctx.assumptions):
                 o = Outcome("undecided", o.method, "this reads as a condition on the variables "
                             "(a constant on one side, no derivative), not as a derivation step; "
                             "declare it with 'assume' in the notation block if steps rely on it"
@@ -187,8 +188,9 @@ class _Checker:
                 first_wrong = step
             elif first_wrong is not None:
                 o = self.after(o, first_wrong, parsed[1 if defined_here else 0], rhs)
-            if (s == 1 and o.message.startswith("the two sides share no variable")
-                    and lhs.tree is not None and rhs.expr is not None):
+            rebinds = o.verdict == "holds_if" or o.message.startswith(
+                "the two sides share no variable")
+            if s == 1 and len(chain.relations) == 1 and rebinds and rhs.expr is not None:
                 o = self.rebind(lhs, rhs, conv, o)
             self.record(block, step, lhs, rhs, o, chain.tag,
                         after_wrong=first_wrong is not None and first_wrong < step,

@@ -146,16 +146,22 @@ def _prove(inst: Instance, ctx: Context, budget: float) -> str | None:
 
 
 def _under_assumptions(inst: Instance, ctx: Context, seed: int) -> str | None:
-    """The condition (LaTeX) under which a wrong instance holds, if the notation gives one."""
+    """The condition (LaTeX) under which a wrong instance holds, if the notation gives one.
+
+    Each assumption is solved for one of the step's variables (the last by name) and
+    substituted, one after the other (``y = y_1`` then ``y_2 = 1 - y_1``).
+    """
     if not ctx.assumptions:
         return None
-    left, right = inst.left, inst.right
     used: list[str] = []
+    subs: dict[sp.Symbol, sp.Expr] = {}
     sizes = {s: sp.Integer(inst.fixed[s.name]) for s in ctx.size_symbols() if s.name in inst.fixed}
+    step_vars = _plain(inst.left) | _plain(inst.right)
     for a_left, a_right, written in ctx.assumptions:
         table: dict[sp.Symbol, sp.Expr] = {}
-        eq = flatten_entries((unfold(a_left - a_right, ctx)).xreplace(sizes).doit(), table)
-        present = sorted(_plain(eq) & (_plain(left) | _plain(right)), key=str)
+        eq = flatten_entries(unfold(a_left - a_right, ctx).xreplace(sizes).doit(), table)
+        eq = eq.xreplace(subs)
+        present = sorted(_plain(eq) & (step_vars - set(subs)), key=str)
         if not present:
             continue
         target = present[-1]
@@ -165,12 +171,23 @@ def _under_assumptions(inst: Instance, ctx: Context, seed: int) -> str | None:
             continue
         if len(solved) != 1:
             continue
-        left, right = left.xreplace({target: solved[0]}), right.xreplace({target: solved[0]})
+        subs = {k: v.xreplace({target: solved[0]}) for k, v in subs.items()}
+        subs[target] = solved[0]
         used.append(written)
     if not used:
         return None
+    left, right = inst.left.xreplace(subs), inst.right.xreplace(subs)
     diff, counted = compare(left, right, ctx, seed=seed)
     return "; ".join(used) if diff is None and counted else None
+
+
+def _linked_by_assumptions(L: sp.Expr, R: sp.Expr, ctx: Context) -> bool:
+    """Whether an assumption of the notation block mentions variables of both sides."""
+    for a_left, a_right, _ in ctx.assumptions:
+        names = _names(a_left - a_right)
+        if names & _names(L) and names & _names(R):
+            return True
+    return False
 
 
 def judge(
@@ -195,7 +212,8 @@ def judge(
             f"this step uses {', '.join(missing)}, which the document does not define; "
             "define it earlier (e.g. C = ...) so that the step can be checked",
         )
-    if _names(L) and _names(R) and _names(L).isdisjoint(_names(R)):
+    if (_names(L) and _names(R) and _names(L).isdisjoint(_names(R))
+            and not _linked_by_assumptions(L, R, ctx)):
         return Outcome(
             "undecided", "none",
             "the two sides share no variable, so this reads as a definition or an assumption, "
