@@ -158,3 +158,37 @@ def test_multiple_files_exit_with_the_worst(tmp_path: Path) -> None:
     bad.write_text("$$x + x = 3x$$\n", encoding="utf-8")
     assert main([str(good), str(bad), "--quiet"]) == 1
     assert main([str(good), str(bad), "--json", str(tmp_path / "x.json")]) == 2
+
+
+def test_unclosed_environment_and_dollars_are_unparsed_and_the_rest_checked() -> None:
+    text = "$$x + x = 2x$$\n\n\\begin{align}\na &= a\n\nmore text\n$$y = y + 1"
+    steps = derivations.check_document(text, path="n.tex").steps
+    assert [s.verdict for s in steps] == ["holds", "unparsed"]
+    assert steps[1].line == 3 and "without its \\end{align}" in steps[1].message
+
+
+def test_hard_step_falls_back_to_numbers_within_the_budget(monkeypatch: object) -> None:
+    import derivations.document.judging as judging
+
+    monkeypatch.setattr(judging, "SYMBOLIC_BUDGET", 1e-4)  # type: ignore[attr-defined]
+    text = r"$$\tanh(x) = \frac{e^{2x} - 1}{e^{2x} + 1}$$"
+    step = derivations.check_document(text).steps[0]
+    assert step.verdict == "holds"
+    assert step.method in ("numeric", "symbolic")
+
+
+def test_ten_thousand_line_document() -> None:
+    from benchmarks.document import long_document
+
+    result = derivations.check_document(long_document(10_000, every=100))
+    assert len(result.steps) == 100
+    assert result.counts()["holds"] == 100
+
+
+def test_json_records_have_the_issue_schema() -> None:
+    data = derivations.check_document("$$a(b + c) = ab + ac = ab + bc$$").as_json()
+    keys = {"line", "block", "step", "lhs", "rhs", "verdict", "condition", "counterexample",
+            "message"}
+    assert all(keys <= set(s) for s in data["steps"])
+    assert data["steps"][1]["verdict"] == "wrong"
+    assert data["summary"]["first_wrong"] == [{"block": 1, "step": 2, "line": 1}]

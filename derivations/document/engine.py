@@ -279,7 +279,8 @@ class _Checker:
             for chain, parsed in chains:
                 lines.setdefault(block, self.pos(chain.parts[0].start)[0])
                 step = self.chain(block, step, chain, parsed)
-        return DocumentResult(None, tuple(self.records), len(math), lines,
+        ordered = sorted(self.records, key=lambda r: r.block)  # stable: steps keep their order
+        return DocumentResult(None, tuple(ordered), len(math), lines,
                               time.perf_counter() - started)
 
 

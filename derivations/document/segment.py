@@ -62,7 +62,7 @@ def segment(text: str, *, tex: bool = False) -> list[Block]:
 
     def add(body: str, start: int, kind: str = "math") -> None:
         nonlocal count
-        if kind == "math":
+        if kind != "notation":
             count += 1
         blocks.append(Block(count if kind != "notation" else 0, body, start, kind))
 
