@@ -264,7 +264,7 @@ class Converter:
                 raise self.error("a ∂ outside a fraction \\frac{\\partial ...}{\\partial ...}",
                                  node)
             raise self.error(f"unknown macro {word}", node)
-        raise self.error(f"cannot read {source_of(node, self.text)!r}", node)
+        raise self.error(f"cannot read '{source_of(node, self.text)}'", node)
 
     def arg(self, node: lark.Tree | lark.Token) -> sp.Expr:
         """A macro argument: ``{expr}`` or a single token."""
@@ -390,7 +390,7 @@ class Converter:
             return -self.index_expr(node.children[1])
         if kind == "group":
             return self.index_expr(node.children[0])
-        raise self.error(f"cannot read {source_of(node, self.text)!r} as an index", node)
+        raise self.error(f"cannot read '{source_of(node, self.text)}' as an index", node)
 
     def relation(self, node: lark.Tree) -> sp.Basic:
         r"""A condition ``z \\geq 0`` / ``j \\neq i`` (``\\text{if}`` words are dropped)."""

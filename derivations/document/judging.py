@@ -66,8 +66,13 @@ def _applications_as_symbols(expr: sp.Expr) -> sp.Expr:
     calls = expr.atoms(sp.core.function.AppliedUndef)
     if not calls or expr.atoms(sp.Derivative, sp.Subs):
         return expr
-    return expr.xreplace({c: sp.Symbol(f"{c.func}({', '.join(map(str, c.args))})", real=True)
-                          for c in calls})
+    return expr.xreplace({c: sp.Symbol(f"{c.func}({', '.join(map(_readable, c.args))})",
+                                       real=True) for c in calls})
+
+
+def _readable(e: sp.Expr) -> str:
+    """``W^L*a^{L-1} + b^L`` as a reader writes it: ``W^L a^{L-1} + b^L``."""
+    return str(sp.sstr(e)).replace("**", "^").replace("*", " ")
 
 
 def _symbolic_dimension(expr: sp.Expr) -> bool:

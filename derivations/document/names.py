@@ -76,11 +76,8 @@ FUNCTION_COMMANDS = {
 """Commands that name a function (read with their argument: ``\\ln a``, ``\\tanh(z)``)."""
 
 _DISTINCT_FONTS = {
-    "hat": "hat",
-    "widehat": "hat",
-    "bar": "bar",
-    "overline": "bar",
-    "tilde": "tilde",
+    "hat": "\u0302", "widehat": "\u0302", "bar": "\u0304", "overline": "\u0304",
+    "tilde": "\u0303",
 }
 """Decorations that make a different symbol (``\\hat{y}`` is not ``y``); bold and calligraphic
 letters are the same symbol as the plain letter (the notes mix ``\\mathbf{a}^L`` and ``a^L``)."""
@@ -145,7 +142,7 @@ def _base_of(atom: lark.Tree) -> tuple[str, bool] | None:
         font = token_text(atom.children[0])[1:]
         inner = atom.children[1]
         leaf = inner.children[0] if isinstance(inner, lark.Tree) and inner.children else None
-        if isinstance(leaf, lark.Tree) and leaf.data in ("letter", "command", "text"):
+        if isinstance(leaf, lark.Tree) and leaf.data in ("letter", "command", "text", "font"):
             got = _base_of(leaf)
         elif isinstance(leaf, lark.Token) and leaf.type in ("LETTER", "CMD"):
             word = str(leaf)
@@ -159,7 +156,7 @@ def _base_of(atom: lark.Tree) -> tuple[str, bool] | None:
             return None
         base = got[0]
         if font in _DISTINCT_FONTS:
-            return f"{_DISTINCT_FONTS[font]}({base})", False
+            return f"{base}{_DISTINCT_FONTS[font]}", False
         if font == "mathcal":
             return base, False
         return base, font in ("mathbf", "boldsymbol", "bm", "vec")
