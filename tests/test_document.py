@@ -192,3 +192,26 @@ def test_json_records_have_the_issue_schema() -> None:
     assert all(keys <= set(s) for s in data["steps"])
     assert data["steps"][1]["verdict"] == "wrong"
     assert data["summary"]["first_wrong"] == [{"block": 1, "step": 2, "line": 1}]
+
+
+def test_index_notation_slips_students_make() -> None:
+    softmax = r"""$$s_i = \frac{e^{z_i}}{\sum_{k=1}^K e^{z_k}}$$
+$$\frac{\partial s_i}{\partial z_j} = s_i (\delta_{ij} - s_j) = s_i(1 - s_j)$$"""
+    assert verdicts(softmax) == ["definition", "holds", "wrong"]  # the missing Kronecker delta
+    index = r"$$\frac{\partial}{\partial w_j} \sum_{k=1}^K w_k x_k = x_j = x_k$$"
+    assert verdicts(index) == ["holds", "wrong"]  # a wrong index
+    transpose = r"""$$z_j = \sum_{k=1}^{K} W_{jk} a_k + b_j$$
+$$\frac{\partial z_j}{\partial a_k} = W_{jk} = W_{kj}$$"""
+    assert verdicts(transpose) == ["definition", "holds", "wrong"]  # a transposed weight
+    ce = r"$$C = -\sum_{k=1}^K y_k \ln a_k$$ $$\frac{\partial C}{\partial a_j} = -\frac{y_j}{a_j}$$"
+    assert verdicts(ce) == ["definition", "holds"]
+
+
+def test_function_defined_after_its_use_and_latex_rows() -> None:
+    chain = r"""$$a = \sigma(z)$$ $$\sigma(z) = \frac{1}{1+e^{-z}}$$ $$C = \frac{1}{2}(a - y)^2$$
+$$\frac{\partial C}{\partial z} = (a - y) \sigma'(z) = (a-y) a (1-a)$$"""
+    assert verdicts(chain) == ["definition"] * 3 + ["holds", "holds"]
+    tex = "\\begin{align*}\nf(x) &= x^3 \\\\\nf'(x) &= 3x^2 \\\\\nf''(x) &= 6 x^2\n\\end{align*}\n"
+    steps = derivations.check_document(tex, path="n.tex").steps
+    assert [s.verdict for s in steps] == ["definition", "holds", "wrong"]
+    assert [s.line for s in steps] == [2, 3, 4]

@@ -14,6 +14,7 @@ from derivations.document.convert import (
     _is_partial,
     _unwrap_paren,
     is_function_base,
+    rename_bound,
     unfold,
 )
 from derivations.document.names import Name, name_of, script_items, source_of, token_text
@@ -85,15 +86,23 @@ def differentiate(conv: Converter, f: sp.Expr, variables: list[tuple[sp.Expr, in
     for v, order in variables:
         fu = _relabel(fu, v)
         bare = (isinstance(fu, (sp.Symbol, sp.Indexed)) or named) and fu != v
-        if bare and not isinstance(fu, Opaque) and not fu.has(v):
+        if bare and not isinstance(fu, Opaque) and not _depends(fu, v):
             fu = conv.opaque(f"∂{_shown(f)}/∂{_shown(v)}")
             continue
         if isinstance(fu, Opaque):
             fu = conv.opaque(f"∂{fu.name}/∂{_shown(v)}")
             continue
+        fu = rename_bound(fu)
         conv.derivatives.append(Derivative(fu, v, order))
         fu = sp.diff(fu, v, order)
     return fu
+
+
+def _depends(fu: sp.Expr, v: sp.Expr) -> bool:
+    """Whether ``fu`` mentions ``v`` (for ``z_j``: any entry of ``z``)."""
+    if isinstance(v, sp.Indexed):
+        return any(ix.base == v.base for ix in fu.atoms(sp.Indexed))
+    return bool(fu.has(v))
 
 
 def _shown(e: sp.Expr) -> str:

@@ -249,15 +249,18 @@ def judge(
     if counted_total == 0:
         return Outcome("undecided", "numeric",
                        "no sample point was found where both sides are defined")
-    proved = all(_prove(inst, ctx, budget / max(1, len(cases))) for inst in cases[:4])
-    sizes = _fixed_text(cases[0].fixed) if cases and cases[0].fixed else ""
-    if proved and len(cases) <= 4:
-        where = f" (checked at {sizes}{' and every index value' if len(cases) > 1 else ''})"
-        return Outcome("holds", "enumerated" if sizes else "symbolic",
-                       "SymPy proves the two sides equal" + (where if sizes else ""))
+    proved = len(cases) <= 4 and all(_prove(inst, ctx, budget / len(cases)) for inst in cases)
+    fixed = cases[0].fixed if cases else {}
+    sizes = _fixed_text({k: v for k, v in fixed.items() if k in ctx.sizes})
+    free = sorted(k for k in fixed if k not in ctx.sizes)
+    where = " at " + sizes if sizes else ""
+    if free:
+        where += f" for every value of {', '.join(free)}"
+    if proved:
+        return Outcome("holds", "enumerated" if fixed else "symbolic",
+                       "SymPy proves the two sides equal" + where)
     return Outcome(
         "holds", "numeric",
-        f"the two sides agree to 50 digits at {counted_total} random points"
-        + (f" ({len(cases)} index cases at {sizes})" if sizes else "")
-        + "; SymPy could not prove it within its time budget",
+        f"the two sides agree to 50 digits at {counted_total} random points{where}; "
+        "SymPy could not prove it within its time budget",
     )

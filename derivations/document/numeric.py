@@ -14,6 +14,7 @@ import numpy as np
 import sympy as sp
 
 from derivations.document.context import Context
+from derivations.document.convert import rename_bound
 
 __all__ = [
     "Instance",
@@ -98,7 +99,10 @@ def concretise(
             break
         fixed = dict(zip(free_idx, map(sp.Integer, values), strict=True))
         table: dict[sp.Symbol, sp.Expr] = {}
-        done = [flatten_entries(e.xreplace({**size_values, **fixed}).doit(), table) for e in exprs]
+        done = [
+            flatten_entries(rename_bound(e).xreplace({**size_values, **fixed}).doit(), table)
+            for e in exprs
+        ]
         shown = {str(k): int(v) for k, v in {**size_values, **fixed}.items()}
         out.append((done, shown, table))
     return out
