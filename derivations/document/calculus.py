@@ -81,6 +81,10 @@ def differentiate(conv: Converter, f: sp.Expr, variables: list[tuple[sp.Expr, in
     without a definition of ``C``) gives an unknown, never 0.
     """
     keys = [_name_of_expr(v) for v, _ in variables]
+    d = conv.ctx.definitions.get(f.name) if isinstance(f, sp.Symbol) else None
+    if d is not None and d.params and d.out_index is None:
+        # ``C(w, b) = ...`` then ``\frac{\partial C}{\partial w}``: the function's body.
+        f = d.body
     fu = unfold(f, conv.ctx, keep=keys)
     named = isinstance(f, (sp.Symbol, sp.Indexed))
     for v, order in variables:
@@ -94,8 +98,30 @@ def differentiate(conv: Converter, f: sp.Expr, variables: list[tuple[sp.Expr, in
             continue
         fu = rename_bound(fu)
         conv.derivatives.append(Derivative(fu, v, order))
-        fu = sp.diff(fu, v, order)
+        fu = _diff_through_unknowns(conv, fu, v, order)
     return fu
+
+
+def _diff_through_unknowns(conv: Converter, fu: sp.Expr, v: sp.Expr, order: int) -> sp.Expr:
+    """``sp.diff`` with the chain rule through undefined functions.
+
+    An undefined ``C_0(w)`` that depends on ``v`` has the unknown derivative ``∂C_0/∂v``, never 0.
+    """
+    calls = [c for c in fu.atoms(sp.core.function.AppliedUndef)
+             if any(_depends(a, v) or _same_vector(a, v) for a in c.args)]
+    if not calls or order != 1:
+        return sp.diff(fu, v, order)
+    stand_ins = {c: sp.Dummy(str(c.func), real=True) for c in calls}
+    g = fu.xreplace(stand_ins)
+    out = sp.diff(g, v)
+    for c, u in stand_ins.items():
+        out += sp.diff(g, u) * conv.opaque(f"∂{c.func}/∂{_shown(v)}")
+    return out.xreplace({u: c for c, u in stand_ins.items()})
+
+
+def _same_vector(a: sp.Expr, v: sp.Expr) -> bool:
+    r"""``C_0(\mathbf{w})`` depends on ``w_i``: the argument is the vector ``w`` itself."""
+    return isinstance(v, sp.Indexed) and isinstance(a, sp.Symbol) and a.name == str(v.base.label)
 
 
 def _depends(fu: sp.Expr, v: sp.Expr) -> bool:
@@ -189,6 +215,9 @@ def apply_name(
         args = _arguments(conv, paren)
     label = conv.label_of(name)
     key = name.key(label)
+    if name.indices and fn is None:
+        # C_0(w): the subscript is part of the function's name.
+        key += "_" + ",".join(str(i) for i in conv.indices(name.indices))
     power = name.sup if (name.sup is not None and label is None) else None
     component: list[sp.Expr] = []
     post: list[lark.Tree] = []

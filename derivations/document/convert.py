@@ -23,7 +23,7 @@ BUILTINS: dict[str, Callable[..., sp.Expr]] = {
 }
 """``\\log`` is the natural logarithm, as in ML notes."""
 
-_FUNCTION_BASES = {"f", "g", "h", "σ", "φ", "ψ", "ℓ", "C", "L", "J", "E", "F", "G", "H", "η"}
+_FUNCTION_BASES = {"f", "g", "h", "σ", "φ", "ψ", "ℓ", "C", "L", "J", "E", "F", "G", "H"}
 """Letters read as a function when a parenthesis follows them directly (``f(x)``, ``C(a)``)."""
 
 _CONSTANTS = {"pi": sp.pi, "infty": sp.oo}
@@ -53,7 +53,7 @@ class Derivative:
 
 
 def _opaque_body(body: sp.Expr) -> bool:
-    return bool(body.atoms(Opaque) or body.atoms(sp.core.function.AppliedUndef))
+    return bool(body.atoms(sp.core.function.AppliedUndef))
 
 
 def rename_bound(expr: sp.Expr) -> sp.Expr:
@@ -291,6 +291,8 @@ class Converter:
             return bigop(self, node)
         if kind == "cases":
             return cases(self, node)
+        if kind == "abs":
+            return sp.Abs(self.expr(node.children[0]))
         if kind == "dots":
             raise self.error("'…' cannot be checked: write the general term instead", node)
         if kind in ("subscript", "superscript", "prime"):

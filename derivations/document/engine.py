@@ -24,7 +24,7 @@ from derivations.document.names import name_of
 from derivations.document.notation import apply_notation
 from derivations.document.records import DocumentResult, StepRecord
 from derivations.document.segment import SourceMap, segment
-from derivations.document.steps import Chain, Part, split_block
+from derivations.document.steps import Chain, Part, split_block, unbalanced
 from derivations.document.survey import survey
 
 __all__ = ["check_document", "check_steps"]
@@ -80,8 +80,10 @@ def _definition(lhs: _Parsed, rhs: sp.Expr, conv: Converter, forced: bool,
     key = name.key(label)
     if (key in ctx.definitions and not forced) or name.base.startswith("\\"):
         return None
-    if rhs.has(ctx.symbol(key)) or (key in ctx.bases and rhs.has(ctx.bases[key])):
+    if rhs.has(ctx.symbol(key)):
         return None
+    if len(items) == 1 and name.indices and key in ctx.bases and rhs.has(ctx.bases[key]):
+        return None  # s_i = ... s_k ...: a recursion, not a definition
     try:
         if len(items) == 1:
             if name.base == "δ" and len(name.indices) == 2 and label is None:
@@ -266,6 +268,14 @@ class _Checker:
                 self.records.append(StepRecord(line, b.index, 1, "", "", "unparsed",
                                                f"line {line}, column {col}: {b.text}",
                                                column=col))
+                continue
+            broken = unbalanced(b.text)
+            if broken is not None:
+                line, col = self.pos(b.start + broken[0])
+                self.records.append(StepRecord(
+                    line, b.index, 1, "", "", "unparsed",
+                    f"line {line}, column {col}: a \\begin{{{broken[1]}}} without its "
+                    f"\\end{{{broken[1]}}} (or an \\end without its \\begin)", column=col))
                 continue
             chains = [(c, [_parse(p) for p in c.parts]) for c in split_block(b.text, b.start)]
             prepared.append((b.index, chains))

@@ -48,6 +48,19 @@ def unknowns(expr: sp.Expr) -> list[str]:
     return sorted(out)
 
 
+def _unmatched_unknowns(L: sp.Expr, R: sp.Expr) -> list[str]:
+    """Unknowns (``∂C/∂w`` of an undefined ``C``) that are not on both sides of the step.
+
+    An unknown on both sides is just a value the step must hold for (``∂C_0/∂w_i`` in an L2
+    penalty's gradient); one on a single side is a relation the document never states.
+    """
+    calls_or_derivatives = {str(f.func) for e in (L, R)
+                            for f in e.atoms(sp.Derivative, sp.Subs)
+                            for f in f.atoms(sp.core.function.AppliedUndef)}
+    left, right = set(unknowns(L)), set(unknowns(R))
+    return sorted((left ^ right) | calls_or_derivatives)
+
+
 def _plain(expr: sp.Expr) -> set[sp.Symbol]:
     labels = {b.label for b in expr.atoms(sp.IndexedBase)}
     return {s for s in expr.free_symbols
@@ -150,19 +163,39 @@ def _prove(inst: Instance, ctx: Context, budget: float) -> str | None:
     return None
 
 
-def _under_assumptions(inst: Instance, ctx: Context, seed: int) -> str | None:
+def _normalisations(L: sp.Expr, R: sp.Expr) -> list[tuple[sp.Expr, sp.Expr, str]]:
+    r"""Conditions a step may silently use: ``\\sum_k y_k = 1`` for each sum of one entry."""
+    out: list[tuple[sp.Expr, sp.Expr, str]] = []
+    seen: set[str] = set()
+    for s in (L - R).atoms(sp.Sum):
+        body, k = s.function, s.limits[0][0]
+        itself = s in (L, R, -L, -R)  # the step is the condition itself: no condition
+        if isinstance(body, sp.Indexed) and body.indices == (k,) and not itself:
+            name = str(body.base.label)
+            if name not in seen:
+                seen.add(name)
+                out.append((s, sp.Integer(1), f"\\sum_k {name}_k = 1"))
+    return out
+
+
+def _under_assumptions(
+    inst: Instance, ctx: Context, seed: int,
+    assumptions: list[tuple[sp.Expr, sp.Expr, str]] | None = None,
+) -> str | None:
     """The condition (LaTeX) under which a wrong instance holds, if the notation gives one.
 
     Each assumption is solved for one of the step's variables (the last by name) and
     substituted, one after the other (``y = y_1`` then ``y_2 = 1 - y_1``).
     """
-    if not ctx.assumptions:
+    if assumptions is None:
+        assumptions = ctx.assumptions
+    if not assumptions:
         return None
     used: list[str] = []
     subs: dict[sp.Symbol, sp.Expr] = {}
     sizes = {s: sp.Integer(inst.fixed[s.name]) for s in ctx.size_symbols() if s.name in inst.fixed}
     step_vars = _plain(inst.left) | _plain(inst.right)
-    for a_left, a_right, written in ctx.assumptions:
+    for a_left, a_right, written in assumptions:
         table: dict[sp.Symbol, sp.Expr] = {}
         eq = flatten_entries(unfold(a_left - a_right, ctx).xreplace(sizes).doit(), table)
         eq = eq.xreplace(subs)
@@ -210,7 +243,7 @@ def judge(
             return Outcome("holds", "symbolic", "the difference of the two sides expands to 0")
     except (StepTimeoutError, ValueError, TypeError, RecursionError):
         cheap = L - R
-    missing = unknowns(cheap)
+    missing = _unmatched_unknowns(L, R)
     if missing:
         return Outcome(
             "undecided", "none",
@@ -239,6 +272,8 @@ def judge(
         counted_total += counted
         if diff is not None:
             condition = _under_assumptions(inst, ctx, seed)
+            if condition is None:
+                condition = _under_assumptions(inst, ctx, seed, _normalisations(L, R))
             if condition is not None:
                 return Outcome(
                     "holds_if", "numeric", f"holds only if {condition}; "

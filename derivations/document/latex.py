@@ -52,6 +52,7 @@ relation: expr (REL expr)*
      | FONT arg        -> font
      | BRACE arg       -> underbrace
      | DOTS            -> dots
+     | "⟦" expr "⟧"    -> abs
      | cases
 arg: "{" expr "}" | LETTER | NUMBER | CMD
 arglist: expr ("," expr)*
@@ -141,6 +142,28 @@ def _expected(tokens: set[str]) -> str:
     return ", ".join(named)
 
 
+def _bars(text: str) -> str:
+    """``|r|`` -> ``⟦r⟧`` (same length): which bar opens and which closes, by brace depth."""
+    if "|" not in text:
+        return text
+    out = list(text)
+    depth = 0
+    open_at: list[int] = []
+    for i, ch in enumerate(text):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "|" and not (i and text[i - 1] == "\\"):
+            if open_at and open_at[-1] == depth:
+                open_at.pop()
+                out[i] = "⟧"
+            else:
+                open_at.append(depth)
+                out[i] = "⟦"
+    return "".join(out)
+
+
 def parse_latex(text: str) -> lark.Tree:
     """Parse one expression (no top-level ``=``); :class:`LatexSyntaxError` with the column."""
     for bad, why in _UNSUPPORTED.items():
@@ -158,13 +181,14 @@ def parse_latex(text: str) -> lark.Tree:
     if depth > 0:
         raise LatexSyntaxError(f"{depth} unclosed '{{' (a brace is missing)", len(text))
     try:
-        return _parser().parse(text)
+        return _parser().parse(_bars(text))
     except lark.UnexpectedCharacters as e:
         at = int(e.pos_in_stream or 0)
         raise LatexSyntaxError(f"unexpected character {text[at]!r}", at) from None
     except lark.UnexpectedToken as e:
         pos = e.token.start_pos if e.token.start_pos is not None else len(text)
-        got = "the end of the formula" if e.token.type == "$END" else repr(str(e.token))
+        shown = str(e.token).replace("⟦", "|").replace("⟧", "|")
+        got = "the end of the formula" if e.token.type == "$END" else repr(shown)
         expected = _expected(set(e.expected))
         raise LatexSyntaxError(f"unexpected {got}; expected {expected}", int(pos)) from None
     except lark.UnexpectedEOF as e:

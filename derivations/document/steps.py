@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Chain", "Part", "split_block"]
+__all__ = ["Chain", "Part", "split_block", "unbalanced"]
 
 _WRAPPERS = re.compile(
     r"\\(begin|end)\{(aligned|split|gathered|alignedat|array)\}(\{[^{}]*\})?"
@@ -16,7 +16,9 @@ _RELATIONS = [
     ("\\approx", "≈"), ("\\leq", "≤"), ("\\geq", "≥"), ("\\le", "≤"), ("\\ge", "≥"),
     ("\\neq", "≠"), ("=", "="), ("<", "<"), (">", ">"),
 ]
-_TRAILER = re.compile(r"(\\q?quad|\\[,;!]|~|\(\s*[0-9]+[a-z]?\s*\)|[.,;]|\s)+$")
+_TAG = r"(?:(?<=\s)|(?<=^)|(?<=quad))\(\s*[0-9]+[a-z]?\s*\)"
+"""An equation number ``(14)`` after a space or ``\\quad`` (never ``f(2)``)."""
+_TRAILER = re.compile(rf"(\\q?quad|\\[,;!]|~|{_TAG}|[.,;]|\s)+$")
 
 
 @dataclass
@@ -42,7 +44,7 @@ def _tags(text: str) -> tuple[str, str | None]:
     if m:
         tag = m.group(1).strip()
     m2 = re.search(r"\(\s*([0-9]+[a-z]?)\s*\)\s*[.,;]?\s*$", text)
-    if m2 and re.search(r"(\\q?quad|\\,|~|^)\s*\(\s*[0-9]+[a-z]?\s*\)\s*[.,;]?\s*$", text):
+    if m2 and re.search(r"(\\q?quad|\\,|~|^|\s)\s*\(\s*[0-9]+[a-z]?\s*\)\s*[.,;]?\s*$", text):
         tag = tag or m2.group(1)
     return text, tag
 
@@ -134,6 +136,19 @@ def _clean(part: Part) -> Part:
     text = _TRAILER.sub(lambda m: " " * len(m.group()), part.text)
     lead = len(text) - len(text.lstrip())
     return Part(text.strip(), part.start + lead)
+
+
+def unbalanced(text: str) -> tuple[int, str] | None:
+    r"""The first ``\\begin{env}`` without its ``\\end{env}`` (offset, env), or ``None``."""
+    stack: list[tuple[int, str]] = []
+    for m in re.finditer(r"\\(begin|end)\s*\{([a-zA-Z*]+)\}", text):
+        if m.group(1) == "begin":
+            stack.append((m.start(), m.group(2)))
+        elif stack and stack[-1][1] == m.group(2):
+            stack.pop()
+        else:
+            return m.start(), m.group(2)
+    return stack[0] if stack else None
 
 
 def split_block(text: str, start: int) -> list[Chain]:
