@@ -76,6 +76,9 @@ def test_paper_finds_bce_slip_and_passes_sigmoid() -> None:
     assert [s.verdict for s in bce] == ["wrong", "wrong", "holds"]
     assert "repairs the slip of step 1" in bce[1].message
     assert result.counts()["unparsed"] >= 1
+    delta = [s for s in result.steps if s.line == 352]
+    assert delta[-1].verdict == "holds_if" and "y_k = 1" in (delta[-1].condition or "")
+    assert {s.line for s in result.steps if s.verdict == "wrong"} == {261}
 
 
 @settings(max_examples=15, deadline=None)

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
 
 import mpmath
 import numpy as np
@@ -42,7 +43,12 @@ def time_limit(seconds: float) -> Iterator[None]:
         yield
         return
 
-    def _raise(signum: int, frame: object) -> None:
+    def _raise(signum: int, frame: FrameType | None) -> None:
+        if frame is not None and frame.f_code.co_name.startswith("gc_"):
+            # An exception raised inside a garbage-collector callback would be swallowed:
+            # try again a moment later, back in ordinary code.
+            signal.setitimer(signal.ITIMER_REAL, 0.005)
+            return
         raise StepTimeoutError
 
     previous = signal.signal(signal.SIGALRM, _raise)
