@@ -218,3 +218,8 @@ $$\frac{\partial C}{\partial z} = (a - y) \sigma'(z) = (a-y) a (1-a)$$"""
     steps = derivations.check_document(tex, path="n.tex").steps
     assert [s.verdict for s in steps] == ["definition", "holds", "wrong"]
     assert [s.line for s in steps] == [2, 3, 4]
+
+
+def test_subscripted_function_names() -> None:
+    text = r"$$f_1(x) = x^2$$ $$f_2(x) = x^3$$ $$f_1'(x) + f_2(x) = 2x + x^3$$"
+    assert verdicts(text) == ["definition", "definition", "holds"]

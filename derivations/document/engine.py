@@ -95,6 +95,11 @@ def _definition(lhs: _Parsed, rhs: sp.Expr, conv: Converter, forced: bool,
         unwrapped = _unwrap_paren(items[1])
         if unwrapped is None:
             return None
+        if name.indices:
+            # f_1(x) = ...: the subscript is part of the function's name, as in a call.
+            key += "_" + ",".join(str(i) for i in conv.indices(name.indices))
+            if key in ctx.definitions and not forced:
+                return None
         paren, ops = unwrapped
         args = [c for c in paren.children if isinstance(c, lark.Tree)]
         if args and args[0].data == "arglist":
