@@ -16,30 +16,12 @@ EXPECTED: dict[str, dict[str, object]] = json.loads(
 )
 
 
-def test_known_gaps_are_undecided_not_wrong() -> None:
-    for name in KNOWN_GAPS:
-        result = _check(name)
-        assert result.counts()["wrong"] == 0, name
-
-
 def _check(name: str) -> DocumentResult:
     path = CORPUS / name
     return derivations.check_document(path.read_text(encoding="utf-8"), path=str(path))
 
 
-KNOWN_GAPS = {
-    "backprop_delta_index.md": "needs definitions generic in the layer label (δ^l used as "
-    "δ^{l+1}) and the chain rule through an undefined C (the prose says C depends on z^l "
-    "only through z^{l+1}); both steps come out undecided, never wrong",
-    "backprop_delta_missing_transpose.md": "same as backprop_delta_index.md",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_GAPS[n], strict=True))
-     if n in KNOWN_GAPS else n for n in sorted(EXPECTED)],
-)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_corpus_file(name: str) -> None:
     result = _check(name)
     for block in EXPECTED[name]["blocks"]:  # type: ignore[attr-defined]

@@ -91,10 +91,10 @@ def differentiate(conv: Converter, f: sp.Expr, variables: list[tuple[sp.Expr, in
         fu = _relabel(fu, v)
         bare = (isinstance(fu, (sp.Symbol, sp.Indexed)) or named) and fu != v
         if bare and not isinstance(fu, Opaque) and not _depends(fu, v):
-            fu = conv.opaque(f"∂{_shown(f)}/∂{_shown(v)}")
+            fu = conv.unknown_derivative(_shown(f), v)
             continue
-        if isinstance(fu, Opaque):
-            fu = conv.opaque(f"∂{fu.name}/∂{_shown(v)}")
+        if isinstance(fu, Opaque) or _unknown_entry(fu):
+            fu = conv.unknown_derivative(_shown(fu), v)
             continue
         fu = rename_bound(fu)
         conv.derivatives.append(Derivative(fu, v, order))
@@ -115,13 +115,18 @@ def _diff_through_unknowns(conv: Converter, fu: sp.Expr, v: sp.Expr, order: int)
     g = fu.xreplace(stand_ins)
     out = sp.diff(g, v)
     for c, u in stand_ins.items():
-        out += sp.diff(g, u) * conv.opaque(f"∂{c.func}/∂{_shown(v)}")
+        out += sp.diff(g, u) * conv.unknown_derivative(str(c.func), v)
     return out.xreplace({u: c for c, u in stand_ins.items()})
 
 
 def _same_vector(a: sp.Expr, v: sp.Expr) -> bool:
     r"""``C_0(\mathbf{w})`` depends on ``w_i``: the argument is the vector ``w`` itself."""
     return isinstance(v, sp.Indexed) and isinstance(a, sp.Symbol) and a.name == str(v.base.label)
+
+
+def _unknown_entry(e: sp.Expr) -> bool:
+    """An entry of an unknown derivative (``∂C/∂z`` at ``j``)."""
+    return isinstance(e, sp.Indexed) and str(e.base.label).startswith("∂")
 
 
 def _depends(fu: sp.Expr, v: sp.Expr) -> bool:
@@ -132,6 +137,8 @@ def _depends(fu: sp.Expr, v: sp.Expr) -> bool:
 
 
 def _shown(e: sp.Expr) -> str:
+    if isinstance(e, Opaque):
+        return str(e.name)
     if isinstance(e, sp.Indexed):
         return f"{e.base.label}_{''.join(map(str, e.indices))}"
     return str(e)

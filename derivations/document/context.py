@@ -29,6 +29,8 @@ class Definition:
     indices: tuple[sp.Symbol, ...] = ()
     out_index: sp.Symbol | None = None
     source: str = ""
+    forced: bool = False
+    """Made with ``:=`` / ``\\coloneqq``: generic in the layer label (``δ^l_j := ...``)."""
 
 
 @dataclass

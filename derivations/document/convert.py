@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import lark
 import sympy as sp
 
-from derivations.document.context import Context, Opaque
+from derivations.document.context import Context, Definition, Opaque
 from derivations.document.names import Name, name_of, script_items, source_of, token_text
 
 __all__ = [
@@ -95,6 +95,15 @@ def apply_defined(expr: sp.Expr, ctx: Context) -> sp.Expr:
     return out.replace(lambda e: isinstance(e, (sp.Subs, sp.Derivative)), lambda e: e.doit())
 
 
+def _definition_of(ctx: Context, key: str, *, generic: bool) -> Definition | None:
+    from derivations.document.labels import generic_definition
+
+    d = ctx.definitions.get(key)
+    if d is None and generic and "^" in key and not key.startswith("∂"):
+        d = generic_definition(ctx, key)
+    return d
+
+
 def unfold(expr: sp.Expr, ctx: Context, keep: Iterable[str] = ()) -> sp.Expr:
     r"""Replace every defined name by its definition (except the names in ``keep``).
 
@@ -103,16 +112,16 @@ def unfold(expr: sp.Expr, ctx: Context, keep: Iterable[str] = ()) -> sp.Expr:
     """
     kept = set(keep) | {k for k, d in ctx.definitions.items()
                         if _opaque_body(apply_defined(d.body, ctx))}
-    for _ in range(40):
+    for round_ in range(40):
         expr = apply_defined(expr, ctx)
         mapping: dict[sp.Expr, sp.Expr] = {}
         for s in expr.free_symbols:
             scalar = isinstance(s, sp.Symbol) and ctx.symbols.get(s.name) == s
-            d = ctx.definitions.get(s.name) if scalar else None
+            d = _definition_of(ctx, s.name, generic=round_ == 0) if scalar else None
             if d is not None and not d.params and not d.indices and s.name not in kept:
                 mapping[s] = d.body
         for ix in expr.atoms(sp.Indexed):
-            d = ctx.definitions.get(str(ix.base.label))
+            d = _definition_of(ctx, str(ix.base.label), generic=round_ == 0)
             if (d is not None and d.indices and str(ix.base.label) not in kept
                     and len(d.indices) == len(ix.indices)):
                 body = rename_bound(d.body)
@@ -481,6 +490,17 @@ class Converter:
         """A quantity the document does not define (kept as an unknown)."""
         self.undefined.add(label)
         return Opaque(label, real=True)
+
+    def unknown_derivative(self, function: str, v: sp.Expr) -> sp.Expr:
+        """``∂C/∂v`` of an undefined ``C``: for ``v = z_j`` the entry ``j`` of ``∂C/∂z``.
+
+        Indexed, so that an index substitution (``δ_j := ∂C/∂z_j`` used as ``δ_k``) reaches it.
+        """
+        if isinstance(v, sp.Indexed):
+            label = f"∂{function}/∂{v.base.label}"
+            self.undefined.add(label)
+            return sp.IndexedBase(label)[v.indices]
+        return self.opaque(f"∂{function}/∂{v}")
 
 
 def is_function_base(name: Name, ctx: Context) -> bool:

@@ -91,7 +91,8 @@ def _definition(lhs: _Parsed, rhs: sp.Expr, conv: Converter, forced: bool,
             idx = conv.indices(name.indices)
             if not all(isinstance(i, sp.Symbol) for i in idx):
                 return None
-            return Definition(key, rhs, line, indices=tuple(idx), source=lhs.part.text)
+            return Definition(key, rhs, line, indices=tuple(idx), source=lhs.part.text,
+                              forced=forced)
         unwrapped = _unwrap_paren(items[1])
         if unwrapped is None:
             return None
@@ -124,7 +125,7 @@ def _definition(lhs: _Parsed, rhs: sp.Expr, conv: Converter, forced: bool,
         return None
     ctx.functions.add(key)
     return Definition(key, rhs, line, params=tuple(params), out_index=out_index,
-                      source=lhs.part.text)
+                      source=lhs.part.text, forced=forced)
 
 
 def _safe_judge(left: sp.Expr, right: sp.Expr, ctx: Context) -> Outcome:

@@ -44,6 +44,8 @@ class Outcome:
 def unknowns(expr: sp.Expr) -> list[str]:
     """Names the document uses but never defines (undefined functions, unknown derivatives)."""
     out = {s.name for s in expr.atoms(Opaque)}
+    out |= {str(ix.base.label) for ix in expr.atoms(sp.Indexed)
+            if str(ix.base.label).startswith("∂")}
     out |= {str(f.func) for f in expr.atoms(sp.core.function.AppliedUndef)}
     return sorted(out)
 
@@ -59,6 +61,54 @@ def _unmatched_unknowns(L: sp.Expr, R: sp.Expr) -> list[str]:
                             for f in f.atoms(sp.core.function.AppliedUndef)}
     left, right = set(unknowns(L)), set(unknowns(R))
     return sorted((left ^ right) | calls_or_derivatives)
+
+
+def _chain_rule(
+    L: sp.Expr, R: sp.Expr, missing: list[str], ctx: Context
+) -> tuple[sp.Expr, sp.Expr, str] | None:
+    """Write ``∂C/∂x_j`` (one side only) as ``Σ_k ∂C/∂y_k ∂y_k/∂x_j`` (the other side's).
+
+    The step's own reading: ``C`` depends on ``x`` only through ``y``, whose definition in the
+    document gives ``∂y_k/∂x_j``. ``None`` when the unknowns do not pair up that way.
+    """
+    indexed = [m for m in missing if any(str(ix.base.label) == m
+                                         for e in (L, R) for ix in e.atoms(sp.Indexed))]
+    if len(indexed) != 2:
+        return None
+    for x_unknown, y_unknown in (indexed, indexed[::-1]):
+        got = _through(L, R, x_unknown, y_unknown, ctx)
+        if got is not None:
+            return got
+    return None
+
+
+def _through(
+    L: sp.Expr, R: sp.Expr, x_unknown: str, y_unknown: str, ctx: Context
+) -> tuple[sp.Expr, sp.Expr, str] | None:
+    """Both sides with each ``∂C/∂x_j`` written as ``Σ_k ∂C/∂y_k ∂y_k/∂x_j``."""
+    top, _, x_key = x_unknown.partition("/∂")
+    top2, _, y_key = y_unknown.partition("/∂")
+    d = ctx.definitions.get(y_key)
+    if top != top2 or d is None or len(d.indices) != 1:
+        return None
+    k = sp.Dummy("k", integer=True)
+    y_entry = unfold(ctx.base(y_key)[k], ctx, keep=[x_key])
+    lower, upper = ctx.index_ranges.get(str(d.indices[0]), (sp.Integer(1), None))
+    if upper is None:
+        upper = ctx.index_symbol("K", size=True)
+        ctx.sizes.setdefault("K", None)
+
+    def through(e: sp.Indexed) -> sp.Expr:
+        slope = sp.diff(y_entry, ctx.base(x_key)[e.indices])
+        return sp.Sum(sp.IndexedBase(y_unknown)[k] * slope, (k, lower, upper))
+
+    def side(e: sp.Expr) -> sp.Expr:
+        return e.replace(
+            lambda a: isinstance(a, sp.Indexed) and str(a.base.label) == x_unknown, through
+        )
+
+    why = f"reading {top.removeprefix('∂')} as depending on {x_key} only through {y_key}"
+    return side(L), side(R), why
 
 
 def _plain(expr: sp.Expr) -> set[sp.Symbol]:
@@ -244,6 +294,12 @@ def judge(
     except (StepTimeoutError, ValueError, TypeError, RecursionError):
         cheap = L - R
     missing = _unmatched_unknowns(L, R)
+    chained = _chain_rule(L, R, missing, ctx) if missing else None
+    if chained is not None:
+        inner = judge(chained[0], chained[1], ctx, budget=budget, seed=seed)
+        if inner.verdict in ("holds", "wrong", "holds_if"):
+            return Outcome(inner.verdict, inner.method, f"{inner.message} (by the chain rule, "
+                           f"{chained[2]})", inner.condition, inner.counterexample)
     if missing:
         return Outcome(
             "undecided", "none",

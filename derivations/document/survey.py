@@ -9,6 +9,7 @@ import lark
 
 from derivations.document.context import Context
 from derivations.document.convert import _flatten, _is_partial
+from derivations.document.labels import normal_label
 from derivations.document.names import Name, name_of, script_items, source_of
 
 __all__ = ["label_text", "survey"]
@@ -40,7 +41,7 @@ def label_text(ctx: Context, name: Name, text: str) -> str | None:
         return re.sub(r"\\(text|mathrm)\{([^{}]*)\}", r"\2", written)
     letters = set(re.findall(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", "", written)))
     if letters and letters <= ctx.label_letters:
-        return written
+        return normal_label(written)
     if name.key() in ctx.labelled or name.bold:
         return written
     return None
