@@ -9,8 +9,9 @@ import numpy as np
 import sympy as sp
 
 from derivations.document.context import Context
-from derivations.document.convert import Derivative, unfold
+from derivations.document.convert import Derivative
 from derivations.document.numeric import concretise, sample_point
+from derivations.document.unfolding import unfold
 
 __all__ = ["second_opinion"]
 

@@ -14,10 +14,9 @@ from derivations.document.convert import (
     _is_partial,
     _unwrap_paren,
     is_function_base,
-    rename_bound,
-    unfold,
 )
 from derivations.document.names import Name, name_of, script_items, source_of, token_text
+from derivations.document.unfolding import rename_bound, unfold
 
 __all__ = ["apply_name", "bigop", "cases", "derivative_item", "fraction"]
 

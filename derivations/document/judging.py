@@ -9,7 +9,6 @@ import numpy as np
 import sympy as sp
 
 from derivations.document.context import Context, Opaque
-from derivations.document.convert import unfold
 from derivations.document.numeric import (
     Difference,
     Instance,
@@ -21,6 +20,7 @@ from derivations.document.numeric import (
     time_limit,
     value_text,
 )
+from derivations.document.unfolding import unfold
 from derivations.equivalence import _cheap_zero, decide
 
 __all__ = ["Outcome", "judge", "unknowns"]

@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from derivations.document.context import Context
-from derivations.document.convert import rename_bound
+from derivations.document.unfolding import rename_bound
 
 __all__ = [
     "Instance",
