@@ -411,3 +411,17 @@ def test_summary_says_what_was_found() -> None:
     assert "Found: 2 errors in the paper confirmed, 1 new;" not in err
     assert "Found: 1 error in the paper confirmed, 1 new;" in err
     assert "1 of 2 checks give the result recorded as expected; 1 does not" in err
+
+
+def test_doc_is_a_subcommand_with_its_own_options(tmp_path: Path) -> None:
+    from verify.cli.commands import COMMANDS
+
+    good = tmp_path / "good.md"
+    good.write_text("$$\\frac{d}{dx} x^2 = 2x$$\n", encoding="utf-8")
+    bad = tmp_path / "bad.md"
+    bad.write_text("$$\\frac{d}{dx} x^2 = 3x$$\n", encoding="utf-8")
+    assert COMMANDS["doc"].own is not None and COMMANDS["doc"].handler is None
+    assert cli.main(["doc", str(good), "--quiet"]) == 0
+    assert cli.main(["doc", str(bad), "--quiet"]) == 1
+    assert cli.main(["doc", str(tmp_path / "missing.md")]) == 2
+    assert cli.main(["doc"]) == 2

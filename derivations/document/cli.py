@@ -55,8 +55,8 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _parser() -> _Parser:
-    p = _Parser(prog="doc", description="Check every step of every derivation in a file.")
+def _parser(prog: str) -> _Parser:
+    p = _Parser(prog=prog, description="Check every step of every derivation in a file.")
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="a Markdown (.md), LaTeX (.tex) or text file (several: a pre-commit hook)")
     p.add_argument("--json", metavar="PATH", help="write the step records as JSON")
@@ -86,10 +86,13 @@ def _check(path: str, text: str, args: argparse.Namespace) -> int:
     return 0 if result.ok(strict=args.strict) else 1
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Exit 0 when no step is wrong or unparsed (nor undecided with --strict), 1 else, 2 usage."""
+def main(argv: list[str] | None = None, prog: str = "python -m derivations.document") -> int:
+    """Exit 0 when no step is wrong or unparsed (nor undecided with --strict), 1 else, 2 usage.
+
+    ``prog`` names the command in usage lines (``python -m verify doc`` when run from there).
+    """
     try:
-        args = _parser().parse_args(argv)
+        args = _parser(prog).parse_args(argv)
         if args.json is not None and len(args.paths) > 1:
             raise UsageError("--json takes one input file; give one PATH")
         texts = [read_document(p) for p in args.paths]

@@ -63,9 +63,12 @@ class Command:
     """A subcommand: its help line, its handler, and how it uses ``--reports-dir``."""
 
     help: str
-    handler: Callable[[Invocation], int]
+    handler: Callable[[Invocation], int] | None
+    """Runs the command on the parsed options (``None``: it parses its own, see ``own``)."""
     reports: str = ""
     """``write`` (checked writable up front), ``read``, or ``""`` (not used)."""
+    own: Callable[[list[str]], int] | None = None
+    """A command with options of its own: called with the words after its name."""
 
 
 # --- handlers: one per subcommand -----------------------------------------------------------------
@@ -148,9 +151,18 @@ def cmd_list(inv: Invocation) -> int:
     return EXIT_OK
 
 
-def cmd_mutants(_inv: Invocation) -> int:  # pragma: no cover - dispatched in main
-    """Handled by :mod:`verify.mutation.cli` (its own options)."""
-    raise AssertionError("mutants is dispatched before option parsing")
+def own_mutants(words: list[str]) -> int:
+    """``mutants``: :mod:`verify.mutation.cli`, with its own options."""
+    from verify.mutation.cli import main as mutants_main
+
+    return mutants_main(words)
+
+
+def own_doc(words: list[str]) -> int:
+    """``doc``: the derivation checker of :mod:`derivations.document`, with its own options."""
+    from derivations.document.cli import main as doc_main
+
+    return doc_main(words, prog="python -m verify doc")
 
 
 COMMANDS: dict[str, Command] = {
@@ -178,7 +190,14 @@ COMMANDS: dict[str, Command] = {
     "mutants": Command(
         "run the harness on a catalogue of backprop bugs planted in a copy of mlp/ "
         "(its own options: python -m verify mutants --help)",
-        cmd_mutants,
+        None,
+        own=own_mutants,
+    ),
+    "doc": Command(
+        "check every step of every derivation in your own Markdown, LaTeX or text file "
+        "(its own options: python -m verify doc --help)",
+        None,
+        own=own_doc,
     ),
 }
 """Subcommand -> handler, in the order ``--help`` lists them."""
@@ -377,10 +396,9 @@ def main(
     err = sys.stderr if err is None else err
     out = sys.stdout if out is None else out
     words = list(sys.argv[1:] if argv is None else argv)
-    if words[:1] == ["mutants"]:  # its own options
-        from verify.mutation.cli import main as mutants_main
-
-        return mutants_main(words[1:])
+    own = COMMANDS[words[0]].own if words and words[0] in COMMANDS else None
+    if own is not None:  # a command with options of its own
+        return own(words[1:])
     parser = _parser()
     try:
         args = parser.parse_args(words)
@@ -404,4 +422,5 @@ def main(
     if problem:
         print(problem, file=err)
         return EXIT_USAGE
+    assert command.handler is not None  # commands without one were dispatched above
     return command.handler(inv)
