@@ -7,21 +7,17 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derivations.claims import Claim, Method, NumericSpec, Verdict
+from derivations.definitions import sigmoid
 from derivations.equivalence import Sampler, decide
 from derivations.judge import Judgement, define, judge, judge_chain, make_claim
 from derivations.sampling import kink_sampler, logit_sampler
 
-__all__ = ["activation_claims", "relu", "sigmoid"]
+__all__ = ["activation_claims", "relu"]
 
 z = sp.Symbol("z", real=True)
 _p = sp.Symbol("p", positive=True)
 _n = sp.Symbol("n", negative=True)
 _t = sp.Symbol("t", positive=True)
-
-
-def sigmoid(x: sp.Expr) -> sp.Expr:
-    """Sigmoid, eq. (13)."""
-    return 1 / (1 + sp.exp(-x))
 
 
 def relu(x: sp.Expr) -> sp.Expr:

@@ -9,6 +9,7 @@ import numpy as np
 import sympy as sp
 
 from derivations.claims import Claim, Method, NumericSpec, Step, Verdict
+from derivations.definitions import ce, mse, sigmoid_vector, softmax
 from derivations.equivalence import decide
 from derivations.judge import Judgement, define, judge, make_claim
 from derivations.network import product
@@ -27,27 +28,6 @@ i, j, k = sp.symbols("i j k", integer=True, positive=True)
 z_, y_ = sp.IndexedBase("z"), sp.IndexedBase("y")
 
 Activation = Callable[[sp.Matrix], sp.Matrix]
-
-
-def _sigmoid(Z: sp.Matrix) -> sp.Matrix:
-    """Elementwise sigmoid, eq. (13)."""
-    return Z.applyfunc(lambda e: 1 / (1 + sp.exp(-e)))
-
-
-def _softmax(Z: sp.Matrix) -> sp.Matrix:
-    """Softmax, eq. (15)."""
-    total = sp.Add(*[sp.exp(e) for e in Z])
-    return Z.applyfunc(lambda e: sp.exp(e) / total)
-
-
-def _mse(a: sp.Matrix, y: sp.Matrix) -> sp.Expr:
-    """Eq. (8)."""
-    return sp.Rational(1, 2) * sp.Add(*[(p - q) ** 2 for p, q in zip(a, y, strict=True)])
-
-
-def _ce(a: sp.Matrix, y: sp.Matrix) -> sp.Expr:
-    """Eq. (10)."""
-    return -sp.Add(*[q * sp.log(p) for p, q in zip(a, y, strict=True)])
 
 
 class _Layer:
@@ -103,7 +83,7 @@ def _layer_spec(layer: _Layer, act: Activation, paper: Any, truth: Any) -> Numer
     variables = (*layer.W, *layer.a_prev, *layer.b, *layer.y)
     return NumericSpec(
         variables=variables,
-        definition=_mse(act(layer.z_expr), layer.y),
+        definition=mse(act(layer.z_expr), layer.y),
         wrt=tuple(layer.W),
         paper=sp.Matrix(list(paper)).xreplace(back),
         truth=sp.Matrix(list(truth)).xreplace(back),
@@ -118,14 +98,14 @@ def _chain_rule_claims() -> list[Claim]:
         "elementwise output activation (∂a_i/∂z_j = 0 for i ≠ j): holds for sigmoid, "
         "fails for softmax"
     )
-    t_sm, t_sig = layer.dW_truth(_softmax, _mse), layer.dW_truth(_sigmoid, _mse)
-    p_sm, p_sig = layer.eq25(_softmax, _mse), layer.eq25(_sigmoid, _mse)
+    t_sm, t_sig = layer.dW_truth(softmax, mse), layer.dW_truth(sigmoid_vector, mse)
+    p_sm, p_sig = layer.eq25(softmax, mse), layer.eq25(sigmoid_vector, mse)
     j25 = judge(p_sm, t_sm, v, s, conditional=(p_sig, t_sig), condition=elementwise)
     # eq. 26: (∂C/∂a ⊙ ∂a/∂z) ∂z/∂W with ∂z/∂W = a^{L−1} (eq. 28).
-    a_sig = _sigmoid(layer.Z)
-    jac_sm = _softmax(layer.Z).jacobian(list(layer.Z))
-    grad_sm = sp.Matrix([sp.diff(_mse(layer.A, layer.y), q) for q in layer.A]).subs(
-        dict(zip(layer.A, _softmax(layer.Z), strict=True))
+    a_sig = sigmoid_vector(layer.Z)
+    jac_sm = softmax(layer.Z).jacobian(list(layer.Z))
+    grad_sm = sp.Matrix([sp.diff(mse(layer.A, layer.y), q) for q in layer.A]).subs(
+        dict(zip(layer.A, softmax(layer.Z), strict=True))
     )
     strict26 = product(
         ("∂C/∂a ⊙ ∂a/∂z", jac_sm * 0 + grad_sm * sp.ones(1, OUTPUTS)),
@@ -177,7 +157,7 @@ def _chain_rule_claims() -> list[Claim]:
             note="The full chain rule is Σ_i ∂C/∂a_i ∂a_i/∂z_j ∂z_j/∂W_jk; the printed form keeps "
             f"only i = j. Shown on a {OUTPUTS}x{INPUTS} output layer with MSE: equal for sigmoid, "
             "different for softmax (residual and counterexample are the softmax case).",
-            numeric=_layer_spec(layer, _sigmoid, p_sig, t_sig),
+            numeric=_layer_spec(layer, sigmoid_vector, p_sig, t_sig),
             extra={"softmax_paper": p_sm, "softmax_truth": t_sm},
         ),
         make_claim(
@@ -194,7 +174,7 @@ def _chain_rule_claims() -> list[Claim]:
             truth=t_sig,
             note="For softmax ∂a/∂z is a full K x K Jacobian: no Hadamard product with the "
             "gradient reproduces the chain rule.",
-            numeric=_layer_spec(layer, _sigmoid, reading26, t_sig),
+            numeric=_layer_spec(layer, sigmoid_vector, reading26, t_sig),
         ),
         make_claim(
             id="deltas.activation_derivative",
@@ -226,8 +206,8 @@ def _chain_rule_claims() -> list[Claim]:
 def _mse_sigmoid_claim() -> Claim:
     Z = sp.Matrix(sp.symbols(f"z1:{OUTPUTS + 1}", real=True))
     y = sp.Matrix(sp.symbols(f"y1:{OUTPUTS + 1}", real=True))
-    a = _sigmoid(Z)
-    C = _mse(a, y)
+    a = sigmoid_vector(Z)
+    C = mse(a, y)
     truth = sp.Matrix([sp.diff(C, q) for q in Z])
     paper = (a - y).multiply_elementwise(a).multiply_elementwise(sp.ones(OUTPUTS, 1) - a)
     sample = combine(logit_sampler(list(Z)), one_hot_sampler(list(y)))
@@ -252,8 +232,8 @@ def _mse_softmax_claim() -> Claim:
     """Sec. 6.3.2 and eq. (38): a free index i and a missing sum over outputs."""
     Z = sp.Matrix(sp.symbols(f"z1:{OUTPUTS + 1}", real=True))
     y = sp.Matrix(sp.symbols(f"y1:{OUTPUTS + 1}", real=True))
-    a = _softmax(Z)
-    C = _mse(a, y)
+    a = softmax(Z)
+    C = mse(a, y)
     truth = sp.Matrix([sp.diff(C, q) for q in Z])
     sample = combine(logit_sampler(list(Z), 5.0), one_hot_sampler(list(y)))
 
@@ -383,8 +363,8 @@ def _ce_softmax_claims() -> list[Claim]:
     # A concrete counterexample (K = 3) for the unconditional failure: labels not summing to 1.
     Zc = sp.Matrix(sp.symbols(f"z1:{OUTPUTS + 1}", real=True))
     yc = sp.Matrix(sp.symbols(f"y1:{OUTPUTS + 1}", real=True))
-    ac = _softmax(Zc)
-    Cc = _ce(ac, yc)
+    ac = softmax(Zc)
+    Cc = ce(ac, yc)
     truth_c = sp.Matrix([sp.diff(Cc, q) for q in Zc])
     paper_c = ac - yc
     dc = decide(
@@ -508,10 +488,10 @@ def _table_claims() -> list[Claim]:
     y = sp.Matrix(sp.symbols(f"y1:{OUTPUTS + 1}", real=True))
     sample = combine(logit_sampler(list(Z), 5.0), one_hot_sampler(list(y)))
     pairs = {
-        ("MSE", "sigmoid"): (_mse, _sigmoid),
-        ("MSE", "softmax"): (_mse, _softmax),
-        ("CE", "sigmoid"): (_ce, _sigmoid),
-        ("CE", "softmax"): (_ce, _softmax),
+        ("MSE", "sigmoid"): (mse, sigmoid_vector),
+        ("MSE", "softmax"): (mse, softmax),
+        ("CE", "sigmoid"): (ce, sigmoid_vector),
+        ("CE", "softmax"): (ce, softmax),
     }
     deltas = {
         name: sp.Matrix([sp.diff(cost(act(Z), y), q) for q in Z])
@@ -527,10 +507,10 @@ def _table_claims() -> list[Claim]:
     # Footnote 2: sigmoid output = special case of softmax. K = 2: σ(z) = softmax((z, 0))_1.
     z1 = sp.Symbol("z", real=True)
     k2 = decide(
-        1 / (1 + sp.exp(-z1)), _softmax(sp.Matrix([z1, 0]))[0], [z1], logit_sampler([z1])
+        1 / (1 + sp.exp(-z1)), softmax(sp.Matrix([z1, 0]))[0], [z1], logit_sampler([z1])
     ).equal
     fn2_sample = logit_sampler(list(Z), 5.0)
-    j_fn2 = judge(sp.Add(*_sigmoid(Z)), sp.Integer(1), list(Z), fn2_sample)
+    j_fn2 = judge(sp.Add(*sigmoid_vector(Z)), sp.Integer(1), list(Z), fn2_sample)
     # The binary pair the paper derives in sec. 6.2: a single sigmoid with eq. 11.
     zb, yb = sp.Symbol("z", real=True), sp.Symbol("y", real=True)
     s = 1 / (1 + sp.exp(-zb))
@@ -582,9 +562,9 @@ def _table_claims() -> list[Claim]:
             r"softmax function}",
             expected=Verdict.WRONG,
             judgement=j_fn2,
-            paper=sp.Add(*_sigmoid(Z)),
+            paper=sp.Add(*sigmoid_vector(Z)),
             truth=sp.Integer(1),
-            corrected=sp.Eq(1 / (1 + sp.exp(-z1)), _softmax(sp.Matrix([z1, 0]))[0]),
+            corrected=sp.Eq(1 / (1 + sp.exp(-z1)), softmax(sp.Matrix([z1, 0]))[0]),
             corrected_printed="Only for binary classification (K = 2) is a sigmoid output a "
             "special case of softmax: σ(z) = softmax((z, 0))_1. For multiclass outputs (K > 2) "
             "the K sigmoids need not sum to 1, so they are no softmax of any z.",
@@ -597,7 +577,7 @@ def _table_claims() -> list[Claim]:
                 variables=tuple(Z),
                 definition=sp.Integer(1),
                 wrt=(),
-                paper=sp.Add(*_sigmoid(Z)),
+                paper=sp.Add(*sigmoid_vector(Z)),
                 truth=sp.Integer(1),
                 sample=fn2_sample,
             ),
