@@ -158,7 +158,7 @@ def _chain_rule_claims() -> list[Claim]:
             f"only i = j. Shown on a {OUTPUTS}x{INPUTS} output layer with MSE: equal for sigmoid, "
             "different for softmax (residual and counterexample are the softmax case).",
             numeric=_layer_spec(layer, sigmoid_vector, p_sig, t_sig),
-            extra={"softmax_paper": p_sm, "softmax_truth": t_sm},
+            extra={"softmax_paper": p_sm, "softmax_truth": t_sm, "shown": (p_sm, t_sm)},
         ),
         make_claim(
             id="deltas.chain_rule.hadamard",
@@ -174,6 +174,7 @@ def _chain_rule_claims() -> list[Claim]:
             truth=t_sig,
             note="For softmax ∂a/∂z is a full K x K Jacobian: no Hadamard product with the "
             "gradient reproduces the chain rule.",
+            extra={"shown": (strict26, t_sm)},
             numeric=_layer_spec(layer, sigmoid_vector, reading26, t_sig),
         ),
         make_claim(
@@ -398,37 +399,70 @@ def _ce_softmax_claims() -> list[Claim]:
         truth=truth_c,
         sample=one_hot,
     )
+    # The left-hand side as printed: a product ∂C/∂a_j ∂a_j/∂z_j (diagonal term only). It opens
+    # the derivation too (its line 1), judged at K = 3 because SymPy cannot simplify the mixed
+    # j/i sums for symbolic K.
+    lhs = sp.Matrix([(-yc[r] / ac[r]) * sp.diff(ac[r], Zc[r]) for r in range(OUTPUTS)])
+    j_lhs = judge(lhs, truth_c, [*Zc, *yc], one_hot)
+    lhs_step = Step(
+        index=1,
+        paper=lhs,
+        verdict=j_lhs.verdict,
+        residual=j_lhs.residual,
+        note="the left-hand side ∂C/∂a_j ∂a_j/∂z_j, a single term, where the sum over k of "
+        "∂C/∂a_k ∂a_k/∂z_i is meant (the same left-hand side as eq. 39; shown at K = 3 with "
+        "one-hot labels, index j read as i)",
+    )
+    steps = [
+        lhs_step,
+        *(Step(s.index + 1, s.paper, s.verdict, s.residual, s.condition, s.note) for s in steps),
+    ]
+    verdicts = [j_lhs.verdict, *verdicts]
     chain_verdict = (
         Verdict.WRONG
         if Verdict.WRONG in verdicts
         else (Verdict.HOLDS_IF if Verdict.HOLDS_IF in verdicts else Verdict.HOLDS)
     )
-    # The left-hand side as printed: a product ∂C/∂a_j ∂a_j/∂z_j (diagonal term only).
-    lhs = sp.Matrix([(-yc[r] / ac[r]) * sp.diff(ac[r], Zc[r]) for r in range(OUTPUTS)])
-    j_lhs = judge(lhs, truth_c, [*Zc, *yc], one_hot)
     return [
         make_claim(
             id="deltas.ce_softmax.derivation",
             ref="sec. 6.3.3",
             family="deltas",
             title="CE + softmax delta, line by line (symbolic K)",
-            printed=r"\sum_k\left(-\frac{y_k}{a_k^L}\right)a_i^L(\delta_{ik} - a_k^L) = \dots = "
+            printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_{j,\text{SM}}^L}"
+            r"\frac{\partial a_{j,\text{SM}}^L}{\partial z_j^L} = "
+            r"\sum_k\left(-\frac{y_k}{a_k^L}\right)a_i^L(\delta_{ik} - a_k^L) = \dots = "
             r"-y_i + \left(\sum_k y_k\right)a_i^L = a_i^L - y_i",
-            expected=Verdict.HOLDS_IF,
+            expected=Verdict.WRONG,
             judgement=Judgement(
                 chain_verdict,
                 Method.SYMBOLIC_GENERAL_K,
-                final.residual,
-                dc.counterexample,
-                condition,
+                j_lhs.residual,
+                j_lhs.counterexample,
+                None,
                 "see steps",
             ),
             paper=lines[-1],
             truth=truth,
             steps=tuple(steps),
-            note="Σ_{k≠i} is transcribed as Σ_k − (term k = i). Every line but the last holds "
-            "identically; the last needs Σ_k y_k = 1, which the text uses explicitly.",
-            numeric=spec,
+            corrected=sp.Symbol("Σ_k ∂C/∂a_k ∂a_k/∂z_i"),
+            corrected_printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial z_i^L} = "
+            r"\sum_{k=1}^{K} \frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_k^L}"
+            r"\frac{\partial a_k^L}{\partial z_i^L} = "
+            r"\sum_{k=1}^{K}\left(-\frac{y_k}{a_k^L}\right)a_i^L(\delta_{ik} - a_k^L) = "
+            r"\dots = a_i^L - y_i \quad\text{if } \sum_k y_k = 1",
+            note="Line 1 is the printed left-hand side, the same wrong one as eq. 39. From line 2 "
+            "on, Σ_{k≠i} is transcribed as Σ_k − (term k = i): lines 2 to 5 hold identically, "
+            "the last line needs Σ_k y_k = 1, which the text uses explicitly.",
+            numeric=NumericSpec(
+                variables=(*Zc, *yc),
+                definition=Cc,
+                wrt=tuple(Zc),
+                paper=lhs,
+                truth=truth_c,
+                sample=one_hot,
+            ),
+            extra={"shown": (lhs, truth_c)},
         ),
         make_claim(
             id="deltas.ce_softmax",
@@ -443,6 +477,7 @@ def _ce_softmax_claims() -> list[Claim]:
             truth=truth,
             note="Right-hand side judged as ∂C/∂z_i (what the derivation computes). The printed "
             "left-hand side is a different quantity: see the entry 'Left-hand side of eq. 39'.",
+            extra={"shown": (paper_c, truth_c)},
             numeric=spec,
         ),
         make_claim(
@@ -523,6 +558,12 @@ def _table_claims() -> list[Claim]:
         # |z| <= 8: the unfused product loses all digits to cancellation near σ(z) = 1.
         return {zb: float(rng.uniform(-8, 8)), yb: float(rng.integers(2))}
 
+    # K = 2 at y = (0, 1), z = (0.4, -0.2): CE (eq. 10) over two sigmoids vs the sec. 6.2 model.
+    z2, y2 = sp.symbols("z1:3", real=True), sp.symbols("y1:3", real=True)
+    c_two = ce(sigmoid_vector(sp.Matrix(z2)), sp.Matrix(y2))
+    at = {z2[0]: sp.Rational(2, 5), z2[1]: sp.Rational(-1, 5), y2[0]: 0, y2[1]: 1}
+    two_sig = [f"{float(sp.diff(c_two, q).subs(at)) + 0.0:.3f}".replace("0.000", "0") for q in z2]
+    single = f"{float(truth_b.subs({zb: at[z2[0]], yb: at[y2[0]]})):.3f}"
     return [
         make_claim(
             id="deltas.table1",
@@ -548,9 +589,13 @@ def _table_claims() -> list[Claim]:
             note=f"Output deltas ∂C/∂z derived by sympy.diff at K = {OUTPUTS} for all four "
             f"pairs: {len(distinct)} distinct functions; missing from the table: "
             f"{', '.join(f'{cost} + {act}' for cost, act in missing)}. "
-            "CE (eq. 10) + elementwise sigmoid has δ_j = −y_j(1 − a_j), not a − y; its binary "
-            "case is the pair the paper itself derives in sec. 6.2 (δ = a − y, see the entry "
-            "'Binary CE + sigmoid fused delta').",
+            "CE (eq. 10) over K independent sigmoids has δ_j = −y_j(1 − a_j), not a − y. The "
+            "single-sigmoid model of sec. 6.2 (one output, eq. 11) does not supply the missing "
+            "row: σ(z) = softmax((z, 0))_1, so it is the two-class softmax, a CE + softmax case. "
+            f"Even at K = 2 the two models differ: at y = (0, 1), z = (0.4, −0.2), eq. 10 with "
+            f"two sigmoids gives δ = ({two_sig[0]}, {two_sig[1]}), the sec. 6.2 model on the first "
+            f"output (a = σ(0.4), y = 0) gives δ = a − y = {single}. So the table needs the "
+            "fourth row, and footnote 2 (below) does not remove it.",
             extra={"distinct_pairs": distinct, "missing_rows": missing},
         ),
         make_claim(
@@ -586,16 +631,24 @@ def _table_claims() -> list[Claim]:
             id="deltas.ce_sigmoid_binary",
             ref="sec. 6.2",
             family="deltas",
-            title="Binary CE + sigmoid fused delta ((a − y)/(a(1 − a)) × σ') = a − y",
+            title="Binary CE + sigmoid delta (a reading: (a − y)/(a(1 − a)) × σ' = a − y)",
             printed=r"\frac{a^L - y}{a^L(1-a^L)}\cdot a^L(1 - a^L) = a^L - y",
             expected=Verdict.HOLDS,
             judgement=judge(paper_b, truth_b, [zb, yb], sample_b),
             paper=paper_b,
             truth=truth_b,
-            note="Not printed as a delta: the product of the sec. 6.2 result and eq. 14, the "
-            "pair Table 1 leaves out. Derived: ∂C²_CE/∂z = σ(z) − y. In floating point the "
-            "unfused product cancels catastrophically for |z| > ~10 (sampled |z| <= 8); the "
-            "fused a − y is the stable form.",
+            note="Not printed as a delta: the checker's reading, the product of the sec. 6.2 "
+            "result and eq. 14 (the single-sigmoid model, i.e. the two-class softmax). Derived: "
+            "∂C²_CE/∂z = σ(z) − y. In float64, with a = σ(z) computed first, the unfused "
+            "product equals a − y to rounding until σ(z) rounds to 1 (z above about 36.7), "
+            "where a(1 − a) = 0 and it returns NaN (sampled |z| <= 8). Both forms lose relative "
+            "accuracy for y = 1 as z grows, since a − 1 cancels: about 1e-12 at z = 10, 4e-8 at "
+            "z = 20, 1e-3 at z = 30 (the exact value is −σ(−z)); computing δ from z, not from a, "
+            "avoids it.",
+            extra={
+                "reading": "the paper prints ∂C/∂a for the binary cost (sec. 6.2) and σ' "
+                "(eq. 14) but never their product; the checker multiplies them"
+            },
             numeric=NumericSpec(
                 variables=(zb, yb),
                 definition=cost_b,

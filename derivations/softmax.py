@@ -188,7 +188,7 @@ def _hidden_layer_claim() -> Claim:
         id="softmax.output_layer_only",
         ref="footnote 1",
         family="activations",
-        title="'Softmax can only be used in the output layer'",
+        title="'Softmax can only be used in the output layer' (read as eq. 35's Hadamard form)",
         printed=r"\text{The softmax activation function can only be used in the output layer}",
         expected=Verdict.WRONG,
         judgement=j,
@@ -208,6 +208,11 @@ def _hidden_layer_claim() -> Claim:
         "checker takes as the printed form (residual and counterexample). Hidden softmax "
         "layers are uncommon for practical reasons (footnote 1 links a page on that), not because "
         "backprop cannot pass through them.",
+        extra={
+            "corrected_checked": True,
+            "reading": "the paper prints no formula for a hidden softmax; the checker applies "
+            "eq. 35 to it, with σ'(z) read as the diagonal of the softmax Jacobian",
+        },
         numeric=NumericSpec(
             variables=tuple(variables),
             definition=C,
@@ -216,7 +221,6 @@ def _hidden_layer_claim() -> Claim:
             truth=truth,
             sample=sample,
         ),
-        extra={"corrected_checked": True},
     )
 
 
