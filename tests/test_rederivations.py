@@ -95,3 +95,24 @@ def test_readings_are_labelled() -> None:
         "deltas.ce_sigmoid_binary",
     ):
         assert derivations.get(cid).extra.get("reading"), cid
+
+
+def test_new_slips_have_the_verdicts_of_a_re_reading() -> None:
+    a = sp.Matrix(sp.symbols("a1:4", positive=True))
+    y = sp.Matrix(sp.symbols("y1:4", real=True))
+    elementwise = (a - y).applyfunc(lambda e: e**2 / 2).jacobian(list(a))
+    assert elementwise.shape == (3, 3) and elementwise == sp.diag(*(a - y))  # not the vector a - y
+    expected = {
+        "network.layer_count": Verdict.HOLDS_IF,
+        "network.gradient_indices": Verdict.WRONG,
+        "costs.mse.derivative.vector_square": Verdict.HOLDS_IF,
+        "costs.ce.derivative.vector_product": Verdict.HOLDS_IF,
+        "training.algorithm.learning_rate": Verdict.WRONG,
+        "training.algorithm.initialisation": Verdict.WRONG,
+        "training.accuracy.labels": Verdict.HOLDS_IF,
+        "backprop.sec631.layer_labels": Verdict.WRONG,
+    }
+    for cid, verdict in expected.items():
+        assert derivations.get(cid).verdict is verdict, cid
+    w, g, eta = 0.5, 0.2, 0.1
+    assert (w - g) != (w - eta * g)  # step 10 as printed (no η) moves W by g, not η g
