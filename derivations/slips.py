@@ -267,17 +267,17 @@ def _layer_label_slip() -> Claim:
         ref="sec. 6.3.1",
         family="backprop",
         title="'For the L − 1 layer we get ∂C/∂W^L', 'for the L − 2 layer ... ∂C/∂W^{L−1}'",
-        printed=r"	ext{Using this, for the } L - 1 	ext{ layer we get } "
-        r"rac{\partial \mathcal{C}}{\partial W^L} = \delta^L \mathbf{a}^{L-1}",
+        printed=r"\text{Using this, for the } L - 1 \text{ layer we get } "
+        r"\frac{\partial \mathcal{C}}{\partial W^L} = \delta^L \mathbf{a}^{L-1}",
         expected=Verdict.WRONG,
         judgement=judge(printed, meant, [L], _layers_sample),
         method=Method.INSPECTION,
         paper=printed,
         truth=meant,
         corrected=meant,
-        corrected_printed=r"	ext{for the layer } L 	ext{ we get } rac{\partial \mathcal{C}}"
-        r"{\partial W^L} = \delta^L (\mathbf{a}^{L-1})^T	ext{, and for the layer } L - 1 "
-        r"\dots",
+        corrected_printed="'For the layer L we get ∂C/∂W^L = δ^L (a^{L−1})^T', and 'for the "
+        "layer L − 1' for the gradients of W^{L−1} and b^{L−1}.",
+        corrected_prose=True,
         note="Both labels are one layer off: the gradients that follow are those of W^L, b^L "
         "and then of W^{L−1}, b^{L−1} (the formulas themselves are judged in their own entries).",
     )
