@@ -30,6 +30,15 @@ def heaviside(x: sp.Expr) -> sp.Expr:
     return sp.Piecewise((1, x >= 0), (0, True))
 
 
+def _reader(value: sp.Expr) -> str:
+    """A limit in reader notation: ∞ and −∞, not SymPy's ``oo``."""
+    if value == sp.oo:
+        return "+∞"
+    if value == -sp.oo:
+        return "−∞"
+    return str(value)
+
+
 def _pointwise(expr: sp.Expr) -> sp.Expr:
     """Replace distributions and undefined kink values by pointwise values (``nan`` on the kink).
 
@@ -117,9 +126,9 @@ def _kink_judgement(k: KinkAnalysis, residual: sp.Expr) -> Judgement:
         Method.SYMBOLIC,
         None,
         None,
-        f"z = 0 excluded: discontinuous there (one-sided difference quotients {k.left} and "
-        f"{k.right}), so not differentiable; the paper's value {k.paper_at_kink} is not a "
-        "derivative",
+        f"z = 0 excluded: discontinuous there (one-sided difference quotients tend to "
+        f"{_reader(k.left)} and {_reader(k.right)}), so not differentiable; the paper's value "
+        f"{k.paper_at_kink} is not a derivative",
         "agrees for z < 0 and z > 0",
     )
 

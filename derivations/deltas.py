@@ -646,7 +646,7 @@ def _table_claims() -> list[Claim]:
             "z = 20, 1e-3 at z = 30 (the exact value is −σ(−z)); computing δ from z, not from a, "
             "avoids it.",
             extra={
-                "reading": "the paper prints ∂C/∂a for the binary cost (sec. 6.2) and σ' "
+                "checker_reading": "the paper prints ∂C/∂a for the binary cost (sec. 6.2) and σ' "
                 "(eq. 14) but never their product; the checker multiplies them"
             },
             numeric=NumericSpec(

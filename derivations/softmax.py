@@ -210,7 +210,8 @@ def _hidden_layer_claim() -> Claim:
         "backprop cannot pass through them.",
         extra={
             "corrected_checked": True,
-            "reading": "the paper prints no formula for a hidden softmax; the checker applies "
+            "checker_reading": "the paper prints no formula for a hidden softmax; the checker "
+            "applies "
             "eq. 35 to it, with σ'(z) read as the diagonal of the softmax Jacobian",
         },
         numeric=NumericSpec(

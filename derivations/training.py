@@ -166,7 +166,8 @@ def _schedule_claims() -> list[Claim]:
             note=f"Eq. 23 is linear in i_epoch (second derivative {curvature}); an inverse decay "
             "η_0/(1 + i) is not. Corrected wording: 'linearly decreasing'.",
             extra={
-                "reading": "the paper says 'inversely decreasing' in words; the checker reads "
+                "checker_reading": "the paper says 'inversely decreasing' in words; the checker "
+                "reads "
                 "it as an inverse decay η_0/(1 + i_epoch) and compares it with eq. 23"
             },
             numeric=NumericSpec(
@@ -189,7 +190,8 @@ def _schedule_claims() -> list[Claim]:
             judgement=j_end,
             paper=sp.Integer(0),
             truth=end,
-            note=f"η(N_epochs) = {sp.simplify(end)}; η(N_epochs)/η_0 → {limit} as N_epochs → ∞.",
+            note=f"η(N_epochs) = {_reader(sp.simplify(end))}; η(N_epochs)/η_0 → {limit} as "
+            "N_epochs → ∞.",
         ),
     ]
 
@@ -276,21 +278,6 @@ def _init_claims() -> list[Claim]:
             f"training digits {float(digits):.3f} or {float(digits_std):.1e}). Fan-in scaling "
             "(LeCun, Var(W) = 1/n_in, shown as the derived truth) keeps Var(z) = 1; Glorot uses "
             "2/(n_in + n_out).",
-        ),
-        make_claim(
-            id="training.init.convergence",
-            ref="sec. 5.2",
-            family="training",
-            title="'We should expect them to converge at large epoch times'",
-            printed=r"\text{we should expect them to converge at large epoch times}",
-            expected=Verdict.HOLDS_IF,
-            verdict=Verdict.HOLDS_IF,
-            method=Method.INSPECTION,
-            condition="empirical: both initialisations reach comparable loss/accuracy after "
-            "enough epochs; not derivable, decided by the training experiments (verify/)",
-            note="An empirical claim, recorded here so that it has an entry; the verdict is "
-            "provisional and the experiment on the bundled digits data is the real test.",
-            extra={"empirical": True},
         ),
     ]
 

@@ -94,7 +94,7 @@ def test_readings_are_labelled() -> None:
         "training.lr_schedule.inverse",
         "deltas.ce_sigmoid_binary",
     ):
-        assert derivations.get(cid).extra.get("reading"), cid
+        assert derivations.get(cid).extra.get("checker_reading"), cid
 
 
 def test_new_slips_have_the_verdicts_of_a_re_reading() -> None:

@@ -9,6 +9,7 @@ import sympy as sp
 
 from derivations.claims import Claim
 from derivations.equivalence import ShapeError, ShapeMismatch
+from verify.report.names import point_latex
 
 __all__ = [
     "MAX_SHOWN",
@@ -25,8 +26,8 @@ MAX_SHOWN = 12
 
 
 def format_point(point: Mapping[str, float]) -> str:
-    """Return ``z = 0.5, y = 1`` (3 significant digits; long points elided after MAX_SHOWN)."""
-    items = [f"{k} = {float(v):.3g}" for k, v in point.items()]
+    """Return ``z = 0.5, y = 1`` in the paper's symbols (3 significant digits, long points cut)."""
+    items = [f"{point_latex(k)} = {float(v):.3g}" for k, v in point.items()]
     if len(items) > MAX_SHOWN:
         items = [*items[:MAX_SHOWN], f"… ({len(items) - MAX_SHOWN} more)"]
     return ", ".join(items)
@@ -106,7 +107,7 @@ def _evaluate_at(claim: Claim) -> tuple[str, str] | None:
 
 def reading_mark(claim: Claim) -> str:
     """`` (of the checker's reading)`` for a verdict on a reading of the text, else ``""``."""
-    return " (of the checker's reading of the text)" if claim.extra.get("reading") else ""
+    return " (of the checker's reading of the text)" if claim.extra.get("checker_reading") else ""
 
 
 def printed_lines(claim: Claim, label: str = "Printed") -> list[str]:
@@ -118,7 +119,7 @@ def printed_lines(claim: Claim, label: str = "Printed") -> list[str]:
         out += [f"{label}:", "", math_block(claim.printed), ""]
     elif claim.paper is not None:
         out += [f"{label}:", "", display_math(claim.paper), ""]
-    reading = claim.extra.get("reading")
+    reading = claim.extra.get("checker_reading")
     if reading:
         out += [f"Checked as a reading, not as printed: {reading}.", ""]
     return out
