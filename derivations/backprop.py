@@ -512,8 +512,8 @@ def backprop_claims() -> list[Claim]:
                 corrected=sp.Eq(sp.Symbol(f"dC/db{l_paper}"), sp.Symbol(f"delta{l_paper}")),
                 corrected_printed=fixed,
                 note=f"Left-hand side as printed is ∂C/∂W (shape {dW[l_paper].shape}); δ has shape "
-                f"{db[l_paper].shape}. δ is ∂C/∂b (checked: sympy.diff wrt b^{l_paper} is δ "
-                "by construction). Corrected: ∂C/∂b^l = δ^l"
+                f"{db[l_paper].shape}. δ^l is ∂C/∂b^l: the checker's δ is sympy.diff of the cost "
+                f"with respect to b^{l_paper}. Corrected: ∂C/∂b^l = δ^l"
                 + (" (and the printed l/L mix-up: ∂C/∂b^L = δ^L)." if ref == "eq. 34" else "."),
                 extra={"judged_at_layer": l_paper},
             )

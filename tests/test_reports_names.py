@@ -57,3 +57,23 @@ def test_nested_sums_get_their_own_index() -> None:
     shown = latex(expr)
     assert shown.count("k=1") == 1 and "m=1" in shown
     assert sp.simplify(distinct_bound_indices(expr).doit().subs(K, 2) - expr.doit().subs(K, 2)) == 0
+
+
+def test_verdict_figure_is_byte_stable() -> None:
+    from verify.figures import verdict_figure
+
+    counts = {"Costs": {"holds": 2, "wrong": 3}, "Training": {"holds if": 1, "convention": 1}}
+    first, second = verdict_figure(counts), verdict_figure(counts)
+    assert first == second and first.startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="counts"):
+        verdict_figure({})
+
+
+def test_index_says_how_to_read_it() -> None:
+    index = (REPORTS / "README.md").read_text(encoding="utf-8")
+    head = index.split("## What was checked and how")[0]
+    for word in ("**holds**", "**holds if**", "**convention**", "**wrong**", "*as recorded*"):
+        assert word in head
+    assert "| status |" not in index and "figures/verdicts.png" in index
+    for internal in ("budget fix", "written for its survivors", "by construction"):
+        assert internal not in index

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from derivations.claims import Claim, Verdict
+from derivations.claims import Claim, Method, Verdict
 from verify.report.corrected import corrected_lines
 from verify.report.counterexample import counterexample_lines, printed_lines, reading_mark
 from verify.report.evidence import claim_records, fmt_claim_errors, paper_side
@@ -31,8 +31,12 @@ def errata_claims(claims: Sequence[Claim]) -> list[Claim]:
 
 
 def _found(claim: Claim, records: Sequence[Record]) -> str:
-    text = "How it was found: the printed form was compared with the SymPy-derived truth "
-    text += f"({method_label(str(claim.method))})"
+    if claim.method is Method.INSPECTION:
+        text = "How it was found: by reading the printed statement against what the text says "
+        text += "elsewhere (there is no formula to differentiate)"
+    else:
+        text = "How it was found: SymPy derived the true form from the definitions and compared "
+        text += f"it with the printed one ({method_label(str(claim.method))})"
     backing = paper_side(claim_records(claim.id, records))
     if backing:
         jax_err, fd_err = fmt_claim_errors(backing)

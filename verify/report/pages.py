@@ -13,7 +13,6 @@ from verify.report.render import (
     fmt_err,
     heading,
     method_label,
-    status_label,
     table,
     verdict_label,
 )
@@ -92,7 +91,7 @@ def _evidence(records: Sequence[Record]) -> list[str]:
                 f"{r.verdict} (expected {r.expected})",
                 fmt_err(jax_err),
                 fmt_err(fd_err),
-                status_label(r.status),
+                "yes" if r.status == "ok" else "**NO**",
             ]
         )
     headers = [
@@ -103,7 +102,7 @@ def _evidence(records: Sequence[Record]) -> list[str]:
         "verdict",
         "max error vs JAX",
         "max error vs FD",
-        "status",
+        "as recorded",
     ]
     return [
         "**Numeric evidence** (the printed form and the derived truth against JAX autodiff and "
@@ -125,7 +124,7 @@ def render_claim(claim: Claim, records: Sequence[Record]) -> str:
         "",
         f"**Verdict: {verdict_label(verdict).strip('*')}{reading_mark(claim)}** · method: "
         f"{method_label(str(claim.method))} · expected {verdict_label(str(claim.expected))} · "
-        f"status {status_label(status)} · id `{claim.id}`",
+        f"as recorded: {'yes' if status == 'ok' else '**NO**'} · id `{claim.id}`",
         "",
     ]
     out += printed_lines(claim, label="As printed in the paper")
