@@ -14,6 +14,7 @@ from derivations.deltas import delta_claims
 from derivations.network import network, network_claims
 from derivations.slips import slip_claims
 from derivations.softmax import softmax_claims
+from derivations.table1 import table_claims
 from derivations.training import training_claims
 
 __all__ = ["FAMILIES", "all_claims", "claims_by_family", "get", "paper_position", "timings"]
@@ -35,6 +36,7 @@ _BUILDERS: tuple[tuple[str, Callable[[], list[Claim]]], ...] = (
     ("activations", activation_claims),
     ("softmax", softmax_claims),
     ("training", training_claims),
+    ("Table 1", table_claims),
     ("deltas", delta_claims),
     ("sec. 6.3.1", sec631_claims),
     ("backprop eq. 32-37", backprop_claims),
