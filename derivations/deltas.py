@@ -462,7 +462,7 @@ def _ce_softmax_claims() -> list[Claim]:
                 truth=truth_c,
                 sample=one_hot,
             ),
-            extra={"shown": (lhs, truth_c)},
+            extra={"shown": (lhs, truth_c), "numeric_paper_line": 1},
         ),
         make_claim(
             id="deltas.ce_softmax",

@@ -56,7 +56,9 @@ def _found(claim: Claim, records: Sequence[Record]) -> str:
             text += f"; numerically, {subject} agrees with {ref} {where} "
             text += f"(largest difference {jax_err}{fd})"
         else:
-            text += f"; numerically, the printed form differs from {ref} by up to {jax_err}"
+            line = claim.extra.get("numeric_paper_line")
+            subject = f"printed line {line}" if line else "the printed form"
+            text += f"; numerically, {subject} differs from {ref} by up to {jax_err}"
             text += f" ({fd.removeprefix('; ')})" if fd else ""
             if points:
                 text += f", at {bad} of {points} random points"
