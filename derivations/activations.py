@@ -7,21 +7,17 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derivations.claims import Claim, Method, NumericSpec, Verdict
+from derivations.definitions import sigmoid
 from derivations.equivalence import Sampler, decide
 from derivations.judge import Judgement, define, judge, judge_chain, make_claim
 from derivations.sampling import kink_sampler, logit_sampler
 
-__all__ = ["activation_claims", "relu", "sigmoid"]
+__all__ = ["activation_claims", "relu"]
 
 z = sp.Symbol("z", real=True)
 _p = sp.Symbol("p", positive=True)
 _n = sp.Symbol("n", negative=True)
 _t = sp.Symbol("t", positive=True)
-
-
-def sigmoid(x: sp.Expr) -> sp.Expr:
-    """Sigmoid, eq. (13)."""
-    return 1 / (1 + sp.exp(-x))
 
 
 def relu(x: sp.Expr) -> sp.Expr:
@@ -32,6 +28,15 @@ def relu(x: sp.Expr) -> sp.Expr:
 def heaviside(x: sp.Expr) -> sp.Expr:
     """Heaviside step as printed, eq. (21) (value 1 at 0)."""
     return sp.Piecewise((1, x >= 0), (0, True))
+
+
+def _reader(value: sp.Expr) -> str:
+    """A limit in reader notation: ∞ and −∞, not SymPy's ``oo``."""
+    if value == sp.oo:
+        return "+∞"
+    if value == -sp.oo:
+        return "−∞"
+    return str(value)
 
 
 def _pointwise(expr: sp.Expr) -> sp.Expr:
@@ -121,9 +126,9 @@ def _kink_judgement(k: KinkAnalysis, residual: sp.Expr) -> Judgement:
         Method.SYMBOLIC,
         None,
         None,
-        f"z = 0 excluded: discontinuous there (one-sided difference quotients {k.left} and "
-        f"{k.right}), so not differentiable; the paper's value {k.paper_at_kink} is not a "
-        "derivative",
+        f"z = 0 excluded: discontinuous there (one-sided difference quotients tend to "
+        f"{_reader(k.left)} and {_reader(k.right)}), so not differentiable; the paper's value "
+        f"{k.paper_at_kink} is not a derivative",
         "agrees for z < 0 and z > 0",
     )
 

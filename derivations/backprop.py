@@ -9,6 +9,7 @@ from typing import Any
 import sympy as sp
 
 from derivations.claims import Claim, Method, NumericSpec, Step, Verdict
+from derivations.definitions import mse, softmax
 from derivations.equivalence import ShapeError, decide
 from derivations.judge import Judgement, judge, judge_chain, make_claim
 from derivations.network import (
@@ -410,6 +411,22 @@ def sec631_claims() -> list[Claim]:
     return out
 
 
+def _softmax_delta_checked() -> str:
+    """Check δ^L = J_sm(z)^T ∇_a C against sympy.diff (K = 3, MSE); say what the Hadamard gives."""
+    z = sp.Matrix(sp.symbols("z1:4", real=True))
+    y = sp.Matrix(sp.symbols("y1:4", real=True))
+    a = softmax(z)
+    grad = a - y  # ∇_a C for MSE (eq. 29)
+    jac = a.jacobian(list(z))
+    truth = sp.Matrix([sp.diff(mse(a, y), q) for q in z])
+    if not decide(jac.T * grad, truth, [*z, *y]).equal:
+        raise RuntimeError("δ^L = J^T ∇_a C does not match sympy.diff for softmax")
+    diagonal = grad.multiply_elementwise(sp.Matrix([jac[r, r] for r in range(3)]))
+    if decide(diagonal, truth, [*z, *y]).equal:
+        raise RuntimeError("the Hadamard form with the Jacobian diagonal should fail for softmax")
+    return "; the Hadamard product with the Jacobian diagonal is wrong there"
+
+
 def backprop_claims() -> list[Claim]:
     """Eq. (32)–(37): the summary equations, judged as printed with column vectors."""
     net = network()
@@ -432,9 +449,13 @@ def backprop_claims() -> list[Claim]:
             truth=db[L],
             corrected=corrected32,
             corrected_printed=r"\delta^L = \nabla_{\mathbf{a}}\mathcal{C} \odot "
-            r"\sigma'(\mathbf{z}^L)",
-            note="σ' must be evaluated at z^L, not at a^L = σ(z^L) (sec. 6.3.1 and eq. 35 use z). "
-            "Counterexample with σ_f = sigmoid, σ = tanh.",
+            r"\sigma'(\mathbf{z}^L) \text{ for an elementwise output activation; for softmax "
+            r"} \delta^L = J_{\text{sm}}(\mathbf{z}^L)^T \nabla_{\mathbf{a}}\mathcal{C}",
+            note="Two corrections. σ' must be evaluated at z^L, not at a^L = σ(z^L) (sec. 6.3.1 "
+            "and eq. 35 use z); counterexample with σ_f = sigmoid, σ = tanh. And the Hadamard "
+            "form needs an elementwise output activation, a condition the text states for eq. "
+            "35 only: for softmax ∂a/∂z is the full Jacobian J_sm and δ^L = J_sm^T ∇_a C "
+            f"(checked against sympy.diff at K = 3 with MSE{_softmax_delta_checked()}).",
             numeric=_spec(net, paper32, db[L], net.b[L]),
             extra={"corrected_checked": True},
         )
@@ -491,8 +512,8 @@ def backprop_claims() -> list[Claim]:
                 corrected=sp.Eq(sp.Symbol(f"dC/db{l_paper}"), sp.Symbol(f"delta{l_paper}")),
                 corrected_printed=fixed,
                 note=f"Left-hand side as printed is ∂C/∂W (shape {dW[l_paper].shape}); δ has shape "
-                f"{db[l_paper].shape}. δ is ∂C/∂b (checked: sympy.diff wrt b^{l_paper} is δ "
-                "by construction). Corrected: ∂C/∂b^l = δ^l"
+                f"{db[l_paper].shape}. δ^l is ∂C/∂b^l: the checker's δ is sympy.diff of the cost "
+                f"with respect to b^{l_paper}. Corrected: ∂C/∂b^l = δ^l"
                 + (" (and the printed l/L mix-up: ∂C/∂b^L = δ^L)." if ref == "eq. 34" else "."),
                 extra={"judged_at_layer": l_paper},
             )

@@ -6,6 +6,7 @@ import numpy as np
 import sympy as sp
 
 from derivations.claims import Claim, Method, NumericSpec, Verdict
+from derivations.definitions import ce, mse
 from derivations.equivalence import Sampler, decide
 from derivations.judge import Judgement, define, judge, judge_chain, make_claim
 from derivations.sampling import combine, one_hot_sampler, probability_sampler, simplex_sampler
@@ -91,16 +92,6 @@ def _mean_claim(
     )
 
 
-def _mse(a_row: list[sp.Symbol], y_row: list[sp.Symbol]) -> sp.Expr:
-    """Per-sample quadratic cost, eq. (8)."""
-    return sp.Rational(1, 2) * sp.Add(*[(p - q) ** 2 for p, q in zip(a_row, y_row, strict=True)])
-
-
-def _ce(a_row: list[sp.Symbol], y_row: list[sp.Symbol]) -> sp.Expr:
-    """Per-sample cross entropy, eq. (10)."""
-    return -sp.Add(*[q * sp.log(p) for p, q in zip(a_row, y_row, strict=True)])
-
-
 def _general_k(paper: sp.Expr, cost: sp.Expr) -> Judgement:
     """``paper`` against ∂cost/∂a_j for symbolic K (IndexedBase + Sum + KroneckerDelta)."""
     truth = sp.diff(cost, a_[j])
@@ -142,8 +133,8 @@ def _derivative_claims() -> list[Claim]:
     # Cross-check the symbolic-K proofs at K = NUMERIC_K (SymPy Sums with KroneckerDelta have
     # known wrong answers): the concrete vectors must agree too.
     for cost, paper_k in (
-        (_mse(A, Y), [p - q for p, q in zip(A, Y, strict=True)]),
-        (_ce(A, Y), [-q / p for p, q in zip(A, Y, strict=True)]),
+        (mse(A, Y), [p - q for p, q in zip(A, Y, strict=True)]),
+        (ce(A, Y), [-q / p for p, q in zip(A, Y, strict=True)]),
     ):
         gradient = sp.Matrix([sp.diff(cost, v) for v in A])
         if not decide(sp.Matrix(paper_k), gradient, [*A, *Y]).equal:
@@ -169,7 +160,7 @@ def _derivative_claims() -> list[Claim]:
             steps=steps29,
             note="Proved componentwise for symbolic K. Per-sample cost (eq. 8): with the 1/N of "
             "eq. 7 each sample's gradient carries a factor 1/N.",
-            numeric=_vector_spec(_mse(A, Y), [p - q for p, q in zip(A, Y, strict=True)], A, Y),
+            numeric=_vector_spec(mse(A, Y), [p - q for p, q in zip(A, Y, strict=True)], A, Y),
         ),
         make_claim(
             id="costs.ce.derivative",
@@ -184,7 +175,7 @@ def _derivative_claims() -> list[Claim]:
             truth=sp.diff(ce_general, a_[j]),
             steps=steps30,
             note="Proved componentwise for symbolic K (the division is elementwise; a_k > 0).",
-            numeric=_vector_spec(_ce(A, Y), [-q / p for p, q in zip(A, Y, strict=True)], A, Y),
+            numeric=_vector_spec(ce(A, Y), [-q / p for p, q in zip(A, Y, strict=True)], A, Y),
         ),
     ]
 
@@ -247,7 +238,7 @@ def _binary_claims() -> list[Claim]:
     j_label = judge(label_paper, label_truth, Y0, label_sample)
     y1, y2 = sp.symbols("y1 y2", real=True)
     a1, a2 = sp.symbols("a1 a2", positive=True)
-    truth = _ce([a1, a2], [y1, y2])  # eq. 10 with K = 2
+    truth = ce([a1, a2], [y1, y2])  # eq. 10 with K = 2
     lines = [
         -sp.Sum(sp.IndexedBase("y")[k] * sp.log(sp.IndexedBase("a")[k]), (k, 1, 2))
         .doit()
@@ -345,7 +336,7 @@ def cost_claims() -> list[Claim]:
             title="Full MSE cost 1/(2N) Σ_{i=0}^N ‖a_i − y_i‖²",
             printed=r"\mathcal{C}_{\text{MSE}} = \frac{1}{2N}\sum_{i=0}^N "
             r"\|\mathbf{a}_i - \mathbf{y}_i\|_2^2",
-            per_sample=_mse,
+            per_sample=mse,
             corrected_printed=r"\mathcal{C}_{\text{MSE}} = \frac{1}{2N}\sum_{i=1}^{N} "
             r"\|\mathbf{a}_i - \mathbf{y}_i\|_2^2",
         ),
@@ -356,8 +347,8 @@ def cost_claims() -> list[Claim]:
             title="Per-sample MSE cost",
             printed=r"\mathcal{C}_{\text{MSE}} = \frac{1}{2}\|\mathbf{a}_i - \mathbf{y}_i\|_2^2",
             expected=Verdict.DEFINITION,
-            judgement=define(_mse(A[0], Y[0]), [*A[0], *Y[0]]),
-            paper=_mse(A[0], Y[0]),
+            judgement=define(mse(A[0], Y[0]), [*A[0], *Y[0]]),
+            paper=mse(A[0], Y[0]),
             note="The same symbol C_MSE is reused for the per-sample cost (no 1/N).",
         ),
         _mean_claim(
@@ -366,7 +357,7 @@ def cost_claims() -> list[Claim]:
             title="Full cross entropy −1/N Σ_{i=0}^N Σ_k y ln a",
             printed=r"\mathcal{C}_{\text{CE}} = -\frac{1}{N}\sum_{i=0}^N\sum_{k=1}^K "
             r"y_{ik}\ln a_{ik}",
-            per_sample=_ce,
+            per_sample=ce,
             corrected_printed=r"\mathcal{C}_{\text{CE}} = -\frac{1}{N}\sum_{i=1}^{N}"
             r"\sum_{k=1}^{K} y_{ik}\ln a_{ik}",
         ),
@@ -377,8 +368,8 @@ def cost_claims() -> list[Claim]:
             title="Per-sample cross entropy",
             printed=r"\mathcal{C}_{\text{CE}} = -\sum_{k=1}^K y_k \ln a_k",
             expected=Verdict.DEFINITION,
-            judgement=define(_ce(A[0], Y[0]), [*A[0], *Y[0]]),
-            paper=_ce(A[0], Y[0]),
+            judgement=define(ce(A[0], Y[0]), [*A[0], *Y[0]]),
+            paper=ce(A[0], Y[0]),
         ),
         *_binary_claims(),
         make_claim(

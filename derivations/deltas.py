@@ -9,6 +9,7 @@ import numpy as np
 import sympy as sp
 
 from derivations.claims import Claim, Method, NumericSpec, Step, Verdict
+from derivations.definitions import ce, mse, sigmoid_vector, softmax
 from derivations.equivalence import decide
 from derivations.judge import Judgement, define, judge, make_claim
 from derivations.network import product
@@ -27,27 +28,6 @@ i, j, k = sp.symbols("i j k", integer=True, positive=True)
 z_, y_ = sp.IndexedBase("z"), sp.IndexedBase("y")
 
 Activation = Callable[[sp.Matrix], sp.Matrix]
-
-
-def _sigmoid(Z: sp.Matrix) -> sp.Matrix:
-    """Elementwise sigmoid, eq. (13)."""
-    return Z.applyfunc(lambda e: 1 / (1 + sp.exp(-e)))
-
-
-def _softmax(Z: sp.Matrix) -> sp.Matrix:
-    """Softmax, eq. (15)."""
-    total = sp.Add(*[sp.exp(e) for e in Z])
-    return Z.applyfunc(lambda e: sp.exp(e) / total)
-
-
-def _mse(a: sp.Matrix, y: sp.Matrix) -> sp.Expr:
-    """Eq. (8)."""
-    return sp.Rational(1, 2) * sp.Add(*[(p - q) ** 2 for p, q in zip(a, y, strict=True)])
-
-
-def _ce(a: sp.Matrix, y: sp.Matrix) -> sp.Expr:
-    """Eq. (10)."""
-    return -sp.Add(*[q * sp.log(p) for p, q in zip(a, y, strict=True)])
 
 
 class _Layer:
@@ -103,7 +83,7 @@ def _layer_spec(layer: _Layer, act: Activation, paper: Any, truth: Any) -> Numer
     variables = (*layer.W, *layer.a_prev, *layer.b, *layer.y)
     return NumericSpec(
         variables=variables,
-        definition=_mse(act(layer.z_expr), layer.y),
+        definition=mse(act(layer.z_expr), layer.y),
         wrt=tuple(layer.W),
         paper=sp.Matrix(list(paper)).xreplace(back),
         truth=sp.Matrix(list(truth)).xreplace(back),
@@ -118,14 +98,14 @@ def _chain_rule_claims() -> list[Claim]:
         "elementwise output activation (∂a_i/∂z_j = 0 for i ≠ j): holds for sigmoid, "
         "fails for softmax"
     )
-    t_sm, t_sig = layer.dW_truth(_softmax, _mse), layer.dW_truth(_sigmoid, _mse)
-    p_sm, p_sig = layer.eq25(_softmax, _mse), layer.eq25(_sigmoid, _mse)
+    t_sm, t_sig = layer.dW_truth(softmax, mse), layer.dW_truth(sigmoid_vector, mse)
+    p_sm, p_sig = layer.eq25(softmax, mse), layer.eq25(sigmoid_vector, mse)
     j25 = judge(p_sm, t_sm, v, s, conditional=(p_sig, t_sig), condition=elementwise)
     # eq. 26: (∂C/∂a ⊙ ∂a/∂z) ∂z/∂W with ∂z/∂W = a^{L−1} (eq. 28).
-    a_sig = _sigmoid(layer.Z)
-    jac_sm = _softmax(layer.Z).jacobian(list(layer.Z))
-    grad_sm = sp.Matrix([sp.diff(_mse(layer.A, layer.y), q) for q in layer.A]).subs(
-        dict(zip(layer.A, _softmax(layer.Z), strict=True))
+    a_sig = sigmoid_vector(layer.Z)
+    jac_sm = softmax(layer.Z).jacobian(list(layer.Z))
+    grad_sm = sp.Matrix([sp.diff(mse(layer.A, layer.y), q) for q in layer.A]).subs(
+        dict(zip(layer.A, softmax(layer.Z), strict=True))
     )
     strict26 = product(
         ("∂C/∂a ⊙ ∂a/∂z", jac_sm * 0 + grad_sm * sp.ones(1, OUTPUTS)),
@@ -177,8 +157,8 @@ def _chain_rule_claims() -> list[Claim]:
             note="The full chain rule is Σ_i ∂C/∂a_i ∂a_i/∂z_j ∂z_j/∂W_jk; the printed form keeps "
             f"only i = j. Shown on a {OUTPUTS}x{INPUTS} output layer with MSE: equal for sigmoid, "
             "different for softmax (residual and counterexample are the softmax case).",
-            numeric=_layer_spec(layer, _sigmoid, p_sig, t_sig),
-            extra={"softmax_paper": p_sm, "softmax_truth": t_sm},
+            numeric=_layer_spec(layer, sigmoid_vector, p_sig, t_sig),
+            extra={"softmax_paper": p_sm, "softmax_truth": t_sm, "shown": (p_sm, t_sm)},
         ),
         make_claim(
             id="deltas.chain_rule.hadamard",
@@ -194,7 +174,8 @@ def _chain_rule_claims() -> list[Claim]:
             truth=t_sig,
             note="For softmax ∂a/∂z is a full K x K Jacobian: no Hadamard product with the "
             "gradient reproduces the chain rule.",
-            numeric=_layer_spec(layer, _sigmoid, reading26, t_sig),
+            extra={"shown": (strict26, t_sm)},
+            numeric=_layer_spec(layer, sigmoid_vector, reading26, t_sig),
         ),
         make_claim(
             id="deltas.activation_derivative",
@@ -226,8 +207,8 @@ def _chain_rule_claims() -> list[Claim]:
 def _mse_sigmoid_claim() -> Claim:
     Z = sp.Matrix(sp.symbols(f"z1:{OUTPUTS + 1}", real=True))
     y = sp.Matrix(sp.symbols(f"y1:{OUTPUTS + 1}", real=True))
-    a = _sigmoid(Z)
-    C = _mse(a, y)
+    a = sigmoid_vector(Z)
+    C = mse(a, y)
     truth = sp.Matrix([sp.diff(C, q) for q in Z])
     paper = (a - y).multiply_elementwise(a).multiply_elementwise(sp.ones(OUTPUTS, 1) - a)
     sample = combine(logit_sampler(list(Z)), one_hot_sampler(list(y)))
@@ -252,8 +233,8 @@ def _mse_softmax_claim() -> Claim:
     """Sec. 6.3.2 and eq. (38): a free index i and a missing sum over outputs."""
     Z = sp.Matrix(sp.symbols(f"z1:{OUTPUTS + 1}", real=True))
     y = sp.Matrix(sp.symbols(f"y1:{OUTPUTS + 1}", real=True))
-    a = _softmax(Z)
-    C = _mse(a, y)
+    a = softmax(Z)
+    C = mse(a, y)
     truth = sp.Matrix([sp.diff(C, q) for q in Z])
     sample = combine(logit_sampler(list(Z), 5.0), one_hot_sampler(list(y)))
 
@@ -383,8 +364,8 @@ def _ce_softmax_claims() -> list[Claim]:
     # A concrete counterexample (K = 3) for the unconditional failure: labels not summing to 1.
     Zc = sp.Matrix(sp.symbols(f"z1:{OUTPUTS + 1}", real=True))
     yc = sp.Matrix(sp.symbols(f"y1:{OUTPUTS + 1}", real=True))
-    ac = _softmax(Zc)
-    Cc = _ce(ac, yc)
+    ac = softmax(Zc)
+    Cc = ce(ac, yc)
     truth_c = sp.Matrix([sp.diff(Cc, q) for q in Zc])
     paper_c = ac - yc
     dc = decide(
@@ -418,37 +399,70 @@ def _ce_softmax_claims() -> list[Claim]:
         truth=truth_c,
         sample=one_hot,
     )
+    # The left-hand side as printed: a product ∂C/∂a_j ∂a_j/∂z_j (diagonal term only). It opens
+    # the derivation too (its line 1), judged at K = 3 because SymPy cannot simplify the mixed
+    # j/i sums for symbolic K.
+    lhs = sp.Matrix([(-yc[r] / ac[r]) * sp.diff(ac[r], Zc[r]) for r in range(OUTPUTS)])
+    j_lhs = judge(lhs, truth_c, [*Zc, *yc], one_hot)
+    lhs_step = Step(
+        index=1,
+        paper=lhs,
+        verdict=j_lhs.verdict,
+        residual=j_lhs.residual,
+        note="the left-hand side ∂C/∂a_j ∂a_j/∂z_j, a single term, where the sum over k of "
+        "∂C/∂a_k ∂a_k/∂z_i is meant (the same left-hand side as eq. 39; shown at K = 3 with "
+        "one-hot labels, index j read as i)",
+    )
+    steps = [
+        lhs_step,
+        *(Step(s.index + 1, s.paper, s.verdict, s.residual, s.condition, s.note) for s in steps),
+    ]
+    verdicts = [j_lhs.verdict, *verdicts]
     chain_verdict = (
         Verdict.WRONG
         if Verdict.WRONG in verdicts
         else (Verdict.HOLDS_IF if Verdict.HOLDS_IF in verdicts else Verdict.HOLDS)
     )
-    # The left-hand side as printed: a product ∂C/∂a_j ∂a_j/∂z_j (diagonal term only).
-    lhs = sp.Matrix([(-yc[r] / ac[r]) * sp.diff(ac[r], Zc[r]) for r in range(OUTPUTS)])
-    j_lhs = judge(lhs, truth_c, [*Zc, *yc], one_hot)
     return [
         make_claim(
             id="deltas.ce_softmax.derivation",
             ref="sec. 6.3.3",
             family="deltas",
             title="CE + softmax delta, line by line (symbolic K)",
-            printed=r"\sum_k\left(-\frac{y_k}{a_k^L}\right)a_i^L(\delta_{ik} - a_k^L) = \dots = "
+            printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_{j,\text{SM}}^L}"
+            r"\frac{\partial a_{j,\text{SM}}^L}{\partial z_j^L} = "
+            r"\sum_k\left(-\frac{y_k}{a_k^L}\right)a_i^L(\delta_{ik} - a_k^L) = \dots = "
             r"-y_i + \left(\sum_k y_k\right)a_i^L = a_i^L - y_i",
-            expected=Verdict.HOLDS_IF,
+            expected=Verdict.WRONG,
             judgement=Judgement(
                 chain_verdict,
                 Method.SYMBOLIC_GENERAL_K,
-                final.residual,
-                dc.counterexample,
-                condition,
+                j_lhs.residual,
+                j_lhs.counterexample,
+                None,
                 "see steps",
             ),
             paper=lines[-1],
             truth=truth,
             steps=tuple(steps),
-            note="Σ_{k≠i} is transcribed as Σ_k − (term k = i). Every line but the last holds "
-            "identically; the last needs Σ_k y_k = 1, which the text uses explicitly.",
-            numeric=spec,
+            corrected=sp.Symbol("Σ_k ∂C/∂a_k ∂a_k/∂z_i"),
+            corrected_printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial z_i^L} = "
+            r"\sum_{k=1}^{K} \frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_k^L}"
+            r"\frac{\partial a_k^L}{\partial z_i^L} = "
+            r"\sum_{k=1}^{K}\left(-\frac{y_k}{a_k^L}\right)a_i^L(\delta_{ik} - a_k^L) = "
+            r"\dots = a_i^L - y_i \quad\text{if } \sum_k y_k = 1",
+            note="Line 1 is the printed left-hand side, the same wrong one as eq. 39. From line 2 "
+            "on, Σ_{k≠i} is transcribed as Σ_k − (term k = i): lines 2 to 5 hold identically, "
+            "the last line needs Σ_k y_k = 1, which the text uses explicitly.",
+            numeric=NumericSpec(
+                variables=(*Zc, *yc),
+                definition=Cc,
+                wrt=tuple(Zc),
+                paper=lhs,
+                truth=truth_c,
+                sample=one_hot,
+            ),
+            extra={"shown": (lhs, truth_c), "numeric_paper_line": 1},
         ),
         make_claim(
             id="deltas.ce_softmax",
@@ -463,6 +477,7 @@ def _ce_softmax_claims() -> list[Claim]:
             truth=truth,
             note="Right-hand side judged as ∂C/∂z_i (what the derivation computes). The printed "
             "left-hand side is a different quantity: see the entry 'Left-hand side of eq. 39'.",
+            extra={"shown": (paper_c, truth_c)},
             numeric=spec,
         ),
         make_claim(
@@ -502,137 +517,10 @@ def collapse(expr: Any) -> Any:
     return collapse_kronecker(expr) if expr.has(sp.KroneckerDelta) else expr
 
 
-def _table_claims() -> list[Claim]:
-    """Table 1, footnote 2, and the binary CE + sigmoid pair of sec. 6.2."""
-    Z = sp.Matrix(sp.symbols(f"z1:{OUTPUTS + 1}", real=True))
-    y = sp.Matrix(sp.symbols(f"y1:{OUTPUTS + 1}", real=True))
-    sample = combine(logit_sampler(list(Z), 5.0), one_hot_sampler(list(y)))
-    pairs = {
-        ("MSE", "sigmoid"): (_mse, _sigmoid),
-        ("MSE", "softmax"): (_mse, _softmax),
-        ("CE", "sigmoid"): (_ce, _sigmoid),
-        ("CE", "softmax"): (_ce, _softmax),
-    }
-    deltas = {
-        name: sp.Matrix([sp.diff(cost(act(Z), y), q) for q in Z])
-        for name, (cost, act) in pairs.items()
-    }
-    distinct: list[tuple[str, str]] = []
-    for name, d in deltas.items():
-        if not any(decide(d, deltas[o], [*Z, *y], sample).equal for o in distinct):
-            distinct.append(name)
-    printed_rows = [("MSE", "sigmoid"), ("MSE", "softmax"), ("CE", "softmax")]
-    missing = [p for p in distinct if p not in printed_rows]
-    j_table = judge(sp.Integer(len(printed_rows)), sp.Integer(len(distinct)), [], None)
-    # Footnote 2: sigmoid output = special case of softmax. K = 2: σ(z) = softmax((z, 0))_1.
-    z1 = sp.Symbol("z", real=True)
-    k2 = decide(
-        1 / (1 + sp.exp(-z1)), _softmax(sp.Matrix([z1, 0]))[0], [z1], logit_sampler([z1])
-    ).equal
-    fn2_sample = logit_sampler(list(Z), 5.0)
-    j_fn2 = judge(sp.Add(*_sigmoid(Z)), sp.Integer(1), list(Z), fn2_sample)
-    # The binary pair the paper derives in sec. 6.2: a single sigmoid with eq. 11.
-    zb, yb = sp.Symbol("z", real=True), sp.Symbol("y", real=True)
-    s = 1 / (1 + sp.exp(-zb))
-    cost_b = -yb * sp.log(s) - (1 - yb) * sp.log(1 - s)
-    truth_b = sp.diff(cost_b, zb)
-    a_b = sp.Symbol("a", positive=True)
-    paper_b = ((a_b - yb) / (a_b * (1 - a_b)) * (a_b * (1 - a_b))).subs(a_b, s)  # sec 6.2 × eq. 14
-
-    def sample_b(rng: np.random.Generator) -> dict[sp.Symbol, float]:
-        # |z| <= 8: the unfused product loses all digits to cancellation near σ(z) = 1.
-        return {zb: float(rng.uniform(-8, 8)), yb: float(rng.integers(2))}
-
-    return [
-        make_claim(
-            id="deltas.table1",
-            ref="Table 1",
-            family="deltas",
-            title="Three (cost, output activation) pairs; text: 'four ... (in reality only three)'",
-            printed=r"\text{MSE/Sigmoid, MSE/Softmax, CE/Softmax}",
-            expected=Verdict.WRONG,
-            judgement=j_table,
-            method=Method.INSPECTION,
-            paper=sp.Integer(len(printed_rows)),
-            truth=sp.Integer(len(distinct)),
-            corrected=sp.Symbol("rows: MSE/sigmoid, MSE/softmax, CE/softmax, CE/sigmoid"),
-            corrected_printed="Four (cost, output activation) pairs with four distinct output "
-            "deltas: MSE/sigmoid, MSE/softmax, CE/softmax and CE/sigmoid (the last one "
-            "missing from Table 1; it is not a special case of CE/softmax).",
-            corrected_prose=True,
-            counterexample={
-                "K": float(OUTPUTS),
-                "rows_printed": float(len(printed_rows)),
-                "distinct_output_deltas": float(len(distinct)),
-            },
-            note=f"Output deltas ∂C/∂z derived by sympy.diff at K = {OUTPUTS} for all four "
-            f"pairs: {len(distinct)} distinct functions; missing from the table: "
-            f"{', '.join(f'{cost} + {act}' for cost, act in missing)}. "
-            "CE (eq. 10) + elementwise sigmoid has δ_j = −y_j(1 − a_j), not a − y; its binary "
-            "case is the pair the paper itself derives in sec. 6.2 (δ = a − y, see the entry "
-            "'Binary CE + sigmoid fused delta').",
-            extra={"distinct_pairs": distinct, "missing_rows": missing},
-        ),
-        make_claim(
-            id="deltas.table1.footnote2",
-            ref="footnote 2",
-            family="deltas",
-            title="'For multiclass CE, a sigmoid output is a special case of softmax'",
-            printed=r"\text{sigmoidal activation as final layer is simply a special case of the "
-            r"softmax function}",
-            expected=Verdict.WRONG,
-            judgement=j_fn2,
-            paper=sp.Add(*_sigmoid(Z)),
-            truth=sp.Integer(1),
-            corrected=sp.Eq(1 / (1 + sp.exp(-z1)), _softmax(sp.Matrix([z1, 0]))[0]),
-            corrected_printed="Only for binary classification (K = 2) is a sigmoid output a "
-            "special case of softmax: σ(z) = softmax((z, 0))_1. For multiclass outputs (K > 2) "
-            "the K sigmoids need not sum to 1, so they are no softmax of any z.",
-            corrected_prose=True,
-            note=f"True only for K = 2: σ(z) = softmax((z, 0))_1 (checked: "
-            f"{'holds' if k2 else 'does not hold'}). For K > 2 "
-            "(multiclass) K sigmoid outputs need not sum to 1 (Σ_k σ(z_k) − 1 ≠ 0 at the "
-            "counterexample), so they are no softmax of any z.",
-            numeric=NumericSpec(
-                variables=tuple(Z),
-                definition=sp.Integer(1),
-                wrt=(),
-                paper=sp.Add(*_sigmoid(Z)),
-                truth=sp.Integer(1),
-                sample=fn2_sample,
-            ),
-        ),
-        make_claim(
-            id="deltas.ce_sigmoid_binary",
-            ref="sec. 6.2",
-            family="deltas",
-            title="Binary CE + sigmoid fused delta ((a − y)/(a(1 − a)) × σ') = a − y",
-            printed=r"\frac{a^L - y}{a^L(1-a^L)}\cdot a^L(1 - a^L) = a^L - y",
-            expected=Verdict.HOLDS,
-            judgement=judge(paper_b, truth_b, [zb, yb], sample_b),
-            paper=paper_b,
-            truth=truth_b,
-            note="Not printed as a delta: the product of the sec. 6.2 result and eq. 14, the "
-            "pair Table 1 leaves out. Derived: ∂C²_CE/∂z = σ(z) − y. In floating point the "
-            "unfused product cancels catastrophically for |z| > ~10 (sampled |z| <= 8); the "
-            "fused a − y is the stable form.",
-            numeric=NumericSpec(
-                variables=(zb, yb),
-                definition=cost_b,
-                wrt=(zb,),
-                paper=paper_b,
-                truth=truth_b,
-                sample=sample_b,
-            ),
-        ),
-    ]
-
-
 def delta_claims() -> list[Claim]:
-    """Claims of sec. 6 on output deltas (eq. 25–28, 31, 38, 39, Table 1), in paper order."""
+    """Claims of sec. 6 on output deltas (eq. 25–28, 31, 38, 39), in paper order."""
     return [
         *_chain_rule_claims(),
-        *_table_claims(),
         _mse_sigmoid_claim(),
         _mse_softmax_claim(),
         *_ce_softmax_claims(),

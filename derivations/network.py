@@ -12,6 +12,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from derivations.claims import Claim, NumericSpec, Verdict
+from derivations.definitions import sigmoid
 from derivations.equivalence import ShapeError
 from derivations.judge import define, judge, make_claim
 from derivations.sampling import weight_sampler
@@ -39,7 +40,7 @@ sigma_f = sp.Function("sigma_f")
 
 _xi = sp.Dummy("xi")
 _t = sp.Dummy("t")
-SIGMOID = sp.Lambda(_t, 1 / (1 + sp.exp(-_t)))
+SIGMOID = sp.Lambda(_t, sigmoid(_t))
 """Eq. (13), to specialise ``sigma_f`` (sec. 6.3.1) or to make counterexamples concrete."""
 CONCRETE = {sigma: sp.Lambda(_t, sp.tanh(_t)), sigma_f: SIGMOID}
 """Concrete activations for numeric evaluation: tanh hidden, sigmoid output."""

@@ -12,7 +12,9 @@ from derivations.claims import Claim
 from derivations.costs import cost_claims
 from derivations.deltas import delta_claims
 from derivations.network import network, network_claims
+from derivations.slips import slip_claims
 from derivations.softmax import softmax_claims
+from derivations.table1 import table_claims
 from derivations.training import training_claims
 
 __all__ = ["FAMILIES", "all_claims", "claims_by_family", "get", "paper_position", "timings"]
@@ -34,9 +36,11 @@ _BUILDERS: tuple[tuple[str, Callable[[], list[Claim]]], ...] = (
     ("activations", activation_claims),
     ("softmax", softmax_claims),
     ("training", training_claims),
+    ("Table 1", table_claims),
     ("deltas", delta_claims),
     ("sec. 6.3.1", sec631_claims),
     ("backprop eq. 32-37", backprop_claims),
+    ("slips", slip_claims),
 )
 """Claim builders in paper order (sec. 2, 3, 4, 5, 6)."""
 
@@ -52,6 +56,7 @@ _NON_EQUATION_POSITION = {
     "Algorithm 1": 22.5,
     "sec. 5.1": 23.5,
     "sec. 5.2": 23.7,
+    "sec. 6.1": 28.5,
     "sec. 6.2": 30.5,
     "Table 1": 30.7,
     "footnote 2": 30.8,

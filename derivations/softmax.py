@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.claims import Claim, Method, NumericSpec, Verdict
+from derivations.definitions import softmax
 from derivations.equivalence import decide
 from derivations.judge import Judgement, define, judge, judge_chain, make_claim
 from derivations.sampling import combine, logit_sampler, weight_sampler
@@ -13,7 +14,6 @@ __all__ = [
     "ENUMERATED_K",
     "NUMERIC_K",
     "softmax_claims",
-    "softmax_vector",
 ]
 
 NUMERIC_K = 4
@@ -38,12 +38,6 @@ def _denominator() -> sp.Expr:
 def _sm(idx: sp.Expr) -> sp.Expr:
     """Softmax component for symbolic K, eq. (15)."""
     return sp.exp(z[idx]) / _denominator()
-
-
-def softmax_vector(zs: list[sp.Symbol]) -> list[sp.Expr]:
-    """Softmax of a concrete vector, eq. (15)."""
-    total = sp.Add(*[sp.exp(x) for x in zs])
-    return [sp.exp(x) / total for x in zs]
 
 
 def _cases(neq: sp.Expr, eq: sp.Expr) -> sp.Expr:
@@ -127,7 +121,7 @@ def _jacobian_claims() -> list[Claim]:
             chain.detail,
         )
     p4, zs = _concrete(paper16, NUMERIC_K)
-    definition = sp.Matrix(softmax_vector(zs))
+    definition = softmax(zs)
     t4 = definition.jacobian(zs)
     spec = NumericSpec(
         variables=tuple(zs),
@@ -176,7 +170,7 @@ def _hidden_layer_claim() -> Claim:
     W2 = sp.Matrix(2, 3, sp.symbols("W2_1:3_1:4", real=True))
     b2 = sp.Matrix(sp.symbols("b2_1:3", real=True))
     y = list(sp.symbols("y1:3", real=True))
-    a1 = sp.Matrix(softmax_vector(z1))  # hidden softmax layer
+    a1 = softmax(z1)  # hidden softmax layer
     z2 = W2 * a1 + b2  # linear output layer
     C = sp.Rational(1, 2) * sum(((z2[r] - y[r]) ** 2 for r in range(2)), sp.Integer(0))
     variables = [*z1, *W2, *b2, *y]
@@ -194,7 +188,7 @@ def _hidden_layer_claim() -> Claim:
         id="softmax.output_layer_only",
         ref="footnote 1",
         family="activations",
-        title="'Softmax can only be used in the output layer'",
+        title="'Softmax can only be used in the output layer' (read as eq. 35's Hadamard form)",
         printed=r"\text{The softmax activation function can only be used in the output layer}",
         expected=Verdict.WRONG,
         judgement=j,
@@ -214,6 +208,12 @@ def _hidden_layer_claim() -> Claim:
         "checker takes as the printed form (residual and counterexample). Hidden softmax "
         "layers are uncommon for practical reasons (footnote 1 links a page on that), not because "
         "backprop cannot pass through them.",
+        extra={
+            "corrected_checked": True,
+            "checker_reading": "the paper prints no formula for a hidden softmax; the checker "
+            "applies "
+            "eq. 35 to it, with σ'(z) read as the diagonal of the softmax Jacobian",
+        },
         numeric=NumericSpec(
             variables=tuple(variables),
             definition=C,
@@ -222,14 +222,13 @@ def _hidden_layer_claim() -> Claim:
             truth=truth,
             sample=sample,
         ),
-        extra={"corrected_checked": True},
     )
 
 
 def softmax_claims() -> list[Claim]:
     """Claims of sec. 4.1.2 (eq. 15, footnote 1, the derivation, eq. 16), in paper order."""
     zs = list(sp.symbols(f"z1:{NUMERIC_K + 1}", real=True))
-    definition = sp.Matrix(softmax_vector(zs))
+    definition = softmax(zs)
     return [
         make_claim(
             id="softmax.definition",

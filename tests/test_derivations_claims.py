@@ -48,8 +48,9 @@ def test_ids_unique_families_known_and_paper_order() -> None:
     assert list(grouped)[: len(FAMILIES)] == list(FAMILIES)
 
 
-@pytest.mark.parametrize("claim", [c for c in CLAIMS if c.verdict is Verdict.WRONG],
-                         ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "claim", [c for c in CLAIMS if c.verdict is Verdict.WRONG], ids=lambda c: c.id
+)
 def test_wrong_claims_carry_evidence(claim: Claim) -> None:
     assert claim.corrected is not None
     assert claim.residual is not None
@@ -74,7 +75,11 @@ def test_chains_report_the_first_wrong_line() -> None:
     assert derivations.get("activations.sigmoid.derivation").first_wrong_step is None
     assert derivations.get("softmax.jacobian.derivation").first_wrong_step is None
     ce = derivations.get("deltas.ce_softmax.derivation")
-    assert [s.verdict for s in ce.steps] == [Verdict.HOLDS] * 4 + [Verdict.HOLDS_IF]
+    # line 1 is the printed left-hand side (one product, index j, as in eq. 39): wrong
+    assert [s.verdict for s in ce.steps] == [Verdict.WRONG] + [Verdict.HOLDS] * 4 + [
+        Verdict.HOLDS_IF
+    ]
+    assert ce.first_wrong_step == 1 and ce.verdict is Verdict.WRONG
 
 
 def test_specific_findings() -> None:

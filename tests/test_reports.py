@@ -176,7 +176,7 @@ def test_every_wrong_or_conditional_claim_in_errata(files: dict[str, bytes]) -> 
         if c.verdict in (Verdict.WRONG, Verdict.HOLDS_IF, Verdict.HOLDS_ALMOST_EVERYWHERE):
             assert f"{c.ref}: {c.title}" in errata, c.id
     assert "Sigmoid derivative" in errata  # a wrong line in a chain that holds
-    assert "Numeric counterexample: a = 0.25, y = 0: printed 0, true 1.33." in errata
+    assert "Numeric counterexample: $`a`$ = 0.25, $`y`$ = 0: printed 0, true 1.33." in errata
 
 
 def test_chain_marks_first_wrong_line(files: dict[str, bytes]) -> None:

@@ -77,12 +77,12 @@ EXPERIMENTS: dict[str, tuple[str, str, str]] = {
     "experiment.init_converge": (
         "sec. 5.2",
         "holds",
-        'inits "large" and "default" converge at large epoch times',
+        'inits "large" and "default" converge at large epoch times (empirical: decided on data)',
     ),
     "experiment.schedule": (
         "eq. 23",
         "holds",
-        "eq. (23) decreases η toward 0 and trains as well as a constant η",
+        "eq. (23), η falling linearly to η_0/(N_epochs + 1), trains as well as a constant η",
     ),
     "experiment.heaviside": (
         "eq. 22",

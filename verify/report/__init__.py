@@ -28,6 +28,8 @@ __all__ = [
 
 FD_FIGURE = "figures/fd_step.png"
 """Path of the finite-difference step-size figure, relative to ``reports/``."""
+VERDICT_FIGURE = "figures/verdicts.png"
+"""Path of the figure of every claim by page and verdict, relative to ``reports/``."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,23 @@ class ReportInputs:
     """Committed figures from ``reports/data/`` (``verify.report.reliability.load_reliability``)."""
 
 
+def _verdict_counts(claims: Sequence[Claim]) -> dict[str, dict[str, int]]:
+    """Page title -> verdict label -> number of claims, pages in paper order."""
+    from verify.report.render import verdict_label
+
+    out: dict[str, dict[str, int]] = {}
+    order = [f for f in FAMILIES if any(c.family == f for c in claims)]
+    order += sorted({c.family for c in claims} - set(order))
+    for family in order:
+        title = FAMILIES.get(family, (family.capitalize(), ""))[0]
+        bucket = out.setdefault(title, {})
+        for c in claims:
+            if c.family == family:
+                label = verdict_label(str(c.verdict)).strip("*")
+                bucket[label] = bucket.get(label, 0) + 1
+    return out
+
+
 def build_reports(inputs: ReportInputs) -> dict[str, bytes]:
     """Render every report file in memory: relative path -> bytes (UTF-8 Markdown or PNG)."""
     from verify.report.experiments_page import render_experiments, render_training_summary
@@ -54,11 +73,18 @@ def build_reports(inputs: ReportInputs) -> dict[str, bytes]:
 
         fd_png = fd_figure(inputs.fd_curves)
         files[FD_FIGURE] = fd_png
+    verdict_png: bytes | None = None
+    if claims:
+        from verify.report.figures import verdict_figure
+
+        verdict_png = verdict_figure(_verdict_counts(claims))
+        files[VERDICT_FIGURE] = verdict_png
     files["README.md"] = render_index(
         claims,
         records,
         results,
         fd_figure=FD_FIGURE if fd_png else None,
+        verdict_figure=VERDICT_FIGURE if verdict_png else None,
         reliability=inputs.reliability,
     ).encode()
     families = [f for f in FAMILIES if any(c.family == f for c in claims)]

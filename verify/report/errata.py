@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from derivations.claims import Claim, Verdict
+from derivations.claims import Claim, Method, Verdict
 from verify.report.corrected import corrected_lines
-from verify.report.counterexample import evaluate_at, format_point
+from verify.report.counterexample import counterexample_lines, printed_lines, reading_mark
 from verify.report.evidence import claim_records, fmt_claim_errors, paper_side
 from verify.report.experiments_page import claim_text
 from verify.report.pages import family_file
-from verify.report.render import (
-    display_math,
-    heading,
-    latex,
-    math_block,
-    method_label,
-    verdict_label,
-)
+from verify.report.render import display_math, heading, latex, method_label, verdict_label
 from verify.results import Record
 
 __all__ = ["MAX_ERRATA_LATEX", "errata_claims", "render_errata"]
@@ -38,8 +31,12 @@ def errata_claims(claims: Sequence[Claim]) -> list[Claim]:
 
 
 def _found(claim: Claim, records: Sequence[Record]) -> str:
-    text = "How it was found: the printed form was compared with the SymPy-derived truth "
-    text += f"({method_label(str(claim.method))})"
+    if claim.method is Method.INSPECTION:
+        text = "How it was found: by reading the printed statement against what the text says "
+        text += "elsewhere (there is no formula to differentiate)"
+    else:
+        text = "How it was found: SymPy derived the true form from the definitions and compared "
+        text += f"it with the printed one ({method_label(str(claim.method))})"
     backing = paper_side(claim_records(claim.id, records))
     if backing:
         jax_err, fd_err = fmt_claim_errors(backing)
@@ -50,10 +47,18 @@ def _found(claim: Claim, records: Sequence[Record]) -> str:
         ref = "the defining expression evaluated in JAX (float64)" if identity else "JAX autodiff"
         fd = "" if identity else f"; finite differences: {fd_err}"
         if points and not bad:
-            text += f"; numerically, the printed form agrees with {ref} at all {points} random "
-            text += f"points (largest difference {jax_err}{fd})"
+            where = f"at all {points} random points"
+            if claim.verdict in _CONDITIONAL:
+                where += " drawn where the condition holds"
+            subject = "the printed form"
+            if claim.first_wrong_step is not None:
+                subject = "the final line (not the wrong one)"
+            text += f"; numerically, {subject} agrees with {ref} {where} "
+            text += f"(largest difference {jax_err}{fd})"
         else:
-            text += f"; numerically, the printed form differs from {ref} by up to {jax_err}"
+            line = claim.extra.get("numeric_paper_line")
+            subject = f"printed line {line}" if line else "the printed form"
+            text += f"; numerically, {subject} differs from {ref} by up to {jax_err}"
             text += f" ({fd.removeprefix('; ')})" if fd else ""
             if points:
                 text += f", at {bad} of {points} random points"
@@ -64,14 +69,11 @@ def _entry(claim: Claim, records: Sequence[Record]) -> list[str]:
     out = [
         heading(3, f"{claim.ref}: {claim.title}"),
         "",
-        f"Verdict: {verdict_label(str(claim.verdict))}. "
+        f"Verdict: {verdict_label(str(claim.verdict))}{reading_mark(claim)}. "
         f"[Full derivation]({family_file(claim.family)}#{claim.id}).",
         "",
     ]
-    if claim.printed:
-        out += ["Printed:", "", math_block(claim.printed), ""]
-    elif claim.paper is not None:
-        out += ["Printed:", "", display_math(claim.paper), ""]
+    out += printed_lines(claim)
     if claim.verdict is Verdict.WRONG:
         out += corrected_lines(claim, label="Corrected", full=False)
     elif claim.verdict in _CONDITIONAL:
@@ -96,12 +98,7 @@ def _entry(claim: Claim, records: Sequence[Record]) -> list[str]:
                 f"to show here: see the {link}).",
                 "",
             ]
-    if claim.counterexample:
-        values = evaluate_at(claim)
-        line = f"Numeric counterexample: {format_point(claim.counterexample)}"
-        if values is not None:
-            line += f": printed {values[0]}, true {values[1]}"
-        out += [line + ".", ""]
+    out += counterexample_lines(claim)
     out += [_found(claim, records), ""]
     if claim.note:
         out += [f"Note: {claim.note}", ""]
@@ -128,6 +125,7 @@ def render_errata(claims: Sequence[Claim], records: Sequence[Record]) -> str:
         and c.verdict not in _CONDITIONAL
     ]
     conditional = [c for c in claims if c.verdict in _CONDITIONAL]
+    conventions = [c for c in claims if c.verdict is Verdict.CONVENTION]
     experiments = [r for r in records if r.kind == "experiment" and r.verdict == "does_not_hold"]
     counts = [f"{_count(len(wrong), 'claim is', 'claims are')} wrong as printed"]
     if slips:
@@ -143,6 +141,8 @@ def render_errata(claims: Sequence[Claim], records: Sequence[Record]) -> str:
             f"{len(lines_only)} reach a true conclusion through a wrong line that the verdict "
             "does not count"
         )
+    if conventions:
+        counts.append(f"{len(conventions)} are a choice the text makes without comparing it")
     summary = counts[0] if len(counts) == 1 else ", ".join(counts[:-1]) + " and " + counts[-1]
     out = [
         heading(1, "Errata"),
@@ -155,6 +155,7 @@ def render_errata(claims: Sequence[Claim], records: Sequence[Record]) -> str:
         ("Wrong as printed", wrong),
         ("True only under a condition", conditional),
         ("A wrong line in a derivation whose conclusion holds", lines_only),
+        ("A choice, not a fact (convention)", conventions),
     ):
         if group:
             out += [heading(2, title), ""]

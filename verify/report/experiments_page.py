@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from verify.report.render import fmt_pct, heading, status_label, table, verdict_label
+from verify.report.render import fmt_pct, heading, table, verdict_label
 from verify.results import Record
 
 if TYPE_CHECKING:
@@ -86,7 +86,8 @@ def _verdicts(results: ExperimentResults, anchors: bool) -> list[str]:
             heading(3, f"{rec.ref}: {claim_text(rec)}"),
             "",
             f"**Verdict: {verdict_label(rec.verdict).strip('*')}** (expected "
-            f"{verdict_label(rec.expected)}, status {status_label(rec.status)}). {rec.message}.",
+            f"{verdict_label(rec.expected)}: "
+            f"{'as recorded' if rec.status == 'ok' else '**NOT as recorded**'}). {rec.message}.",
             "",
         ]
         if anchors and rec.details:

@@ -1,9 +1,9 @@
-"""Report figures as byte-stable PNGs: finite-difference error vs step h, and training curves."""
+"""Report figures as byte-stable PNGs: FD error vs step h, training curves, claims by verdict."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ __all__ = [
     "fd_figure",
     "png_bytes",
     "training_figure",
+    "verdict_figure",
 ]
 
 DPI = 100
@@ -167,3 +168,40 @@ def default_fd_curves() -> list[FDCurve]:
         )
         curves.append(_tanh_sweep(1.5, dtype, sweep.steps))
     return curves
+
+
+_VERDICT_COLOURS: dict[str, str] = {
+    "holds": "#4c9f70",
+    "holds almost everywhere": "#9cc9a8",
+    "holds if": "#e0b040",
+    "convention": "#8fa8c8",
+    "wrong": "#c8453c",
+    "definition": "#c8c8c8",
+}
+"""Verdict -> bar colour, in the order of the stacked segments (true first, wrong last)."""
+
+
+def verdict_figure(counts: Mapping[str, Mapping[str, int]]) -> bytes:
+    """Figure 3: every claim, one bar per report page, stacked by verdict (counts in the bars)."""
+    if not counts:
+        raise ValueError("counts: expected claim counts for at least one family, got none")
+    plt = _pyplot()
+    families = list(counts)
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(families) + 2.0))
+    left = [0] * len(families)
+    for verdict, colour in _VERDICT_COLOURS.items():
+        widths = [int(counts[f].get(verdict, 0)) for f in families]
+        if not any(widths):
+            continue
+        ax.barh(families, widths, left=left, color=colour, label=verdict, edgecolor="white")
+        for row, (x0, w) in enumerate(zip(left, widths, strict=True)):
+            if w:
+                ax.text(x0 + w / 2, row, str(w), ha="center", va="center", fontsize=8)
+        left = [x0 + w for x0, w in zip(left, widths, strict=True)]
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(left) + 0.5)
+    ax.set_xlabel("claims")
+    ax.set_title("Every claim of the paper, by report page and verdict")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout()
+    return png_bytes(fig)

@@ -23,7 +23,6 @@ from verify.report.render import (
     fmt_err,
     heading,
     method_label,
-    status_label,
     table,
     verdict_label,
 )
@@ -33,6 +32,24 @@ if TYPE_CHECKING:
     from verify.checks.experiments import ExperimentResults
 
 __all__ = ["paper_order", "render_index"]
+
+_READ = """\
+Each statement of the paper is a *claim* with one verdict:
+
+- **holds**: true as printed.
+- **holds if**: true only under a condition the text leaves implicit (the condition is stated; where
+  it fails, the entry shows a point and the printed and true values there).
+- **holds almost everywhere**: true except on a set of measure zero (e.g. a kink at z = 0).
+- **convention**: a choice the mathematics leaves open (e.g. relu'(0)); other common choices are
+  named.
+- **wrong**: false as printed; the entry gives the corrected form and a point where printed and
+  true values differ. *A reading* marks a verdict on how the checker read a sentence that prints
+  no formula.
+- **definition**: defines a symbol; nothing to prove.
+
+The column *as recorded* says whether the checker's verdict today matches the verdict recorded as
+expected in the code (*yes* everywhere means nothing changed; a known erratum is an expected
+finding, not a failure). The [errata](errata.md) list every wrong and conditional claim."""
 
 _HOW = """\
 Every formula of the paper *Neural networks and Back Propagation* (H. M. M. Vege, 2018) is treated
@@ -69,7 +86,7 @@ def _headline(
     )
     if numeric:
         ok = sum(r.status == "ok" for r in numeric)
-        lines.append(f"Numeric checks: {ok} of {len(numeric)} ok.")
+        lines.append(f"Numeric checks: {ok} of {len(numeric)} give the recorded result.")
     exp = [r for r in records if r.kind == "experiment"]
     if exp:
         ok = sum(r.status == "ok" for r in exp)
@@ -99,6 +116,11 @@ def paper_order(ref: str) -> float:
         return float(numbers[0]) if numbers else math.inf
 
 
+def _as_recorded(status: str) -> str:
+    """``yes`` when the verdict matches the recorded expectation, else a bold ``NO``."""
+    return "yes" if status == "ok" else "**NO**"
+
+
 def _claims_table(claims: Sequence[Claim], records: Sequence[Record]) -> str:
     rows: list[tuple[float, list[str]]] = []
     for c in claims:
@@ -111,7 +133,7 @@ def _claims_table(claims: Sequence[Claim], records: Sequence[Record]) -> str:
             method_label(str(c.method)),
             jax_err,
             fd_err,
-            status_label(status),
+            _as_recorded(status),
         ]
         rows.append((paper_order(c.ref), row))
     for r in records:
@@ -123,12 +145,20 @@ def _claims_table(claims: Sequence[Claim], records: Sequence[Record]) -> str:
                 "experiment (digits)",
                 "—",
                 "—",
-                status_label(r.status),
+                _as_recorded(r.status),
             ]
             rows.append((paper_order(r.ref) + 0.01, row))
     ordered = [row for _, row in sorted(rows, key=lambda t: t[0])]
     return table(
-        ["paper", "claim", "verdict", "method", "max error vs JAX", "max error vs FD", "status"],
+        [
+            "paper",
+            "claim",
+            "verdict",
+            "method",
+            "max error vs JAX",
+            "max error vs FD",
+            "as recorded",
+        ],
         ordered,
     )
 
@@ -178,6 +208,7 @@ def render_index(
     experiments: ExperimentResults | None = None,
     fd_figure: str | None = None,
     reliability: Mapping[str, Any] | None = None,
+    verdict_figure: str | None = None,
 ) -> str:
     """Render ``reports/README.md`` (``fd_figure``: path of the step-size figure, if any)."""
     families = [f for f in FAMILIES if any(c.family == f for c in claims)]
@@ -188,6 +219,10 @@ def render_index(
         pages.append("[Experiments](experiments.md): the training claims on the digits")
     out = [
         heading(1, "derivcheck report: *Neural networks and Back Propagation*"),
+        "",
+        heading(2, "How to read this report"),
+        "",
+        _READ,
         "",
         heading(2, "What was checked and how"),
         "",
@@ -207,6 +242,13 @@ def render_index(
         "",
         _headline(claims, records, experiments),
         "",
+    ]
+    if verdict_figure:
+        out += [
+            f"![Every claim of the paper by report page and verdict]({verdict_figure})",
+            "",
+        ]
+    out += [
         heading(2, "Every claim"),
         "",
         "One row per claim, in paper order; the claim links to its derivation and evidence.",

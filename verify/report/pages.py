@@ -6,15 +6,13 @@ from collections.abc import Sequence
 
 from derivations.claims import Claim, Verdict
 from verify.report.corrected import corrected_lines
-from verify.report.counterexample import evaluate_at, format_point
+from verify.report.counterexample import counterexample_lines, printed_lines, reading_mark
 from verify.report.evidence import claim_records, fmt_claim_errors, max_errors
 from verify.report.render import (
     display_math,
     fmt_err,
     heading,
-    math_block,
     method_label,
-    status_label,
     table,
     verdict_label,
 )
@@ -93,7 +91,7 @@ def _evidence(records: Sequence[Record]) -> list[str]:
                 f"{r.verdict} (expected {r.expected})",
                 fmt_err(jax_err),
                 fmt_err(fd_err),
-                status_label(r.status),
+                "yes" if r.status == "ok" else "**NO**",
             ]
         )
     headers = [
@@ -104,7 +102,7 @@ def _evidence(records: Sequence[Record]) -> list[str]:
         "verdict",
         "max error vs JAX",
         "max error vs FD",
-        "status",
+        "as recorded",
     ]
     return [
         "**Numeric evidence** (the printed form and the derived truth against JAX autodiff and "
@@ -124,15 +122,12 @@ def render_claim(claim: Claim, records: Sequence[Record]) -> str:
         "",
         heading(3, f"{claim.ref}: {claim.title}"),
         "",
-        f"**Verdict: {verdict_label(verdict).strip('*')}** · method: "
+        f"**Verdict: {verdict_label(verdict).strip('*')}{reading_mark(claim)}** · method: "
         f"{method_label(str(claim.method))} · expected {verdict_label(str(claim.expected))} · "
-        f"status {status_label(status)} · id `{claim.id}`",
+        f"as recorded: {'yes' if status == 'ok' else '**NO**'} · id `{claim.id}`",
         "",
     ]
-    if claim.printed:
-        out += ["As printed in the paper:", "", math_block(claim.printed), ""]
-    elif claim.paper is not None:
-        out += ["As printed in the paper:", "", display_math(claim.paper), ""]
+    out += printed_lines(claim, label="As printed in the paper")
     if claim.truth is not None:
         out += ["Derived by SymPy (the truth):", "", display_math(claim.truth), ""]
     if claim.condition:
@@ -141,12 +136,7 @@ def render_claim(claim: Claim, records: Sequence[Record]) -> str:
     out += corrected_lines(claim, label="Corrected form", full=True)
     if claim.residual is not None and claim.verdict in (Verdict.WRONG, Verdict.HOLDS_IF):
         out += ["Printed minus true:", "", display_math(claim.residual), ""]
-    if claim.counterexample:
-        values = evaluate_at(claim)
-        line = f"Counterexample: {format_point(claim.counterexample)}"
-        if values is not None:
-            line += f": printed {values[0]}, true {values[1]}"
-        out += [line + ".", ""]
+    out += counterexample_lines(claim, label="Counterexample")
     if claim.steps:
         out += _chain(claim)
     if claim.note:

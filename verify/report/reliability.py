@@ -56,9 +56,9 @@ def _mutants(data: Mapping[str, Any]) -> list[str]:
         b, a = mm["before"], mm["after"]
         lines += [
             f"A general mutation tool (mutmut) over `mlp/` against the test suite: "
-            f"{b['killed']} of {b['run']} mutants killed ({100 * b['score']:.1f}%) before the "
-            f"tests written for its survivors, {a['killed']} of {a['run']} "
-            f"({100 * a['score']:.1f}%) after. Survivors by category and the commands are in "
+            f"{a['killed']} of {a['run']} mutants killed ({100 * a['score']:.1f}%; "
+            f"{b['killed']} ({100 * b['score']:.1f}%) before tests were added for the mutants "
+            "it first left alive). Survivors by category and the commands are in "
             "[`data/mutation.json`](data/mutation.json) (too slow for CI; run by hand).",
             "",
         ]
@@ -83,7 +83,7 @@ def _soak(data: Mapping[str, Any]) -> list[str]:
             for row, (k, _) in zip(rows, sorted(regions.items()), strict=True):
                 row.append(before.get(k, {}).get("failures", "—"))
         head = ["region", "cases", "false alarms"] + (
-            ["false alarms before the budget fix"] if before else []
+            ["false alarms of an earlier harness (smaller error allowances)"] if before else []
         )
         lines += [
             f"A scan that does not stop at the first failure (`{scan['command']}`):",

@@ -10,6 +10,7 @@ from typing import Any
 import sympy as sp
 
 from derivations.equivalence import ShapeError, ShapeMismatch
+from verify.report.names import distinct_bound_indices, symbol_names
 
 __all__ = [
     "MAX_MATRIX_LATEX",
@@ -63,13 +64,18 @@ def latex(expr: Any) -> str:
     try:
         return _latex_cached(expr)
     except TypeError:  # a mutable Matrix is unhashable
-        return str(sp.latex(expr))
+        return _paper_latex(expr)
+
+
+def _paper_latex(expr: Any) -> str:
+    """``sympy.latex`` in the paper's symbols, nested sums with distinct indices."""
+    return str(sp.latex(distinct_bound_indices(expr), symbol_names=symbol_names(expr)))
 
 
 @functools.lru_cache(maxsize=4096)
 def _latex_cached(expr: Any) -> str:
     """``sympy.latex`` memoised: pages and errata print the same truths and corrections."""
-    return str(sp.latex(expr))
+    return _paper_latex(expr)
 
 
 MAX_MATRIX_LATEX = 2500
