@@ -31,6 +31,7 @@ def _run(tmp_path: Path, *args: str) -> dict[str, Any]:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow  # runs a benchmark end to end
 def test_training_quick_runs_every_installed_peer(tmp_path: Path, capsys: Capture) -> None:
     result = _run(tmp_path, "--only", "training")
     assert set(result) == {"options", "training", "machine"}
@@ -82,6 +83,7 @@ def test_missing_or_failing_peers_are_skipped(monkeypatch: pytest.MonkeyPatch) -
     assert "| float64 | PyTorch | n/a |" in table and "skipped: torch is not installed" in table
 
 
+@pytest.mark.slow  # runs a benchmark end to end
 def test_gradcheck_quick(tmp_path: Path) -> None:
     result = _run(tmp_path, "--only", "gradcheck")["gradcheck"]
     if result["skipped"]:
@@ -122,6 +124,7 @@ def test_cli_quick_verify_runs_the_symbolic_subcommand(
     assert result["median_phases_s"] == {} and result["all_exit_zero"]
 
 
+@pytest.mark.slow  # runs a benchmark end to end
 def test_threads_option_pins_the_run(tmp_path: Path) -> None:
     # A subprocess: --threads pins CPU affinity, which must not leak into this test session.
     out = tmp_path / "bench.json"

@@ -122,6 +122,7 @@ def test_progress_one_line_per_mutant_as_each_finishes(tmp_path: Path) -> None:
     assert any("ERROR" in line for line in lines) and any("detected by" in line for line in lines)
 
 
+@pytest.mark.slow  # runs planted mutants in child processes
 def test_live_subset_detected_and_localised(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

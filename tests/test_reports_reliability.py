@@ -5,12 +5,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from verify.report.reliability import load_reliability, render_reliability
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "reports" / "data"
 
 
+@pytest.mark.slow  # collects the bad-input suite in a second pytest
 def test_bad_input_count_matches_the_suite() -> None:
     data = load_reliability(DATA)["bad_input"]
     out = subprocess.run(

@@ -1,7 +1,8 @@
 """No false alarms: correct networks on hard inputs through ``compare_network`` (JAX + FD).
 
-Default profile: 60 examples per test. The big run: ``HYPOTHESIS_PROFILE=soak python -m pytest
-tests/test_soak.py`` (5000 examples per test). ``python tests/test_soak.py --scan N`` counts
+Marked slow (``python -m pytest -m slow`` or CI runs it). Default profile: 60 examples per test.
+The big run: ``HYPOTHESIS_PROFILE=soak python -m pytest -m slow tests/test_soak.py`` (5000
+examples per test). ``python tests/test_soak.py --scan N`` counts
 failures region by region without stopping at the first one and writes
 ``reports/data/soak.json``. Shapes come from a small set so JAX compiles each architecture once.
 
@@ -22,12 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import example, given, note
 from hypothesis import strategies as st
 
 import mlp
 from verify.checks.network import NetworkReport, compare_network
 from verify.checks.samples import sample_data
+
+pytestmark = pytest.mark.slow  # the Hypothesis soak; `python -m pytest -m slow` or CI runs it
 
 PAIRS: list[tuple[str, str]] = sorted(mlp.VALID_PAIRS)
 HIDDEN = ("sigmoid", "tanh", "relu", "heaviside")

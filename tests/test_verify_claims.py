@@ -84,6 +84,7 @@ def real_records() -> list[Any]:
     return check_claims(derivations.all_claims())
 
 
+@pytest.mark.slow  # every claim of the paper, as 'python -m verify numeric' checks them
 def test_every_real_claim_gives_its_expected_numeric_result(real_records: list[Any]) -> None:
     assert real_records
     bad = [(r.id, r.message) for r in real_records if r.status != "ok"]
@@ -93,6 +94,7 @@ def test_every_real_claim_gives_its_expected_numeric_result(real_records: list[A
     assert {r.details["claim"] for r in real_records} >= {"softmax.jacobian", "costs.ce.derivative"}
 
 
+@pytest.mark.slow
 def test_wrong_real_claims_have_counterexamples(real_records: list[Any]) -> None:
     for r in real_records:
         if r.id.endswith(".paper") and r.expected == "fail":
