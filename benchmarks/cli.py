@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 from benchmarks import BENCHMARKS, gradcheck, peers_gradcheck, training
 from benchmarks.gradcheck import gradcheck_table, run_gradcheck
 from benchmarks.hotspots import profile_ours
+from benchmarks.loop import QUICK_LOOP, loop_table, run_loop
 from benchmarks.machine import ThreadLimit, blas_threads, machine_info, machine_summary
 from benchmarks.optional import PeerUnavailableError
 from benchmarks.peers_gradcheck import peers_gradcheck_table, run_peers_gradcheck
@@ -24,9 +25,9 @@ __all__ = ["DEFAULT_REPEATS", "RESULTS_DIR", "main"]
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 """Where the raw JSON goes by default (gitignored except .gitkeep)."""
-DEFAULT_REPEATS: dict[str, int] = {"training": 7, "gradcheck": 5, "verify": 3}
+DEFAULT_REPEATS: dict[str, int] = {"training": 7, "gradcheck": 5, "verify": 3, "loop": 1}
 """Repeats per benchmark when ``--repeats`` is not given (``--quick``: 2, 2, 1)."""
-_QUICK_REPEATS: dict[str, int] = {"training": 2, "gradcheck": 2, "verify": 1}
+_QUICK_REPEATS: dict[str, int] = {"training": 2, "gradcheck": 2, "verify": 1, "loop": 1}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -125,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     defaults = _QUICK_REPEATS if args.quick else DEFAULT_REPEATS
     repeats = {name: args.repeats or defaults[name] for name in ("training", "gradcheck")}
     repeats["verify"] = args.verify_repeats or defaults["verify"]
+    repeats["loop"] = defaults["loop"]
     out: Path = args.out or RESULTS_DIR / ("bench-quick.json" if args.quick else "bench.json")
     problem = _unwritable(out)
     if problem is not None:  # fail before minutes of timing, not after
@@ -174,6 +176,9 @@ def _run(args: argparse.Namespace, selected: list[str], repeats: dict[str, int])
         pg_settings = peers_gradcheck.QUICK if args.quick else peers_gradcheck.FULL
         payload["peers_gradcheck"] = run_peers_gradcheck(pg_settings, _log)
         tables.append(peers_gradcheck_table(payload["peers_gradcheck"]))
+    if "loop" in selected:
+        payload["loop"] = run_loop(repeats["loop"], _log, only=QUICK_LOOP if args.quick else None)
+        tables.append(loop_table(payload["loop"]))
     payload["machine"] = machine_info()  # after the peers loaded: lists their thread pools too
     print(machine_summary(payload["machine"]), end="\n\n")
     print("\n\n".join(tables))
