@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from verify.gradient.budget import Budget
 from verify.gradient.inputs import label
 
-__all__ = ["DirectionCheck", "ElementCheck", "GradientResult", "Kink"]
+__all__ = ["DirectionCheck", "ElementCheck", "GradientResult", "Kink", "Status"]
+
+Status = Literal["pass", "fail", "undecided"]
+"""``pass``: every comparison within its budget; ``fail``: one is decisively outside it (a bug);
+``undecided``: finite differences could not decide (see :attr:`GradientResult.message`)."""
 
 _MAX_LISTED = 8
 """Failing elements and kinks listed by name in the report."""
@@ -100,7 +105,7 @@ class Kink:
 class GradientResult:
     """Outcome of :func:`check_gradient`; ``str(result)`` is a readable report."""
 
-    ok: bool
+    status: Status
     mode: Literal["full", "directional", "none"]
     message: str
     max_abs_error: float = 0.0
@@ -124,10 +129,20 @@ class GradientResult:
     complex_step: bool = False
     seed: int = 0
     single: bool = True
+    resolution: float = math.inf
+    """The smallest relative error (in the sense of :attr:`max_rel_error`) this check was sure to
+    detect: twice the largest budget over the scale it is relative to."""
+    resolution_note: str = ""
+    """One sentence: what limits :attr:`resolution` and what would improve it."""
+
+    @property
+    def ok(self) -> bool:
+        """True only for ``status == "pass"``."""
+        return self.status == "pass"
 
     def __str__(self) -> str:
         """Multi-line report: verdict, worst element (where, values, budget), failures, kinks."""
-        head = "PASS" if self.ok else "FAIL"
+        head = self.status.upper()
         lines = [
             f"check_gradient: {head} ({self.mode} mode, {self.n_elements} elements, "
             f"{self.evaluations} evaluations of f, reference in {self.fd_dtype or '-'}"
@@ -145,6 +160,8 @@ class GradientResult:
             f"  max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
             f"(relative to {relative_to})"
         )
+        if self.resolution_note:
+            lines.append(f"  resolution: {self.resolution_note}")
         w = self.worst
         if isinstance(w, ElementCheck):
             verdict = "within" if w.ok else "OVER"
@@ -156,15 +173,29 @@ class GradientResult:
                 f"h {w.budget.step:.2g})"
             )
         elif isinstance(w, DirectionCheck):
+            verdict = "within" if w.abs_error <= w.budget.total else "OVER"
+            how = "finite difference"
+            if w.kink is not None:
+                how = (
+                    f"f has a kink along u (one-sided derivatives [{w.kink[0]:.6g}, "
+                    f"{w.kink[1]:.6g}])"
+                    + (f", settled in {w.parts} part checks; their" if w.parts else "; its")
+                    + " valid value"
+                )
             lines.append(
                 f"  worst direction: seed {w.seed} ({w.scope}): <grad_f, u> = {w.analytic:.10g}, "
-                f"finite difference = {w.reference:.10g}; |error| {w.abs_error:.3g}, budget "
+                f"{how} = {w.reference:.10g}; |error| {w.abs_error:.3g} {verdict} budget "
                 f"{w.budget.total:.3g}"
             )
         if self.failing_arrays:
             names = ", ".join(label(a, None, self.single) for a in self.failing_arrays)
             lines.append(f"  failing arrays: {names}")
-        if self.failures:
+        if self.failures and self.mode == "directional":
+            lines.append(
+                f"  located failing element: {self.failures[0].where(self.single)} (directional "
+                "mode locates one; mode='full' lists every failing element)"
+            )
+        elif self.failures:
             shown = ", ".join(e.where(self.single) for e in self.failures[:_MAX_LISTED])
             more = (
                 f" (+{len(self.failures) - _MAX_LISTED} more)"
