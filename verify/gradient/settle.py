@@ -26,7 +26,7 @@ from verify.gradient.results import ElementCheck, GradientResult
 
 __all__ = ["MAX_SETTLE_CHECKS", "Settled", "combined", "from_part", "localise", "settle"]
 
-MAX_SETTLE_CHECKS = 256
+MAX_SETTLE_CHECKS = 1024
 """:func:`settle` gives up (undecided) after this many checks of parts of one direction (about 4
 evaluations of f each). Exact kinks at K coordinates take about ``2 K log2(P / K)`` checks."""
 
