@@ -503,5 +503,8 @@ def test_a_truncation_dominated_pass_is_retried_with_a_finer_step() -> None:
 
     ok = verify.check_gradient(f, grad, x, seed=1)
     d = ok.directions[0]
-    assert ok.ok and d.budget.total < 1e-5 * abs(d.analytic) and ok.evaluations == 21
+    # 21 = 5 + 8 + 8 (two finer steps), + 14: a budget still mostly truncation may be noise of
+    # f picked up by |D(h) - D(h/2)|, so the noise is measured (it is not: nothing changes)
+    assert ok.ok and d.budget.total < 1e-5 * abs(d.analytic) and ok.evaluations == 35
+    assert d.budget.noise == 0.0
     assert not verify.check_gradient(f, lambda v: grad(v) * (1 + 1e-4), x, seed=1).ok

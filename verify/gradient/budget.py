@@ -221,6 +221,15 @@ class Budget:
         """The allowed absolute error."""
         return SAFETY * (self.truncation + self.rounding) + self.reference
 
+    @property
+    def mostly_truncation(self) -> bool:
+        """Truncation over :data:`TRUNCATION_DOMINANT` times the rest of the budget.
+
+        A step too coarse for ``f``, or noise of ``f`` above the assumed rounding that
+        ``|D(h) - D(h/2)|`` picked up.
+        """
+        return self.truncation > TRUNCATION_DOMINANT * (self.rounding + self.reference)
+
     def to_dict(self) -> dict[str, float | str]:
         """JSON-ready components (floats, dtype name)."""
         return {

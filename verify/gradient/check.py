@@ -364,13 +364,14 @@ def _direction(
 ) -> tuple[DirectionCheck, DirectionOptions, Settled | None]:
     """One direction: checked, re-checked with the measured noise of ``f``, settled at a kink.
 
-    The re-check comes only when the first check did not pass and the measured noise is larger
-    than the dtype's rounding; a kink left after it is settled (:func:`settle`).
+    The re-check comes only when the first check is not a clean pass (a failure, a kink, or a
+    budget mostly truncation: all of which noise can fake) and the measured noise is larger than
+    the dtype's rounding; a kink left after it is settled (:func:`settle`).
 
     ``noise`` holds the one measurement of the check (made by the first direction that needs it).
     """
     c = check_direction(obj, grads, u, seed, f0, options=options)
-    if not c.ok:
+    if not c.ok or c.kink is not None or c.budget.mostly_truncation:  # maybe noise
         if not noise:
             noise.append(noise_along(obj, u, f0))
         f_scale = max(abs(f0), options.f_terms / NOISE_FACTOR)

@@ -378,7 +378,7 @@ def _tightened(passed: DirectionCheck, call: _Call, h: float) -> DirectionCheck:
     is smaller.
     """
     b, tighten = passed.budget, call.options.tighten
-    if tighten <= 0 or b.truncation <= TRUNCATION_DOMINANT * (b.rounding + b.reference):
+    if tighten <= 0 or not b.mostly_truncation:
         return passed
     finer = call.again(step=tightened_step(h), tighten=tighten - 1)
     return finer if finer.budget.total < b.total else passed

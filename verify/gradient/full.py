@@ -1,9 +1,10 @@
 """Full mode: every element of x against its own central difference, complex step or kink test.
 
 A first sweep uses the dtype's rounding as the noise of ``f``; only when an element is not a
-clean pass (over budget, or a kink) is the noise measured (:func:`verify.gradient.noise.along`,
-once per check) and, if it is larger, every element is checked again with the step and budget of
-the measured noise (:func:`~verify.gradient.budget.noisy_step`).
+clean pass (over budget, a kink, or a budget mostly truncation) is the noise measured
+(:func:`verify.gradient.noise.along`, once per check) and, if it is larger, every element is
+checked again with the step and budget of the measured noise
+(:func:`~verify.gradient.budget.noisy_step`).
 """
 
 from __future__ import annotations
@@ -155,7 +156,9 @@ def check_every_element(
             cs_used |= bool(cs_ok)
             if cs_ok is None and complex_step is None:
                 try_cs = False  # auto: f does not take complex input; stop trying
-    unclean = [k for k, c in enumerate(checks) if not c.ok or k in kinks]
+    unclean = [
+        k for k, c in enumerate(checks) if not c.ok or k in kinks or c.budget.mostly_truncation
+    ]
     if not unclean:
         return FullOutcome(checks, list(kinks.values()), cs_used, None)
     u = rademacher([w.shape for w in obj.work], seed)
