@@ -37,8 +37,13 @@ def test_training_quick_runs_every_installed_peer(tmp_path: Path, capsys: Captur
     for dtype in ("float64", "float32"):
         r = result["training"]["dtypes"][dtype]
         assert ROOFLINE in r["timings"]
-        assert set(r["timings"]) | set(r["skipped"]) == {OURS, "scikit-learn", "PyTorch",
-                                                         "JAX jit", ROOFLINE}
+        assert set(r["timings"]) | set(r["skipped"]) == {
+            OURS,
+            "scikit-learn",
+            "PyTorch",
+            "JAX jit",
+            ROOFLINE,
+        }
         for t in r["timings"].values():
             assert t["median_s"] > 0 and len(t["repeats_s"]) == 1
         assert set(r["weight_dtypes"].values()) <= {dtype}  # every peer really ran in dtype
@@ -63,8 +68,9 @@ def test_missing_or_failing_peers_are_skipped(monkeypatch: pytest.MonkeyPatch) -
         return peers.Trainer(epoch, lambda: "float64")
 
     monkeypatch.setitem(peers.PEERS, "scikit-learn", broken)
-    tiny = TrainingSettings(n=32, sizes=(6, 4, 3), batch_size=8, learning_rate=0.1, seed=0,
-                            dtypes=("float64",))
+    tiny = TrainingSettings(
+        n=32, sizes=(6, 4, 3), batch_size=8, learning_rate=0.1, seed=0, dtypes=("float64",)
+    )
     messages: list[str] = []
     result = run_training(tiny, repeats=1, threads=1, log=messages.append)
     r = result["dtypes"]["float64"]
@@ -104,8 +110,9 @@ def test_cli_quick_verify_runs_the_symbolic_subcommand(
 ) -> None:
     seen: list[str] = []
 
-    def fake(repeats: int, log: Any, command: Any = None, subcommand: str = "all",
-             env: Any = None) -> Any:
+    def fake(
+        repeats: int, log: Any, command: Any = None, subcommand: str = "all", env: Any = None
+    ) -> Any:
         seen.append(subcommand)
         return run_verify_all(repeats, log, command=[sys.executable, "-c", "pass"])
 
@@ -120,9 +127,24 @@ def test_threads_option_pins_the_run(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--threads", "1", "--only", "gradcheck",
-         "--repeats", "1", "--out", str(out)],
-        capture_output=True, text=True, env=env, check=False,
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--quick",
+            "--threads",
+            "1",
+            "--only",
+            "gradcheck",
+            "--repeats",
+            "1",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(out.read_text(encoding="utf-8"))

@@ -48,8 +48,9 @@ def test_ids_unique_families_known_and_paper_order() -> None:
     assert list(grouped)[: len(FAMILIES)] == list(FAMILIES)
 
 
-@pytest.mark.parametrize("claim", [c for c in CLAIMS if c.verdict is Verdict.WRONG],
-                         ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "claim", [c for c in CLAIMS if c.verdict is Verdict.WRONG], ids=lambda c: c.id
+)
 def test_wrong_claims_carry_evidence(claim: Claim) -> None:
     assert claim.corrected is not None
     assert claim.residual is not None

@@ -80,7 +80,8 @@ def test_sigma_prime_at_a_instead_of_z_is_wrong() -> None:
 def test_hidden_sigma_prime_at_a_is_wrong_too() -> None:
     net = network()
     rec_at_a = (net.W[2].T * net.db[2]).multiply_elementwise(
-        net.a[1].applyfunc(lambda e: sigma_prime(sigma, e)))
+        net.a[1].applyfunc(lambda e: sigma_prime(sigma, e))
+    )
     d = decide(rec_at_a, net.db[1], net.z_variables, net.sample_z, functions=CONCRETE)
     assert not d.equal
 
