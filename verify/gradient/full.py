@@ -2,7 +2,8 @@
 
 A first sweep uses the dtype's rounding as the noise of ``f``; only when an element is not a
 clean pass (over budget, a kink, or a budget mostly truncation) is the noise measured
-(:func:`verify.gradient.noise.along`, once per check) and, if it is larger, every element is
+(:func:`verify.gradient.noise.along`, once per check, along a random direction or else along
+the first such element) and, if it is larger, every element is
 checked again with the step and budget of the measured noise
 (:func:`~verify.gradient.budget.noisy_step`).
 """
@@ -164,6 +165,11 @@ def check_every_element(
     u = rademacher([w.shape for w in obj.work], seed)
     found = noise_mod.along(obj, u, f0)
     scratch.give([u.flat])
+    if not found.level:  # along u it did not settle: along the first element that is not clean
+        a, i = where[unclean[0]]
+        e = [np.zeros(w.shape) for w in obj.work]
+        e[a].reshape(-1)[i] = 1.0
+        found = noise_mod.along(obj, e, f0)
     fd_dt = obj.fd_dtype
     if noise_allowance(f0, fd_dt, found.level) > noise_allowance(f0, fd_dt):
         # every element again: a first-sweep pass of a noisy f may owe its budget to the noise

@@ -107,29 +107,35 @@ def _table(line: Callable[[float], float], f0: float, s: float) -> tuple[float, 
 def measure(line: Callable[[float], float], f0: float, spacing: float) -> Noise:
     """Noise of ``t -> line(t)`` (``line(0) == f0``) from :data:`NOISE_POINTS` points ``i s``.
 
-    The points are ``t = (i - NOISE_POINTS // 2) s`` for ``s = spacing``, then ``10 s`` and
+    The points are ``t = (i - NOISE_POINTS // 2) s`` for ``s = spacing``, then ``10 s``,
     ``100 s`` until two spacings give levels within :data:`AGREE` of each other (the larger is
     returned). Noise keeps its level whatever the spacing, while a kink among the points (relu
-    at 0), which a difference table also shows, scales with it (tenfold per step): it never
-    confirms. No confirmed level but values with exactly equal neighbours: ``quantised``, the
-    level is their largest step. 14 evaluations when the first two agree, at most 21.
+    at 0), which a difference table also shows, scales with it (tenfold per step): two levels
+    that disagree are ``undetected``; one level that nothing contradicts stands. No level but
+    values with exactly equal neighbours: ``quantised``, the level is their largest step (up to
+    ``10^4 s`` while every value is equal: ``f`` flat to its own precision). 14 evaluations when
+    the first two spacings agree, at most ``5 (NOISE_POINTS - 1)``.
     """
     evaluations = 0
-    last: float | None = None
+    levels: list[float] = []
     quantum = 0.0
     s = spacing
     informs = []
-    for _ in range(3):
+    for k in range(5):
+        if k >= 3 and (levels or quantum):
+            break  # beyond 100 s only to find a grid step of a flat f
         level, inform, calls, q = _table(line, f0, s)
         evaluations += calls
         informs.append(inform)
         if inform == 1:
-            if last is not None and last / AGREE <= level <= AGREE * last:
-                return Noise(max(level, last), "measured", s, evaluations)
-            last = level
+            if levels and levels[-1] / AGREE <= level <= AGREE * levels[-1]:
+                return Noise(max(level, levels[-1]), "measured", s, evaluations)
+            levels.append(level)
         quantum = max(quantum, q)
         s *= 10.0
-    if quantum:  # values on a grid: the grid's step is the noise a difference sees
+    if len(levels) == 1:
+        return Noise(levels[0], "measured", s, evaluations)
+    if quantum and not levels:  # values on a grid: the grid's step is the noise a difference sees
         return Noise(quantum, "quantised", s, evaluations)
     outcome: Outcome = "below" if all(i == 2 for i in informs) else "undetected"
     return Noise(0.0, outcome, s, evaluations)
