@@ -190,23 +190,25 @@ def test_every_element_wrong_is_not_reported_as_one_failing_element() -> None:
 
 
 def test_a_located_element_is_never_printed_within_budget() -> None:
-    """The element's own check uses its failing part's step; else the part's numbers are shown."""
+    """max |x| = 3e3 sets a directional step 3000x the element's own, whose rounding (|f| ~ 5e6)
+    hid the error bisection found: the element is now checked at its failing part's step."""
     rng = np.random.default_rng(3)
     x = rng.normal(size=2000)
-    x[0] = 3e3  # a large |x| sets the directional step far above the element's own
+    x[0] = 3e3
+    w = rng.normal(size=2000)
 
     def f(x: np.ndarray) -> Any:
-        return np.sum(np.sin(x))
+        return 1e3 + w @ x + 0.5 * x @ x
 
     def wrong(x: np.ndarray) -> np.ndarray:
-        g = np.cos(x)
-        g[5] += 1e-6
+        g = w + x
+        g[5] += 2e-3
         return g
 
     result = verify.check_gradient(f, wrong, x)
-    if result.status == "fail" and result.failures:
-        assert "within budget" not in str(result)
-        assert result.failures[0].abs_error > result.failures[0].budget.total
+    assert result.status == "fail" and result.failures[0].index == (5,), str(result)
+    assert "within budget" not in str(result) and "OVER budget" in str(result)
+    assert result.failures[0].abs_error > result.failures[0].budget.total
 
 
 def test_a_tiny_gradient_array_does_not_report_a_relative_error_of_one() -> None:
