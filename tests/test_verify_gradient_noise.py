@@ -226,6 +226,15 @@ def test_a_tiny_gradient_array_does_not_report_a_relative_error_of_one() -> None
     assert result.ok and result.max_rel_error < 1e-2, str(result)
     assert "x[1]" in result.resolution_note
 
+    def g0(p: list[np.ndarray]) -> list[np.ndarray]:  # an all-zero array: was inf on a PASS
+        return [2 * p[0], 0 * p[1]]
+
+    def f0(p: list[np.ndarray]) -> Any:
+        return np.sum(p[0] ** 2) + 1e-17 * np.sum(p[1] ** 2)
+
+    zero = verify.check_gradient(f0, g0, [rng.normal(size=3), rng.normal(size=2)])
+    assert zero.ok and zero.max_rel_error < 1e-2, str(zero)
+
 
 def test_a_float32_only_f_states_the_error_it_could_hide_and_that_float64_would_not() -> None:
     """x and f in float32 (no promotion): a 1% error may hide; the report says so."""
