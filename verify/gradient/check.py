@@ -1,4 +1,4 @@
-"""Public gradient check: ``check_gradient(f, grad_f, x)``, ``assert_gradient``, and full mode.
+"""Public gradient check: ``check_gradient(f, grad_f, x)``, ``assert_gradient``, directional mode.
 
 Pass/fail is judged per element against an estimated error budget (finite-difference truncation
 + rounding + the analytic side's dtype rounding), never a fixed atol/rtol. Kinks are recognised
@@ -99,7 +99,11 @@ def check_gradient(
     it (:func:`~verify.gradient.settle.settle`). ``promote``: difference float32 inputs in
     float64 when ``f`` supports it. ``complex_step``: ``None`` tries it and keeps it where it
     agrees with the central difference. Misbehaving ``f``/``grad_f`` give ``ok=False`` with a
-    message.
+    message. A check that is not a clean pass measures the noise of ``f``
+    (:mod:`verify.gradient.noise`) and, when it exceeds the dtype's rounding, checks again with a
+    step and budget for it. ``result.status`` is ``pass``, ``fail`` or ``undecided`` (``ok`` only
+    for ``pass``); ``result.resolution`` is the smallest relative error the check was sure to
+    detect, and ``result.resolution_note`` what limits it.
     """
     return check_with_hooks(
         f, grad_f, x, Hooks(), mode=mode, seed=seed, directions=directions, promote=promote,
