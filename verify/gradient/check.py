@@ -18,11 +18,6 @@ import numpy as np
 from verify.gradient import scratch
 from verify.gradient.budget import (
     NOISE_FACTOR,
-    SAFETY,
-    Budget,
-    fd_step,
-    grad_tolerance,
-    machine_eps,
     noise_allowance,
     noisy_step,
 )
@@ -39,7 +34,8 @@ from verify.gradient.full import check_every_element
 from verify.gradient.inputs import Arrays, Objective, UserError, evaluate_grad, normalise_x
 from verify.gradient.noise import Noise
 from verify.gradient.noise import along as noise_along
-from verify.gradient.results import ElementCheck, GradientResult, Kink, Status
+from verify.gradient.results import ElementCheck, GradientResult, Kink, Status, over
+from verify.gradient.results import resolution as resolution_of
 from verify.gradient.settle import MAX_SETTLE_CHECKS, Settled, combined, localise, settle
 
 __all__ = [
@@ -267,8 +263,8 @@ def _full(
     if kinks:
         msg += f"; {len(kinks)} kink(s) found (f not differentiable there)"
     scales = [obj.scale_of(g) for g in grads]
-    limit = max(checks, key=lambda c: _over(2.0 * c.budget.total, scales[c.array]))
-    resolution, note = _resolution(
+    limit = max(checks, key=lambda c: over(2.0 * c.budget.total, scales[c.array]))
+    resolution, note = resolution_of(
         obj, f0, limit.budget, scales[limit.array], grads[limit.array].dtype,
         limit.where(obj.xs.single), "its largest gradient entry",
     )  # fmt: skip
@@ -288,67 +284,11 @@ def _full(
     )
 
 
-def _over(a: float, b: float) -> float:
-    """``a / b``, inf when ``b`` is 0 and ``a`` is not."""
-    return a / b if b > 0 else (math.inf if a else 0.0)
-
-
 def _ratio(c: ElementCheck) -> float:
     """Error over budget (inf for an undefined reference)."""
     if not math.isfinite(c.abs_error):
         return math.inf
-    return _over(c.abs_error, c.budget.total)
-
-
-def _resolution(
-    obj: Objective,
-    f0: float,
-    b: Budget,
-    scale: float,
-    g_dtype: np.dtype[Any],
-    where: str,
-    relative_to: str,
-) -> tuple[float, str]:
-    """The resolution ``2 b.total / scale`` and a sentence on what limits it.
-
-    Twice the budget: the finite difference itself may be off by up to one budget, so an error
-    over two is outside the budget whatever the sign.
-    """
-    r = _over(2.0 * b.total, scale)
-    if not math.isfinite(r):
-        return r, f"{where}: its gradient is 0, so no relative error there can be measured"
-    head = f"relative errors above {r:.3g} (of {relative_to}) are always detected"
-    if r > 0.01:
-        head += " (a 1% error could pass unseen)"
-    terms = {"truncation": SAFETY * b.truncation, "rounding": SAFETY * b.rounding,
-             "grad": b.reference}  # fmt: skip
-    top = max(terms, key=lambda k: terms[k])
-    eps64 = machine_eps(np.float64)
-    x_scale = obj.abs_max()
-    f64 = SAFETY * 3.0 * NOISE_FACTOR * eps64 * abs(f0) / fd_step(x_scale, np.float64)
-    g64 = grad_tolerance(np.float64, scale)
-    if top == "rounding" and b.noise:
-        times = b.noise / max(eps64 * abs(f0), np.finfo(np.float64).tiny)
-        better = _over(2.0 * (f64 + b.reference), scale)
-        why = (
-            f"limited at {where} by the noise measured in f ({b.noise:.2g}, {times:.2g} times "
-            "float64 rounding of |f|: f computes in lower precision or iteratively); f in "
-            f"float64 throughout would resolve about {better:.2g}"
-        )
-    elif top == "rounding":
-        why = f"limited at {where} by the rounding of f in {obj.fd_dtype.name}"
-        if obj.fd_dtype != np.float64:
-            why += f"; f in float64 would resolve about {_over(2.0 * (f64 + g64), scale):.2g}"
-    elif top == "grad":
-        why = f"limited at {where} by the rounding allowed in grad_f's {g_dtype} values"
-        if g_dtype != np.float64:
-            why += (
-                "; a float64 gradient would resolve about "
-                f"{_over(2.0 * (SAFETY * (b.truncation + b.rounding) + g64), scale):.2g}"
-            )
-    else:
-        why = f"limited at {where} by the truncation of the finite difference (step {b.step:.2g})"
-    return r, f"{head}; {why}"
+    return over(c.abs_error, c.budget.total)
 
 
 def _norm(obj: Objective, grads: list[np.ndarray[Any, Any]]) -> float:
@@ -368,14 +308,14 @@ def _direction(
 ) -> tuple[DirectionCheck, DirectionOptions, Settled | None]:
     """One direction: checked, re-checked with the measured noise of ``f``, settled at a kink.
 
-    The re-check comes only when the first check is not a clean pass (a failure, a kink, or a
-    budget mostly truncation: all of which noise can fake) and the measured noise is larger than
-    the dtype's rounding; a kink left after it is settled (:func:`settle`).
+    The re-check comes only when the first check failed or found a kink (both of which noise
+    can fake) and the measured noise is larger than the dtype's rounding; it never makes the
+    verdict harsher. A kink left after it is settled (:func:`settle`).
 
     ``noise`` holds the one measurement of the check (made by the first direction that needs it).
     """
     c = check_direction(obj, grads, u, seed, f0, options=options)
-    if not c.ok or c.kink is not None or c.budget.mostly_truncation:  # maybe noise
+    if not c.ok or c.kink is not None:  # either may be noise
         if not noise:
             noise.append(noise_along(obj, u, f0))
         f_scale = max(abs(f0), options.f_terms / NOISE_FACTOR)
@@ -383,8 +323,13 @@ def _direction(
         allowed = noise_allowance(f_scale, obj.fd_dtype, noise[0].level)
         if allowed > assumed:
             step = noisy_step(allowed, f_scale, obj.abs_max(), obj.fd_dtype)
-            options = dataclasses.replace(options, noise=noise[0].level, step=step)
-            c = check_direction(obj, grads, u, seed, f0, options=options)
+            # no finer retries: below the step chosen for the noise they only amplify it
+            noisy = dataclasses.replace(
+                options, noise=noise[0].level, step=step, refine=0, tighten=0
+            )
+            again = check_direction(obj, grads, u, seed, f0, options=noisy)
+            if _rank(again) >= _rank(c):  # a larger allowance cannot make a verdict harsher
+                c, options = again, noisy
     if c.ok or c.kink is None:
         return c, options, None
     found = settle(obj, grads, u, c, f0, options)
@@ -392,6 +337,17 @@ def _direction(
         return combined(c, found), options, found
     undecided = found.state == "undecided"
     return dataclasses.replace(c, undecided=undecided, parts=len(found.trail)), options, found
+
+
+def _width(c: DirectionCheck) -> float:
+    """What a direction cannot tell from 0: its budget, plus the kink's interval if accepted."""
+    extra = abs(c.kink[1] - c.kink[0]) if c.kink is not None and not c.parts else 0.0
+    return c.budget.total + extra
+
+
+def _rank(c: DirectionCheck) -> int:
+    """2 for a pass, 1 undecided, 0 a failure (or a kink still to settle)."""
+    return 2 if c.ok else (1 if c.undecided else 0)
 
 
 def _directional(
@@ -430,12 +386,19 @@ def _directional(
     undecided = [c for c in checks if c.undecided]
     failed = [c for c in checks if not c.ok and not c.undecided]
     norm = max(_norm(obj, grads), 1e-300)
-    worst_dir = max(checks, key=lambda c: _over(c.abs_error, c.budget.total))
-    limit = max(checks, key=lambda c: c.budget.total)
-    resolution, note = _resolution(
+    worst_dir = max(checks, key=lambda c: over(c.abs_error, c.budget.total))
+    limit = max(checks, key=_width)
+    resolution, note = resolution_of(
         obj, f0, limit.budget, norm, np.result_type(*grads), f"direction seed {limit.seed}",
         "||grad_f||_2, for an error not nearly orthogonal to u",
     )  # fmt: skip
+    if limit.kink is not None and not limit.parts:  # accepted between one-sided derivatives
+        resolution = 2.0 * _width(limit) / norm
+        note = (
+            f"relative errors above {resolution:.3g} are always detected; limited at direction "
+            f"seed {limit.seed} by a kink along u (any value between its one-sided derivatives "
+            "passes); mode='full' or a point off the kink would resolve more"
+        )
     if undecided:
         seeds = ", ".join(str(c.seed) for c in undecided)
         resolution, note = (

@@ -452,7 +452,7 @@ def _judge_kink(
         # a kink near 0 but not at 0 (float32 steps): a finer step may leave it
         finer = call.again(step=refined_step(line.h), refine=refine - 1)
         outside = min(abs(analytic - lo_v), abs(analytic - hi_v))
-        if not several and finer.ok and finer.budget.total >= outside:
+        if finer.ok and finer.budget.total >= outside:
             # The finer step passes only because its (larger) noise swallows the discrepancy
             # seen here: it cannot contradict it. FD cannot decide.
             return dataclasses.replace(finer, ok=False, undecided=True)

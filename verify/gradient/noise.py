@@ -89,7 +89,8 @@ def _table(line: Callable[[float], float], f0: float, s: float) -> tuple[float, 
     """:func:`ecnoise` of the points ``(i - NOISE_POINTS // 2) s``, with the calls it took.
 
     Returns ``(level, inform, calls, quantum)``; ``quantum`` is the largest first difference when
-    some are exactly 0 (the values are quantised, e.g. float32 values of a nearly flat ``f``).
+    zero and nonzero ones alternate (at least three runs: the values are quantised, e.g. float32
+    values of a nearly flat ``f``; not a function flat on one side of a kink).
     """
     values, calls = [], 0
     for i in range(NOISE_POINTS):
@@ -100,7 +101,9 @@ def _table(line: Callable[[float], float], f0: float, s: float) -> tuple[float, 
         return 0.0, 3, calls, 0.0
     level, inform = ecnoise(values)
     steps = [abs(b - a) for a, b in itertools.pairwise(values)]
-    quantum = max(steps) if 0.0 in steps else 0.0
+    # on a grid, equal and unequal neighbours alternate; a flat side (relu off) is one run
+    runs = 1 + sum((p == 0.0) != (q == 0.0) for p, q in itertools.pairwise(steps))
+    quantum = max(steps) if 0.0 in steps and runs >= 3 else 0.0
     return level, inform, calls, quantum
 
 
@@ -133,7 +136,7 @@ def measure(line: Callable[[float], float], f0: float, spacing: float) -> Noise:
             levels.append(level)
         quantum = max(quantum, q)
         s *= 10.0
-    if len(levels) == 1:
+    if len(levels) == 1:  # no other spacing gave a level to contradict it
         return Noise(levels[0], "measured", s, evaluations)
     if quantum and not levels:  # values on a grid: the grid's step is the noise a difference sees
         return Noise(quantum, "quantised", s, evaluations)

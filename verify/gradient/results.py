@@ -6,10 +6,27 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from verify.gradient.budget import Budget
-from verify.gradient.inputs import label
+import numpy as np
 
-__all__ = ["DirectionCheck", "ElementCheck", "GradientResult", "Kink", "Status"]
+from verify.gradient.budget import (
+    NOISE_FACTOR,
+    SAFETY,
+    Budget,
+    fd_step,
+    grad_tolerance,
+    machine_eps,
+)
+from verify.gradient.inputs import Objective, label
+
+__all__ = [
+    "DirectionCheck",
+    "ElementCheck",
+    "GradientResult",
+    "Kink",
+    "Status",
+    "over",
+    "resolution",
+]
 
 Status = Literal["pass", "fail", "undecided"]
 """``pass``: every comparison within its budget; ``fail``: one is decisively outside it (a bug);
@@ -213,3 +230,59 @@ class GradientResult:
             seeds = ", ".join(str(d.seed) for d in self.directions)
             lines.append(f"  directions: {len(self.directions)} Rademacher (+-1), seeds {seeds}")
         return "\n".join(lines)
+
+
+def over(a: float, b: float) -> float:
+    """``a / b``, inf when ``b`` is 0 and ``a`` is not."""
+    return a / b if b > 0 else (math.inf if a else 0.0)
+
+
+def resolution(
+    obj: Objective,
+    f0: float,
+    b: Budget,
+    scale: float,
+    g_dtype: np.dtype[Any],
+    where: str,
+    relative_to: str,
+) -> tuple[float, str]:
+    """The resolution ``2 b.total / scale`` and a sentence on what limits it.
+
+    Twice the budget: the finite difference itself may be off by up to one budget, so an error
+    over two is outside the budget whatever the sign.
+    """
+    r = over(2.0 * b.total, scale)
+    if not math.isfinite(r):
+        return r, f"{where}: its gradient is 0, so no relative error there can be measured"
+    head = f"relative errors above {r:.3g} (of {relative_to}) are always detected"
+    if r > 0.01:
+        head += " (a 1% error could pass unseen)"
+    terms = {"truncation": SAFETY * b.truncation, "rounding": SAFETY * b.rounding,
+             "grad": b.reference}  # fmt: skip
+    top = max(terms, key=lambda k: terms[k])
+    eps64 = machine_eps(np.float64)
+    x_scale = obj.abs_max()
+    f64 = SAFETY * 3.0 * NOISE_FACTOR * eps64 * abs(f0) / fd_step(x_scale, np.float64)
+    g64 = grad_tolerance(np.float64, scale)
+    if top == "rounding" and b.noise:
+        times = b.noise / max(eps64 * abs(f0), np.finfo(np.float64).tiny)
+        better = over(2.0 * (f64 + b.reference), scale)
+        why = (
+            f"limited at {where} by the noise measured in f ({b.noise:.2g}, {times:.2g} times "
+            "float64 rounding of |f|: f computes in lower precision or iteratively); f in "
+            f"float64 throughout would resolve about {better:.2g}"
+        )
+    elif top == "rounding":
+        why = f"limited at {where} by the rounding of f in {obj.fd_dtype.name}"
+        if obj.fd_dtype != np.float64:
+            why += f"; f in float64 would resolve about {over(2.0 * (f64 + g64), scale):.2g}"
+    elif top == "grad":
+        why = f"limited at {where} by the rounding allowed in grad_f's {g_dtype} values"
+        if g_dtype != np.float64:
+            why += (
+                "; a float64 gradient would resolve about "
+                f"{over(2.0 * (SAFETY * (b.truncation + b.rounding) + g64), scale):.2g}"
+            )
+    else:
+        why = f"limited at {where} by the truncation of the finite difference (step {b.step:.2g})"
+    return r, f"{head}; {why}"
