@@ -140,11 +140,17 @@ def settle(
     return Settled(state, where, failing_arrays, trail, consistent, part)
 
 
+def _kink_width(c: DirectionCheck) -> float:
+    """``|D+ - D-|`` of a part accepted at a kink (0 for a smooth part)."""
+    return abs(c.kink[1] - c.kink[0]) if c.kink is not None else 0.0
+
+
 def combined(top: DirectionCheck, found: Settled) -> DirectionCheck:
     """``top`` (a direction with a kink) settled consistent: the sum of its parts' comparisons.
 
     ``<grad_f, u>`` is the sum over the parts, and so is a valid finite-difference value (each
-    part's own, between its one-sided derivatives at a kink); errors and budgets add up.
+    part's own, between its one-sided derivatives at a kink); errors and budgets add up, the
+    budget with the width of every kink interval accepted (what the parts cannot resolve).
     """
     parts = found.consistent
     b = top.budget
@@ -152,7 +158,8 @@ def combined(top: DirectionCheck, found: Settled) -> DirectionCheck:
         b,
         truncation=sum(c.budget.truncation for c in parts),
         rounding=sum(c.budget.rounding for c in parts),
-        reference=sum(c.budget.reference for c in parts),
+        # a part accepted between its one-sided derivatives cannot tell values inside them apart
+        reference=sum(c.budget.reference + _kink_width(c) for c in parts),
     )
     reference = top.analytic + sum(c.reference - c.analytic for c in parts)
     return dataclasses.replace(
