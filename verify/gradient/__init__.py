@@ -1,13 +1,14 @@
 """The gradient-check library: ``check_gradient``/``assert_gradient`` and the numerics behind them.
 
-Importable alone (NumPy only). Modules: ``check`` (the public entry points, full mode, and the
-harness's internal ``check_with_hooks``), ``directional`` (random-direction checks), ``settle``
-(splitting and bisecting a direction that did not pass), ``finite_diff`` (the one
+Importable alone (NumPy only). Modules: ``check`` (the public entry points, directional mode,
+and the harness's internal ``check_with_hooks``), ``full`` (every element on its own),
+``directional`` (random-direction checks), ``settle`` (splitting and bisecting a direction that
+did not pass), ``noise`` (the measured noise of ``f``), ``finite_diff`` (the one
 finite-difference core), ``budget`` (the one error-budget model: every step and tolerance),
 ``inputs`` (normalising x, the objective), ``tree`` (x as nested dicts, lists and tuples),
-``results`` (what a check returns), ``scratch`` (reused buffers), ``value_and_grad``
-(``fg(x) -> (value, grad)``), ``jacobian`` and ``jvp`` (Jacobian, VJP and JVP checks as scalar
-gradient checks), ``jacobian_result`` (what they return).
+``results`` (what a check returns: ``status``, ``resolution``), ``scratch`` (reused buffers),
+``value_and_grad`` (``fg(x) -> (value, grad)``), ``jacobian`` and ``jvp`` (Jacobian, VJP and JVP
+checks as scalar gradient checks), ``jacobian_result`` (what they return).
 """
 
 from verify.gradient.check import (

@@ -1,6 +1,7 @@
 """Error budgets: every tolerance and finite-difference step of the project, and their model.
 
-Steps: :func:`fd_step` (central differences), :func:`kink_step` / :data:`KINK_STEP` (one-sided
+Steps: :func:`fd_step` (central differences), :func:`noisy_step` (from a measured noise level and
+a curvature estimate, :func:`third_derivative`), :func:`kink_step` / :data:`KINK_STEP` (one-sided
 differences at a recorded kink), :func:`refined_step` / :func:`tightened_step` (the directional
 check's retries). Tolerances: :data:`GRAD_RTOL` (analytic side by dtype), :func:`fd_budget` and
 :func:`conservative_fd_budget` (finite differences), :func:`quadrature_allowance` (a directional
@@ -27,7 +28,9 @@ __all__ = [
     "HIDDEN_RELATIVE",
     "KINK_SLACK",
     "KINK_STEP",
+    "MEASURED_NOISE_SAFETY",
     "NOISE_FACTOR",
+    "NOISE_STEP_MAX",
     "REFINE_DIVISOR",
     "RUNNING_SAFETY",
     "SAFETY",
@@ -47,8 +50,11 @@ __all__ = [
     "kink_step",
     "machine_eps",
     "network_tolerances",
+    "noise_allowance",
+    "noisy_step",
     "quadrature_allowance",
     "refined_step",
+    "third_derivative",
     "tightened_step",
     "underflow_floor",
 ]
@@ -67,6 +73,14 @@ operations; a real bug (sign, transpose, missing factor) is an O(1) relative err
 
 NOISE_FACTOR = 8.0
 """Evaluation noise of ``f`` assumed as ``NOISE_FACTOR * eps * |f|`` (sums of a few terms)."""
+
+MEASURED_NOISE_SAFETY = 4.0
+"""A measured noise level ``σ`` (a standard deviation, :mod:`verify.gradient.noise`) is allowed as
+``MEASURED_NOISE_SAFETY * σ`` per value of ``f``: the estimate from 8 values is good to about a
+factor 2, and rounding noise is bounded by a few ``σ``."""
+
+NOISE_STEP_MAX = 0.05
+""":func:`noisy_step` never exceeds this times ``max(1, |x|)``."""
 
 SAFETY = 4.0
 """Multiplier on the finite-difference error estimate (truncation + rounding)."""
@@ -98,6 +112,43 @@ def fd_step(x: float, dtype: Any) -> float:
     It balances the O(h^2) truncation against the eps/h rounding.
     """
     return float(np.cbrt(machine_eps(dtype)) * max(1.0, abs(float(x))))
+
+
+def noise_allowance(f_scale: float, dtype: Any, measured: float = 0.0) -> float:
+    """Noise allowed per value of ``f``: ``NOISE_FACTOR eps |f|``, or the measured level if larger.
+
+    ``measured`` is the level ``σ`` of :func:`verify.gradient.noise.measure` (0: not measured),
+    counted as ``MEASURED_NOISE_SAFETY σ``.
+    """
+    assumed = NOISE_FACTOR * machine_eps(dtype) * max(abs(f_scale), np.finfo(np.float64).tiny)
+    return max(assumed, MEASURED_NOISE_SAFETY * measured)
+
+
+def third_derivative(d_h: float, d_h2: float, h: float, noise: float) -> float:
+    """Curvature estimate ``|f^(3)|`` along the line from ``D(h) - D(h/2) = f^(3) h^2 / 8 + ...``.
+
+    Only the part of ``|D(h) - D(h/2)|`` above what the noise per value ``noise``
+    (:func:`noise_allowance`) can make of it (``3 noise / h``) counts; 0 when none is left.
+    """
+    excess = abs(d_h - d_h2) - 3.0 * noise / h
+    return 8.0 * excess / h**2 if excess > 0 else 0.0
+
+
+def noisy_step(
+    noise: float, f_scale: float, x_scale: float, dtype: Any, curvature: float = 0.0
+) -> float:
+    """Central-difference step for ``f`` whose values carry ``noise`` (:func:`noise_allowance`).
+
+    Moré and Wild (2012) balance truncation ``h^2 |f^(3)| / 6`` against rounding ``noise / h``:
+    ``h = (3 noise / |f^(3)|)^(1/3)``. The curvature scale is ``|f| / max(1, |x|)^3`` (the one
+    :func:`fd_step` assumes: with ``noise = NOISE_FACTOR eps |f|`` it is that step) or the
+    estimate ``curvature`` (:func:`third_derivative`) when larger; never below :func:`fd_step`
+    nor above ``NOISE_STEP_MAX max(1, |x|)``.
+    """
+    scale = max(1.0, abs(float(x_scale)))
+    mu = max(abs(f_scale) * NOISE_FACTOR / 3.0 / scale**3, curvature, np.finfo(np.float64).tiny)
+    h = float(np.cbrt(3.0 * noise / mu))
+    return min(max(h, fd_step(x_scale, dtype)), NOISE_STEP_MAX * scale)
 
 
 KINK_STEP = 1e-6
@@ -161,11 +212,23 @@ class Budget:
     reference: float
     step: float
     dtype: str
+    noise: float = 0.0
+    """The measured noise level of ``f`` (standard deviation) behind ``rounding``; 0: the dtype's
+    rounding ``NOISE_FACTOR eps |f|`` was assumed."""
 
     @property
     def total(self) -> float:
         """The allowed absolute error."""
         return SAFETY * (self.truncation + self.rounding) + self.reference
+
+    @property
+    def mostly_truncation(self) -> bool:
+        """Truncation over :data:`TRUNCATION_DOMINANT` times the rest of the budget.
+
+        A step too coarse for ``f``, or noise of ``f`` above the assumed rounding that
+        ``|D(h) - D(h/2)|`` picked up.
+        """
+        return self.truncation > TRUNCATION_DOMINANT * (self.rounding + self.reference)
 
     def to_dict(self) -> dict[str, float | str]:
         """JSON-ready components (floats, dtype name)."""
@@ -176,6 +239,7 @@ class Budget:
             "step": _finite(self.step),
             "total": _finite(self.total),
             "dtype": self.dtype,
+            **({"noise": _finite(self.noise)} if self.noise else {}),
         }
 
 
@@ -186,18 +250,19 @@ def fd_budget(
     h: float,
     fd_dtype: Any,
     reference: float,
+    measured: float = 0.0,
 ) -> Budget:
     """Budget of a Richardson-extrapolated central difference built from ``D(h)`` and ``D(h/2)``.
 
     ``f_scale`` is the magnitude of the function values differenced; ``reference`` the analytic
-    side's own allowed rounding (see :func:`grad_tolerance`).
+    side's own allowed rounding (see :func:`grad_tolerance`); ``measured`` the noise level of
+    ``f`` when it was measured (see :func:`noise_allowance`).
     """
-    eps = machine_eps(fd_dtype)
-    noise = NOISE_FACTOR * eps * max(abs(f_scale), np.finfo(np.float64).tiny)
+    noise = noise_allowance(f_scale, fd_dtype, measured)
     truncation = abs(d_h - d_h2) / 3.0
     # R = (4 D(h/2) - D(h)) / 3: each D(s) carries noise/s of rounding.
     rounding = (4.0 * noise / (h / 2.0) + noise / h) / 3.0
-    return Budget(truncation, rounding, reference, h, str(np.dtype(fd_dtype)))
+    return Budget(truncation, rounding, reference, h, str(np.dtype(fd_dtype)), measured)
 
 
 def quadrature_allowance(
@@ -226,6 +291,7 @@ def conservative_fd_budget(
     h: float,
     fd_dtype: Any,
     reference: float,
+    measured: float = 0.0,
 ) -> Budget:
     """Budget of the Richardson value ``R(h, h/2)`` that does not trust its asymptotics.
 
@@ -235,13 +301,13 @@ def conservative_fd_budget(
     times :data:`CONSERVATIVE_SAFETY` (the returned ``truncation`` already includes it, relative
     to :data:`SAFETY`); the rounding term allows for the ``h/4`` evaluations (``eps |f| / (h/4)``).
     An error above this budget is a decisive failure; between the two budgets FD cannot decide.
+    ``measured``: as in :func:`fd_budget`.
     """
-    eps = machine_eps(fd_dtype)
-    noise = NOISE_FACTOR * eps * max(abs(f_scale), np.finfo(np.float64).tiny)
+    noise = noise_allowance(f_scale, fd_dtype, measured)
     spread = max(abs(d_h - d_h2), abs(d_h2 - d_h4))
     truncation = CONSERVATIVE_SAFETY / SAFETY * spread
     rounding = (4.0 * noise / (h / 4.0) + noise / (h / 2.0) + noise / h) / 3.0
-    return Budget(truncation, rounding, reference, h, str(np.dtype(fd_dtype)))
+    return Budget(truncation, rounding, reference, h, str(np.dtype(fd_dtype)), measured)
 
 
 SLOPE_ERROR: dict[str, tuple[float, float, float]] = {

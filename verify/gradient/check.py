@@ -1,4 +1,4 @@
-"""Public gradient check: ``check_gradient(f, grad_f, x)``, ``assert_gradient``, and full mode.
+"""Public gradient check: ``check_gradient(f, grad_f, x)``, ``assert_gradient``, directional mode.
 
 Pass/fail is judged per element against an estimated error budget (finite-difference truncation
 + rounding + the analytic side's dtype rounding), never a fixed atol/rtol. Kinks are recognised
@@ -16,7 +16,11 @@ from typing import Any, Literal
 import numpy as np
 
 from verify.gradient import scratch
-from verify.gradient.budget import NOISE_FACTOR, Budget, fd_step, grad_tolerance, machine_eps
+from verify.gradient.budget import (
+    NOISE_FACTOR,
+    noise_allowance,
+    noisy_step,
+)
 from verify.gradient.directional import (
     DirectionCheck,
     DirectionOptions,
@@ -26,10 +30,13 @@ from verify.gradient.directional import (
     rademacher,
     rounding_allowance,
 )
-from verify.gradient.finite_diff import NonFiniteError, central_difference
+from verify.gradient.full import check_every_element
 from verify.gradient.inputs import Arrays, Objective, UserError, evaluate_grad, normalise_x
-from verify.gradient.results import ElementCheck, GradientResult, Kink
-from verify.gradient.settle import Settled, settle
+from verify.gradient.noise import Noise
+from verify.gradient.noise import along as noise_along
+from verify.gradient.results import ElementCheck, GradientResult, Kink, Status, over
+from verify.gradient.results import resolution as resolution_of
+from verify.gradient.settle import MAX_SETTLE_CHECKS, Settled, combined, localise, settle
 
 __all__ = [
     "FULL_MAX_ELEMENTS",
@@ -88,7 +95,11 @@ def check_gradient(
     it (:func:`~verify.gradient.settle.settle`). ``promote``: difference float32 inputs in
     float64 when ``f`` supports it. ``complex_step``: ``None`` tries it and keeps it where it
     agrees with the central difference. Misbehaving ``f``/``grad_f`` give ``ok=False`` with a
-    message.
+    message. A check that is not a clean pass measures the noise of ``f``
+    (:mod:`verify.gradient.noise`) and, when it exceeds the dtype's rounding, checks again with a
+    step and budget for it. ``result.status`` is ``pass``, ``fail`` or ``undecided`` (``ok`` only
+    for ``pass``); ``result.resolution`` is the smallest relative error the check was sure to
+    detect, and ``result.resolution_note`` what limits it.
     """
     return check_with_hooks(
         f, grad_f, x, Hooks(), mode=mode, seed=seed, directions=directions, promote=promote,
@@ -162,7 +173,7 @@ def _run(
     fd_dt = obj.fd_dtype
     fd_name = fd_dt.name
     base = GradientResult(
-        ok=False,
+        status="fail",
         mode="none",
         message="",
         n_elements=xs.total,
@@ -196,7 +207,7 @@ def _run(
     )
     try:
         if chosen == "full":
-            result = _full(obj, grads, f0, complex_step, tols)
+            result = _full(obj, grads, f0, complex_step, tols, int(seed))
         else:
             options = DirectionOptions(
                 grad_tol=tols,
@@ -215,87 +226,24 @@ def _run(
 
 
 def assert_gradient(
-    f: Callable[[Any], Any], grad_f: Callable[[Any], Any], x: Any, **options: Any
+    f: Callable[[Any], Any],
+    grad_f: Callable[[Any], Any],
+    x: Any,
+    *,
+    strict: bool = False,
+    **options: Any,
 ) -> GradientResult:
     """:func:`check_gradient`, raising AssertionError with the readable report when it fails.
 
+    An ``undecided`` result (finite differences could not decide) raises only with ``strict``.
     Its frame is hidden from pytest tracebacks (``__tracebackhide__``): a failing test shows the
     report, not this function's source.
     """
     __tracebackhide__ = True
     result = check_gradient(f, grad_f, x, **options)
-    if not result.ok:
+    if result.status == "fail" or (strict and result.status == "undecided"):
         raise AssertionError(str(result))
     return result
-
-
-def _element(
-    obj: Objective,
-    a: int,
-    i: int,
-    g: np.ndarray[Any, Any],
-    f0: float,
-    try_cs: bool,
-    tol: np.ndarray[Any, Any] | None = None,
-) -> tuple[ElementCheck, Kink | None, bool | None]:
-    """Check element ``i`` of array ``a``: central difference, complex step, one-sided at kinks.
-
-    Returns the check, the kink (if ``f`` is not differentiable there) and whether the complex
-    step worked (``None``: not tried or unsupported).
-    """
-    fd_dt = obj.fd_dtype
-    x = obj.work[a]
-    g_dt = g.dtype if g.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-    scale = float(np.max(np.abs(g), initial=0.0))
-    ref_tol = grad_tolerance(g_dt, scale)
-    if tol is not None:
-        ref_tol = max(ref_tol, float(tol.reshape(-1)[i]))
-    index = tuple(int(j) for j in np.unravel_index(i, x.shape))
-    gi = float(g.reshape(-1)[i])
-    h = fd_step(float(x.reshape(-1)[i]), fd_dt)
-    try:
-        cd = central_difference(obj.element_shift(a, i), h)
-    except NonFiniteError as exc:
-        budget = Budget(0, 0, ref_tol, h, str(fd_dt))
-        return (
-            ElementCheck(a, index, gi, math.nan, math.inf, math.inf, budget, "undefined", str(exc)),
-            None,
-            None,
-        )
-    fd = cd.budget(fd_dt, ref_tol)
-    budget, ref, method, cs_ok = fd, cd.value, "central", None
-    if try_cs:
-        try:
-            cs = obj.complex_element(a, i)
-            cs_ok = False
-            if abs(cs - cd.value) <= fd.total - fd.reference:
-                eps = machine_eps(fd_dt)
-                cs_round = NOISE_FACTOR * eps * (abs(cs) + abs(f0) / max(1.0, abs(h)))
-                ref, method, cs_ok = cs, "complex_step", True
-                budget = Budget(0.0, cs_round, ref_tol, h, str(fd_dt))
-        except UserError:
-            cs_ok = None
-    err = abs(gi - ref)
-    rel = err / scale if scale > 0 else (0.0 if err == 0 else math.inf)
-    left, right = cd.sides(f0)
-    lo, hi = min(left, right), max(left, right)
-    if hi - lo <= 2.0 * fd.total:  # differentiable at x (to the resolution h)
-        return ElementCheck(a, index, gi, ref, err, rel, budget, method), None, cs_ok
-    accepted = lo - fd.total <= gi <= hi + fd.total
-    dist = 0.0 if accepted else min(abs(gi - lo), abs(gi - hi))
-    state = "between" if accepted else "outside"
-    check = ElementCheck(
-        a,
-        index,
-        gi,
-        min(max(gi, lo), hi),
-        dist,
-        dist / scale if scale > 0 else math.inf,
-        fd,
-        "one_sided",
-        f"kink: {state} one-sided derivatives",
-    )
-    return check, Kink(a, index, left, right, gi, accepted), cs_ok
 
 
 def _full(
@@ -303,34 +251,28 @@ def _full(
     grads: list[np.ndarray[Any, Any]],
     f0: float,
     complex_step: bool | None,
-    tols: list[np.ndarray[Any, Any]] | None = None,
+    tols: list[np.ndarray[Any, Any]] | None,
+    seed: int,
 ) -> GradientResult:
-    """Every element: Richardson central difference (+ complex step), one-sided at kinks."""
-    try_cs = complex_step is not False
-    cs_used = False
-    checks: list[ElementCheck] = []
-    kinks: list[Kink] = []
-    for a, (x, g) in enumerate(zip(obj.work, grads, strict=True)):
-        for i in range(x.size):
-            tol = None if tols is None else tols[a]
-            check, kink, cs_ok = _element(obj, a, i, g, f0, try_cs, tol)
-            checks.append(check)
-            if kink is not None:
-                kinks.append(kink)
-            cs_used |= bool(cs_ok)
-            if cs_ok is None and complex_step is None:
-                try_cs = False  # auto: f does not take complex input; stop trying
+    """Every element (:func:`~verify.gradient.full.check_every_element`), as a result."""
+    out = check_every_element(obj, grads, f0, complex_step, tols, seed)
+    checks, kinks = out.checks, out.kinks
     failures = [c for c in checks if not c.ok]
-    ok = not failures
     msg = (
         "every element within its error budget"
-        if ok
+        if not failures
         else f"{len(failures)} of {len(checks)} elements outside their error budget"
     )
     if kinks:
         msg += f"; {len(kinks)} kink(s) found (f not differentiable there)"
+    scales = [obj.scale_of(g) for g in grads]
+    limit = max(checks, key=lambda c: over(2.0 * c.budget.total, scales[c.array]))
+    resolution, note = resolution_of(
+        obj, f0, limit.budget, scales[limit.array], grads[limit.array].dtype,
+        limit.where(obj.xs.single, obj.xs.names), "its largest gradient entry",
+    )  # fmt: skip
     return GradientResult(
-        ok=ok,
+        status="fail" if failures else "pass",
         mode="full",
         message=msg,
         max_abs_error=max(c.abs_error for c in checks),
@@ -339,7 +281,9 @@ def _full(
         failures=failures,
         kinks=kinks,
         failing_arrays=sorted({c.array for c in failures}),
-        complex_step=cs_used,
+        complex_step=out.complex_step,
+        resolution=resolution,
+        resolution_note=note,
     )
 
 
@@ -347,15 +291,66 @@ def _ratio(c: ElementCheck) -> float:
     """Error over budget (inf for an undefined reference)."""
     if not math.isfinite(c.abs_error):
         return math.inf
-    return (
-        c.abs_error / c.budget.total if c.budget.total > 0 else (math.inf if c.abs_error else 0.0)
-    )
+    return over(c.abs_error, c.budget.total)
 
 
 def _norm(obj: Objective, grads: list[np.ndarray[Any, Any]]) -> float:
     """``||grad_f||_2`` from the flat float64 gradient the checks use."""
     g = obj.flat_of("grad", grads, np.float64)
     return math.sqrt(float(np.dot(g, g)))
+
+
+def _direction(
+    obj: Objective,
+    grads: list[np.ndarray[Any, Any]],
+    u: list[np.ndarray[Any, Any]],
+    seed: int,
+    f0: float,
+    options: DirectionOptions,
+    noise: list[Noise],
+) -> tuple[DirectionCheck, DirectionOptions, Settled | None]:
+    """One direction: checked, re-checked with the measured noise of ``f``, settled at a kink.
+
+    The re-check comes only when the first check failed or found a kink (both of which noise
+    can fake) and the measured noise is larger than the dtype's rounding; it never makes the
+    verdict harsher. A kink left after it is settled (:func:`settle`).
+
+    ``noise`` holds the one measurement of the check (made by the first direction that needs it).
+    """
+    c = check_direction(obj, grads, u, seed, f0, options=options)
+    if not c.ok or c.kink is not None:  # either may be noise
+        if not noise:
+            noise.append(noise_along(obj, u, f0))
+        f_scale = max(abs(f0), options.f_terms / NOISE_FACTOR)
+        assumed = noise_allowance(f_scale, obj.fd_dtype)
+        allowed = noise_allowance(f_scale, obj.fd_dtype, noise[0].level)
+        if allowed > assumed:
+            step = noisy_step(allowed, f_scale, obj.abs_max(), obj.fd_dtype)
+            # no finer retries: below the step chosen for the noise they only amplify it
+            noisy = dataclasses.replace(
+                options, noise=noise[0].level, step=step, refine=0, tighten=0
+            )
+            again = check_direction(obj, grads, u, seed, f0, options=noisy)
+            if _rank(again) >= _rank(c):  # a larger allowance cannot make a verdict harsher
+                c, options = again, noisy
+    if c.ok or c.kink is None:
+        return c, options, None
+    found = settle(obj, grads, u, c, f0, options)
+    if found.state == "ok":
+        return combined(c, found), options, found
+    undecided = found.state == "undecided"
+    return dataclasses.replace(c, undecided=undecided, parts=len(found.trail)), options, found
+
+
+def _width(c: DirectionCheck) -> float:
+    """What a direction cannot tell from 0: its budget, plus the kink's interval if accepted."""
+    extra = abs(c.kink[1] - c.kink[0]) if c.kink is not None and not c.parts else 0.0
+    return c.budget.total + extra
+
+
+def _rank(c: DirectionCheck) -> int:
+    """2 for a pass, 1 undecided, 0 a failure (or a kink still to settle)."""
+    return 2 if c.ok else (1 if c.undecided else 0)
 
 
 def _directional(
@@ -371,87 +366,94 @@ def _directional(
 
     A direction with kinks at several coordinates is split until its parts decide
     (:func:`~verify.gradient.settle.settle`). Undecided directions (see
-    :class:`DirectionCheck`) fail unless ``undecided_ok``.
+    :class:`DirectionCheck`) make the result ``undecided`` unless ``undecided_ok`` (a pass).
     """
     shapes = [a.shape for a in obj.work]
-    tols = options.grad_tol
     checks: list[DirectionCheck] = []
-    settled: dict[int, Settled] = {}
+    settled: dict[int, tuple[Settled | None, DirectionOptions]] = {}
+    noise: list[Noise] = []
     # arrays whose errors the rounding allowed for the others could hide (mixed precision)
-    whole = rounding_allowance(obj, grads, 0, obj.total, tols)
-    hidden = hidden_arrays(obj, grads, whole, tols) if len(grads) > 1 else []
+    whole = rounding_allowance(obj, grads, 0, obj.total, options.grad_tol)
+    hidden = hidden_arrays(obj, grads, whole, options.grad_tol) if len(grads) > 1 else []
     for k in range(directions):
         u = rademacher(shapes, seed + k)
-        c = check_direction(obj, grads, u, seed + k, f0, options=options)
-        if not c.ok and c.kink is not None:
-            found = settle(obj, grads, u, c, f0, options)
-            settled[seed + k] = found
-            if found.state != "undecided":
-                ok = found.state == "ok"
-                c = dataclasses.replace(c, ok=ok, undecided=False, parts=len(found.trail))
-            else:
-                c = dataclasses.replace(c, undecided=True, parts=len(found.trail))
+        c, used, found = _direction(obj, grads, u, seed + k, f0, options, noise)
+        settled[seed + k] = (found, used)
         for array in hidden if c.ok else []:
-            part = check_direction(obj, grads, u, seed + k, f0, span=Span(array), options=options)
+            part = check_direction(obj, grads, u, seed + k, f0, span=Span(array), options=used)
             if not part.ok:  # the direction is as good as its worst resolved part
                 c = part
                 break
         checks.append(c)
         scratch.give([u.flat])
     undecided = [c for c in checks if c.undecided]
-    failed = [c for c in checks if not c.ok and not (undecided_ok and c.undecided)]
-    worst_dir = max(
-        checks, key=lambda c: c.abs_error / c.budget.total if c.budget.total > 0 else math.inf
-    )
+    failed = [c for c in checks if not c.ok and not c.undecided]
+    norm = max(_norm(obj, grads), 1e-300)
+    worst_dir = max(checks, key=lambda c: over(c.abs_error, c.budget.total))
+    limit = max(checks, key=_width)
+    resolution, note = resolution_of(
+        obj, f0, limit.budget, norm, np.result_type(*grads), f"direction seed {limit.seed}",
+        "||grad_f||_2, for an error not nearly orthogonal to u",
+    )  # fmt: skip
+    if limit.kink is not None and not limit.parts:  # accepted between one-sided derivatives
+        resolution = 2.0 * _width(limit) / norm
+        note = (
+            f"relative errors above {resolution:.3g} are always detected; limited at direction "
+            f"seed {limit.seed} by a kink along u (any value between its one-sided derivatives "
+            "passes); mode='full' or a point off the kink would resolve more"
+        )
+    if undecided:
+        seeds = ", ".join(str(c.seed) for c in undecided)
+        resolution, note = (
+            math.inf,
+            f"none along seed(s) {seeds}: finite differences did not decide",
+        )
+    status: Status = "fail" if failed else ("undecided" if undecided else "pass")
+    if status == "undecided" and undecided_ok:
+        status = "pass"
     result = GradientResult(
-        ok=not failed,
+        status=status,
         mode="directional",
         message="",
         max_abs_error=max(c.abs_error for c in checks),
         # ||grad_f||_2 = sqrt(E <grad_f, u>^2) over +-1 directions u: the derivatives' scale
-        max_rel_error=max(c.abs_error for c in checks) / max(_norm(obj, grads), 1e-300),
+        max_rel_error=max(c.abs_error for c in checks) / norm,
         worst=worst_dir,
         directions=checks,
         undecided=undecided,
+        resolution=resolution,
+        resolution_note=note,
     )
     if not failed:
         result.message = f"{directions} directional derivatives within their error budgets"
         if undecided:
-            seeds = ", ".join(str(c.seed) for c in undecided)
-            result.message = (
-                f"{directions - len(undecided)} of {directions} directional derivatives within "
-                f"their error budgets; undecided by FD along seed(s) {seeds} (see "
-                "DirectionCheck.undecided): another reference decides"
-            )
+            result.message = _undecided_message(directions, undecided, undecided_ok)
         return result
-    # Localise: which arrays, then one element by bisection, then that element in full.
-    bad = failed[0]
-    located = settled.get(bad.seed)
-    if located is None:
-        u = rademacher(shapes, bad.seed)
-        located = settle(obj, grads, u, bad, f0, options)
-        scratch.give([u.flat])
-    result.failing_arrays = located.failing_arrays
-    result.localisation = located.trail
-    parts = [f"{len(failed)} of {directions} directional derivatives outside their error budgets"]
-    if any(c.undecided for c in failed):
-        parts[0] += " (some only undecided by FD: see DirectionCheck.undecided)"
-    if located.element is not None:
-        array, flat = located.element
-        tol = None if tols is None else tols[array]
-        el, kink, _ = _element(obj, array, flat, grads[array], f0, False, tol)
-        el = dataclasses.replace(el, note=("located by bisection; " + el.note).rstrip("; "))
-        result.worst = el
-        result.failures = [el]
-        if kink is not None:
-            result.kinks = [kink]
-        result.max_rel_error = max(result.max_rel_error, el.rel_error)
-        parts.append(f"first failing element located: {el.where(obj.xs.single, obj.xs.names)}")
-    elif located.state == "undecided":
-        parts.append("no part decided by FD (see DirectionCheck.undecided)")
-    elif located.failing_arrays:
-        parts.append("errors cancel inside the array: element not isolated")
-    else:
-        parts.append("no single array fails alone (errors spread across arrays)")
-    result.message = "; ".join(parts)
+    localise(result, obj, grads, f0, failed, directions, settled)
     return result
+
+
+def _undecided_message(directions: int, undecided: list[DirectionCheck], ok: bool) -> str:
+    """Why finite differences could not decide, and what would."""
+    seeds = ", ".join(str(c.seed) for c in undecided)
+    head = (
+        f"{directions - len(undecided)} of {directions} directional derivatives within their "
+        f"error budgets; undecided along seed(s) {seeds}: "
+    )
+    if any(c.parts for c in undecided):
+        why = (
+            f"f has kinks at many coordinates along u (e.g. relu at exactly 0 in many units), "
+            f"which {MAX_SETTLE_CHECKS} checks of parts of u did not settle"
+        )
+    else:
+        why = "the finite differences along u neither converge nor exceed their wide budget"
+    if ok:
+        return head + why + "; another reference decides"
+    return (
+        head
+        + why
+        + (
+            "; mode='full' (every element on its own), or a point off the kinks (fewer kinks along "
+            "u) would decide"
+        )
+    )

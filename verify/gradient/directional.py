@@ -153,6 +153,8 @@ class DirectionOptions:
     f_terms: float = 0.0
     """A bound of ``f``'s rounding in units of ``eps`` (the magnitudes it sums), when that exceeds
     ``NOISE_FACTOR |f|``: a cost ~1e-13 made of ``ln a`` with ``a ~ 1`` carries ``~eps``."""
+    noise: float = 0.0
+    """The measured noise level of ``f`` (:func:`verify.gradient.noise.along`); 0: assumed."""
     exact_displacements: bool = False
     """Take every displacement ``x +- s u - x`` exactly, also in float64 (where by default it is
     taken as ``+-s u`` when the bound on the difference cannot change the verdict)."""
@@ -295,7 +297,7 @@ def check_direction(
         expected = richardson(e_h, e_h2)
         ref_tol = rounding_allowance(obj, grads, glo, ghi, options.grad_tol)
         f_floor = options.f_terms / NOISE_FACTOR  # fd_budget's noise is NOISE_FACTOR eps x this
-        budget = fd_budget(d_h, d_h2, max(s1, s2, f_floor), h, obj.fd_dtype, ref_tol)
+        budget = fd_budget(d_h, d_h2, max(s1, s2, f_floor), h, obj.fd_dtype, ref_tol, options.noise)
         err = abs(measured - expected)
         reference = analytic + (measured - expected)
         n = obj.sizes[span.array] if span.array is not None else 0
@@ -329,7 +331,7 @@ def check_direction(
                     DirectionCheck(seed, scope, analytic, reference, err, budget, True)
                 )
             first = _Level(d_h, d_h2, e_h2, max(s1, s2), err, reference, budget)
-            return _judge_smooth(line, first, seed, scope, f_floor, ref_tol)
+            return _judge_smooth(line, first, seed, scope, f_floor, ref_tol, options.noise)
         sides = (left - e_left + analytic, right - e_right + analytic)
         first = _Level(d_h, d_h2, e_h2, max(s1, s2), err, reference, budget)
         return _judge_kink(line, first, sides, call, scope, several=ghi - glo > 1)
@@ -376,14 +378,20 @@ def _tightened(passed: DirectionCheck, call: _Call, h: float) -> DirectionCheck:
     is smaller.
     """
     b, tighten = passed.budget, call.options.tighten
-    if tighten <= 0 or b.truncation <= TRUNCATION_DOMINANT * (b.rounding + b.reference):
+    if tighten <= 0 or not b.mostly_truncation:
         return passed
     finer = call.again(step=tightened_step(h), tighten=tighten - 1)
     return finer if finer.budget.total < b.total else passed
 
 
 def _judge_smooth(
-    line: _Line, first: _Level, seed: int, scope: str, f_floor: float, ref_tol: float
+    line: _Line,
+    first: _Level,
+    seed: int,
+    scope: str,
+    f_floor: float,
+    ref_tol: float,
+    noise: float = 0.0,
 ) -> DirectionCheck:
     """Smooth along ``u`` but over the Richardson budget: one more level ``D(h/4)``, then judge.
 
@@ -395,12 +403,12 @@ def _judge_smooth(
     h, analytic, fd_dt = line.h, line.analytic, line.fd_dt
     d_h4, e_h4, s4 = line.diff(h / 4)
     scale = max(first.scale, s4, f_floor)
-    fine = fd_budget(first.d_h2, d_h4, scale, h / 2, fd_dt, ref_tol)
+    fine = fd_budget(first.d_h2, d_h4, scale, h / 2, fd_dt, ref_tol, noise)
     err_fine = abs(richardson(first.d_h2, d_h4) - richardson(first.e_h2, e_h4))
     if err_fine <= fine.total:
         ref_fine = analytic + richardson(first.d_h2, d_h4) - richardson(first.e_h2, e_h4)
         return DirectionCheck(seed, scope, analytic, ref_fine, err_fine, fine, True)
-    wide = conservative_fd_budget(first.d_h, first.d_h2, d_h4, scale, h, fd_dt, ref_tol)
+    wide = conservative_fd_budget(first.d_h, first.d_h2, d_h4, scale, h, fd_dt, ref_tol, noise)
     # Not converging: halving h should shrink D(h) - D(h/2) four times (h^2 error); if the next
     # difference is over half the previous and above the rounding noise, the sequence is not in
     # its asymptotic range (a kink within h, e.g. hidden by a second one on the other side): FD
@@ -444,7 +452,7 @@ def _judge_kink(
         # a kink near 0 but not at 0 (float32 steps): a finer step may leave it
         finer = call.again(step=refined_step(line.h), refine=refine - 1)
         outside = min(abs(analytic - lo_v), abs(analytic - hi_v))
-        if not several and finer.ok and finer.budget.total >= outside:
+        if finer.ok and finer.budget.total >= outside:
             # The finer step passes only because its (larger) noise swallows the discrepancy
             # seen here: it cannot contradict it. FD cannot decide.
             return dataclasses.replace(finer, ok=False, undecided=True)
@@ -462,15 +470,11 @@ def _judge_kink(
         ]
         every = [*secants, left_c, right_c]
         undecided = min(every) - budget.total <= analytic <= max(every) + budget.total
+    reference, err = first.reference, first.err
+    if inside:  # the nearest valid value: the error is the distance outside [D-, D+]
+        reference = min(max(analytic, lo_v), hi_v)
+        err = abs(analytic - reference)
     return DirectionCheck(
-        call.seed,
-        scope,
-        analytic,
-        first.reference,
-        first.err,
-        budget,
-        inside,
-        (left_c, right_c),
+        call.seed, scope, analytic, reference, err, budget, inside, (left_c, right_c),
         undecided=undecided,
-    )
-
+    )  # fmt: skip

@@ -71,9 +71,13 @@ class CentralDifference:
     samples: tuple[tuple[float, float], ...] = ()
     """``(t_eff, f(x + t_eff))`` at ``+h, -h, +h/2, -h/2``: reused for the one-sided derivatives."""
 
-    def budget(self, fd_dtype: Any, reference: float = 0.0) -> Budget:
-        """Error budget of :attr:`value` (``reference``: the analytic side's allowed rounding)."""
-        return fd_budget(self.d_h, self.d_h2, self.f_scale, self.h, fd_dtype, reference)
+    def budget(self, fd_dtype: Any, reference: float = 0.0, measured: float = 0.0) -> Budget:
+        """Error budget of :attr:`value`.
+
+        ``reference``: the analytic side's allowed rounding; ``measured``: the noise level of
+        ``f``, if measured.
+        """
+        return fd_budget(self.d_h, self.d_h2, self.f_scale, self.h, fd_dtype, reference, measured)
 
     def sides(self, f0: float) -> tuple[float, float]:
         """Left and right derivatives ``(D-, D+)`` from the same samples (``2 D(h/2) - D(h)``).

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from verify.gradient.budget import Budget
-from verify.gradient.inputs import label
+import numpy as np
 
-__all__ = ["DirectionCheck", "ElementCheck", "GradientResult", "Kink"]
+from verify.gradient.budget import (
+    NOISE_FACTOR,
+    SAFETY,
+    Budget,
+    fd_step,
+    grad_tolerance,
+    machine_eps,
+)
+from verify.gradient.inputs import Objective, label
+
+__all__ = [
+    "DirectionCheck",
+    "ElementCheck",
+    "GradientResult",
+    "Kink",
+    "Status",
+    "over",
+    "resolution",
+]
+
+Status = Literal["pass", "fail", "undecided"]
+"""``pass``: every comparison within its budget; ``fail``: one is decisively outside it (a bug);
+``undecided``: finite differences could not decide (see :attr:`GradientResult.message`)."""
 
 _MAX_LISTED = 8
 """Failing elements and kinks listed by name in the report."""
@@ -100,7 +122,7 @@ class Kink:
 class GradientResult:
     """Outcome of :func:`check_gradient`; ``str(result)`` is a readable report."""
 
-    ok: bool
+    status: Status
     mode: Literal["full", "directional", "none"]
     message: str
     max_abs_error: float = 0.0
@@ -126,10 +148,20 @@ class GradientResult:
     single: bool = True
     names: tuple[str, ...] = ()
     """When x is a tree: the path of each array (``x["W1"]``), used in every label."""
+    resolution: float = math.inf
+    """The smallest relative error (in the sense of :attr:`max_rel_error`) this check was sure to
+    detect: twice the largest budget over the scale it is relative to."""
+    resolution_note: str = ""
+    """One sentence: what limits :attr:`resolution` and what would improve it."""
+
+    @property
+    def ok(self) -> bool:
+        """True only for ``status == "pass"``."""
+        return self.status == "pass"
 
     def __str__(self) -> str:
         """Multi-line report: verdict, worst element (where, values, budget), failures, kinks."""
-        head = "PASS" if self.ok else "FAIL"
+        head = self.status.upper()
         lines = [
             f"check_gradient: {head} ({self.mode} mode, {self.n_elements} elements, "
             f"{self.evaluations} evaluations of f, reference in {self.fd_dtype or '-'}"
@@ -147,6 +179,8 @@ class GradientResult:
             f"  max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
             f"(relative to {relative_to})"
         )
+        if self.resolution_note:
+            lines.append(f"  resolution: {self.resolution_note}")
         w = self.worst
         if isinstance(w, ElementCheck):
             verdict = "within" if w.ok else "OVER"
@@ -159,15 +193,30 @@ class GradientResult:
                 f"h {w.budget.step:.2g})"
             )
         elif isinstance(w, DirectionCheck):
+            verdict = "within" if w.abs_error <= w.budget.total else "OVER"
+            how = "finite difference"
+            if w.kink is not None:
+                how = (
+                    f"f has a kink along u (one-sided derivatives [{w.kink[0]:.6g}, "
+                    f"{w.kink[1]:.6g}])"
+                    + (f", settled in {w.parts} part checks; their" if w.parts else "; its")
+                    + " valid value"
+                )
             lines.append(
                 f"  worst direction: seed {w.seed} ({w.scope}): <grad_f, u> = {w.analytic:.10g}, "
-                f"finite difference = {w.reference:.10g}; |error| {w.abs_error:.3g}, budget "
+                f"{how} = {w.reference:.10g}; |error| {w.abs_error:.3g} {verdict} budget "
                 f"{w.budget.total:.3g}"
             )
         if self.failing_arrays:
             names = ", ".join(label(a, None, self.single, self.names) for a in self.failing_arrays)
             lines.append(f"  failing arrays: {names}")
-        if self.failures:
+        if self.failures and self.mode == "directional":
+            where = self.failures[0].where(self.single, self.names)
+            lines.append(
+                f"  located failing element: {where} (directional "
+                "mode locates one; mode='full' lists every failing element)"
+            )
+        elif self.failures:
             shown = ", ".join(e.where(self.single, self.names) for e in self.failures[:_MAX_LISTED])
             more = (
                 f" (+{len(self.failures) - _MAX_LISTED} more)"
@@ -186,3 +235,59 @@ class GradientResult:
             seeds = ", ".join(str(d.seed) for d in self.directions)
             lines.append(f"  directions: {len(self.directions)} Rademacher (+-1), seeds {seeds}")
         return "\n".join(lines)
+
+
+def over(a: float, b: float) -> float:
+    """``a / b``, inf when ``b`` is 0 and ``a`` is not."""
+    return a / b if b > 0 else (math.inf if a else 0.0)
+
+
+def resolution(
+    obj: Objective,
+    f0: float,
+    b: Budget,
+    scale: float,
+    g_dtype: np.dtype[Any],
+    where: str,
+    relative_to: str,
+) -> tuple[float, str]:
+    """The resolution ``2 b.total / scale`` and a sentence on what limits it.
+
+    Twice the budget: the finite difference itself may be off by up to one budget, so an error
+    over two is outside the budget whatever the sign.
+    """
+    r = over(2.0 * b.total, scale)
+    if not math.isfinite(r):
+        return r, f"{where}: its gradient is 0, so no relative error there can be measured"
+    head = f"relative errors above {r:.3g} (of {relative_to}) are always detected"
+    if r > 0.01:
+        head += " (a 1% error could pass unseen)"
+    terms = {"truncation": SAFETY * b.truncation, "rounding": SAFETY * b.rounding,
+             "grad": b.reference}  # fmt: skip
+    top = max(terms, key=lambda k: terms[k])
+    eps64 = machine_eps(np.float64)
+    x_scale = obj.abs_max()
+    f64 = SAFETY * 3.0 * NOISE_FACTOR * eps64 * abs(f0) / fd_step(x_scale, np.float64)
+    g64 = grad_tolerance(np.float64, scale)
+    if top == "rounding" and b.noise:
+        times = b.noise / max(eps64 * abs(f0), np.finfo(np.float64).tiny)
+        better = over(2.0 * (f64 + b.reference), scale)
+        why = (
+            f"limited at {where} by the noise measured in f ({b.noise:.2g}, {times:.2g} times "
+            "float64 rounding of |f|: f computes in lower precision or iteratively); f in "
+            f"float64 throughout would resolve about {better:.2g}"
+        )
+    elif top == "rounding":
+        why = f"limited at {where} by the rounding of f in {obj.fd_dtype.name}"
+        if obj.fd_dtype != np.float64:
+            why += f"; f in float64 would resolve about {over(2.0 * (f64 + g64), scale):.2g}"
+    elif top == "grad":
+        why = f"limited at {where} by the rounding allowed in grad_f's {g_dtype} values"
+        if g_dtype != np.float64:
+            why += (
+                "; a float64 gradient would resolve about "
+                f"{over(2.0 * (SAFETY * (b.truncation + b.rounding) + g64), scale):.2g}"
+            )
+    else:
+        why = f"limited at {where} by the truncation of the finite difference (step {b.step:.2g})"
+    return r, f"{head}; {why}"

@@ -30,11 +30,8 @@ another function or a random one."""
 
 
 def _failed(result: GradientResult, message: str) -> GradientResult:
-    """``result`` turned into a failure with ``message`` (status too, when results carry one)."""
-    changes: dict[str, Any] = {"ok": False, "message": message}
-    if "status" in {f.name for f in dataclasses.fields(result)}:
-        changes["status"] = "fail"
-    return dataclasses.replace(result, **changes)
+    """``result`` turned into a failure with ``message`` (``ok`` follows from ``status``)."""
+    return dataclasses.replace(result, status="fail", message=message)
 
 
 def _key(point: Any) -> tuple[Any, ...]:
