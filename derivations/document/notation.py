@@ -11,6 +11,13 @@ fence, an ``<!-- derivcheck ... -->`` comment, or ``% derivcheck: ...`` lines in
     probability a, y           # (0.02, 0.98)
     real z, w                  # (-3, 3)
     assume \\sum_k y_k = 1      # a step that needs it gets holds_if with this condition
+    vector a^l, z^l, \\delta^l: n_l     # column vectors, n_l entries at layer l
+    vector y: n_L                      # a vector without a layer
+    matrix W^l: n_l x n_{l-1}          # rows x columns
+    size n_L = 2, n_{L-1} = 3          # layer sizes at the checking instance (default 2, 4, 3, ...)
+    layer L = 3, l = L-1               # the checking instance of the labels (the default)
+    network z^l = W^l a^{l-1} + b^l; a^l = \\sigma(z^l)      # the layers, ';' between rules
+    network \\delta^l = \\frac{\\partial C}{\\partial z^l}    # δ^l as a declared definition
 """
 
 from __future__ import annotations
@@ -23,13 +30,15 @@ import sympy as sp
 from derivations.document.context import Context
 from derivations.document.convert import ConversionError, Converter
 from derivations.document.latex import LatexSyntaxError, parse_latex
-from derivations.document.names import name_of
+from derivations.document.names import name_of, source_of
+from derivations.document.shapes import Declared, ShapeDeclarationError
 from derivations.document.steps import _split_row
 
 __all__ = ["NotationError", "apply_notation"]
 
 _DOMAINS = {"positive": (0.05, 3.0), "probability": (0.02, 0.98), "real": (-3.0, 3.0)}
-KEYWORDS = ("index", "size", "label", "function", "assume", *_DOMAINS)
+KEYWORDS = ("index", "size", "label", "function", "assume", *_DOMAINS, "vector", "matrix",
+            "layer", "network")
 
 
 @dataclass(frozen=True)
@@ -71,11 +80,16 @@ def _declare(keyword: str, rest: str, ctx: Context, conv: Converter) -> None:
         for letter in m.group(1).split(","):
             ctx.index_ranges[letter.strip()] = (bounds[0], bounds[1])
     elif keyword == "size":
-        for item in rest.split(","):
+        for item in _items(rest):
             m = re.fullmatch(r"\s*([A-Za-z])\s*=\s*(\d+)\s*", item)
-            if not m:
-                raise LatexSyntaxError("expected 'size K = 3'", 0)
-            ctx.sizes[m.group(1)] = int(m.group(2))
+            layered = re.fullmatch(r"\s*([A-Za-z])_\{?([^{}=]+?)\}?\s*=\s*(\d+)\s*", item)
+            if m:
+                ctx.sizes[m.group(1)] = int(m.group(2))
+            elif layered:
+                ctx.shapes.pending_sizes.append(
+                    (layered.group(1), layered.group(2), int(layered.group(3))))
+            else:
+                raise LatexSyntaxError("expected 'size K = 3' or 'size n_{L-1} = 3'", 0)
     elif keyword == "label":
         ctx.label_letters |= {x.strip() for x in rest.split(",") if x.strip()}
     elif keyword == "function":
@@ -83,12 +97,75 @@ def _declare(keyword: str, rest: str, ctx: Context, conv: Converter) -> None:
     elif keyword in _DOMAINS:
         for key in _names(rest, conv):
             ctx.domains[key] = _DOMAINS[keyword]
+    elif keyword in ("vector", "matrix", "layer", "network"):
+        _declare_shape(keyword, rest, ctx)
     elif keyword == "assume":
         parts, relations = _split_row(rest, 0)
         if relations != ["="]:
             raise LatexSyntaxError("expected one equation: assume \\sum_k y_k = 1", 0)
         sides = [conv.convert(parse_latex(p.text), p.text) for p in parts]
         ctx.assumptions.append((sides[0], sides[1], rest.strip()))
+
+
+def _items(rest: str) -> list[str]:
+    """Comma-separated items, commas inside braces kept (``n_{l,1}``)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(rest):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            out.append(rest[start:i])
+            start = i + 1
+    return [x for x in (*out, rest[start:]) if x.strip()]
+
+
+def _declare_shape(keyword: str, rest: str, ctx: Context) -> None:
+    r"""``vector a^l: n_l``, ``matrix W^l: n_l x n_{l-1}``, ``layer L = 3``, ``network ...``."""
+    shapes = ctx.shapes
+    if keyword == "layer":
+        for item in _items(rest):
+            m = re.fullmatch(r"\s*([A-Za-z])\s*=\s*([A-Za-z0-9+\- ]+)\s*", item)
+            if not m:
+                raise LatexSyntaxError("expected 'layer L = 3, l = L-1'", 0)
+            shapes.layers[m.group(1)] = m.group(2).replace(" ", "")
+        try:
+            for letter in shapes.layers:
+                shapes.layer_value(letter)
+        except ShapeDeclarationError as e:
+            raise LatexSyntaxError(str(e), 0) from e
+        return
+    if keyword == "network":
+        for rule in rest.split(";"):
+            lhs, eq, rhs = rule.partition("=")
+            name = name_of(parse_latex(lhs.strip()).children[0]) if eq else None
+            if name is None or name.sup is None or name.indices or not rhs.strip():
+                raise LatexSyntaxError("expected 'network z^l = W^l a^{l-1} + b^l; "
+                                       "a^l = \\sigma(z^l)'", 0)
+            letter = source_of(name.sup, lhs.strip()).strip("{} ")
+            shapes.network[name.key()] = (letter, parse_latex(rhs.strip()), rhs.strip())
+        return
+    names, colon, dims = rest.rpartition(":")
+    parts = [d.strip() for d in re.split(r"\s+x\s+|\\times", dims.strip())]
+    expected = 1 if keyword == "vector" else 2
+    if not colon or not names.strip() or len(parts) != expected or not all(parts):
+        raise LatexSyntaxError(f"expected '{keyword} "
+                               + ("a^l, z^l: n_l'" if expected == 1 else "W^l: n_l x n_{l-1}'")
+                               + f", got {len(parts)} size(s)", 0)
+    for item in _items(names):
+        name = name_of(parse_latex(item.strip()).children[0])
+        if name is None or name.indices or name.primes:
+            raise LatexSyntaxError(f"expected a name such as a^l, got {item.strip()!r}", 0)
+        label = None if name.sup is None else source_of(name.sup, item.strip()).strip("{} ")
+        if label is not None and label not in ctx.label_letters:
+            raise LatexSyntaxError(f"the layer of {item.strip()} must be a label letter "
+                                   f"({', '.join(sorted(ctx.label_letters))})", 0)
+        decl = Declared(keyword, tuple(parts), label)
+        try:
+            from derivations.document.vectors import check_declared
+
+            check_declared(decl, shapes)
+        except ShapeDeclarationError as e:
+            raise LatexSyntaxError(f"{item.strip()}: {e}", 0) from e
+        shapes.names[name.key()] = decl
 
 
 def apply_notation(text: str, start: int, ctx: Context) -> list[NotationError]:
