@@ -153,6 +153,7 @@ class _Checker:
         self.records: list[StepRecord] = []
         self.tex = bool(path and path.lower().endswith((".tex", ".ltx")))
         self.vectors = VectorReader(self.ctx)
+        self.scalar_regions: list[tuple[int, int]] | None = None
 
     def pos(self, offset: int) -> tuple[int, int]:
         return self.map.position(offset)
@@ -170,7 +171,12 @@ class _Checker:
 
     def chain(self, block: int, first_step: int, chain: Chain, parsed: list[_Parsed]) -> int:
         """Judge one chain; returns the number of the next step."""
-        if any(p.tree is not None and mentions_shapes(p.tree, self.ctx) for p in parsed):
+        at = chain.parts[0].start
+        if self.scalar_regions is None:
+            self.scalar_regions = self.ctx.shapes.scalar_regions(self.text)
+        scalar = any(a <= at < b for a, b in self.scalar_regions)
+        if not scalar and any(p.tree is not None and mentions_shapes(p.tree, self.ctx)
+                              for p in parsed):
             got = self.vector_chain(block, first_step, chain, parsed)
             if got is not None:
                 return got

@@ -18,6 +18,7 @@ fence, an ``<!-- derivcheck ... -->`` comment, or ``% derivcheck: ...`` lines in
     layer L = 3, l = L-1               # the checking instance of the labels (the default)
     network z^l = W^l a^{l-1} + b^l; a^l = \\sigma(z^l)      # the layers, ';' between rules
     network \\delta^l = \\frac{\\partial C}{\\partial z^l}    # δ^l as a declared definition
+    componentwise "we will mostly ignore" .. "include the full expression"   # read as scalars
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ __all__ = ["NotationError", "apply_notation"]
 
 _DOMAINS = {"positive": (0.05, 3.0), "probability": (0.02, 0.98), "real": (-3.0, 3.0)}
 KEYWORDS = ("index", "size", "label", "function", "assume", *_DOMAINS, "vector", "matrix",
-            "layer", "network")
+            "layer", "network", "componentwise")
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,11 @@ def _declare(keyword: str, rest: str, ctx: Context, conv: Converter) -> None:
     elif keyword in _DOMAINS:
         for key in _names(rest, conv):
             ctx.domains[key] = _DOMAINS[keyword]
+    elif keyword == "componentwise":
+        m = re.fullmatch(r'\s*"([^"]+)"\s*\.\.\s*"([^"]+)"\s*', rest)
+        if not m:
+            raise LatexSyntaxError('expected componentwise "from this text" .. "to this text"', 0)
+        ctx.shapes.componentwise.append((m.group(1), m.group(2)))
     elif keyword in ("vector", "matrix", "layer", "network"):
         _declare_shape(keyword, rest, ctx)
     elif keyword == "assume":

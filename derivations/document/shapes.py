@@ -38,8 +38,31 @@ class Shapes:
     sizes: dict[tuple[str, int], int] = field(default_factory=dict)
     """``(letter, layer)`` to the size declared with ``size n_{L-1} = 3``."""
     pending_sizes: list[tuple[str, str, int]] = field(default_factory=list)
+    componentwise: list[tuple[str, str]] = field(default_factory=list)
+    """``componentwise "from text" .. "to text"``: a part of the document that announces it
+    ignores shapes; its formulas are read as scalars (vectors are not applied there)."""
     network: dict[str, tuple[str, lark.Tree, str]] = field(default_factory=dict)
     """``a`` -> (label letter, right-hand side tree, its text): ``network a^l = \\sigma(z^l)``."""
+
+    def scalar_regions(self, document: str) -> list[tuple[int, int]]:
+        """File offsets of the ``componentwise`` parts (to the end if the end text is missing)."""
+        out = []
+        def find(text: str, after: int) -> int:
+            at = document.find(text, after)
+            while at >= 0:  # not the declaration itself
+                line = document[document.rfind("\n", 0, at) + 1 : at]
+                if "componentwise" not in line:
+                    return at
+                at = document.find(text, at + 1)
+            return -1
+
+        for start, end in self.componentwise:
+            at = find(start, 0)
+            if at < 0:
+                continue
+            stop = find(end, at + len(start))
+            out.append((at, len(document) if stop < 0 else stop))
+        return out
 
     def layer_value(self, written: str) -> int:
         """``L-1`` -> 2 at the checking instance (``L = 3``, ``l = L-1`` by default)."""

@@ -112,6 +112,9 @@ class VectorReader:
         if kind in ("add", "sub"):
             a, b = self.expr(node.children[0], labels), self.expr(node.children[-1], labels)
             self.same(a, b, node.children[0], node.children[-1], "added")
+            if a.shape != b.shape:  # 1 - a^L: the number in every entry
+                a, b = (sp.ones(*b.shape) * a[0, 0], b) if a.shape == (1, 1) else (
+                    a, sp.ones(*a.shape) * b[0, 0])
             return a + b if kind == "add" else a - b
         if kind == "neg":
             return -self.expr(node.children[-1], labels)
