@@ -44,6 +44,13 @@ def reader_words(latex: str) -> str:
     return re.sub(r"\s+", " ", out).strip()
 
 
+def _transposed(words: str) -> str:
+    """``a^{l-1}`` -> ``(a^{l-1})^T``; ``(x + y)`` -> ``(x + y)^T``."""
+    if words.startswith("(") and words.endswith(")") and words.count("(") == 1:
+        return f"{words}^T"
+    return f"({words})^T"
+
+
 def describe(shape: tuple[int, int]) -> str:
     """A column of 3, a row of 2, a 3 x 2 matrix, a number."""
     r, c = shape
@@ -160,31 +167,40 @@ class VectorReader:
 
     def chain(self, items: list[lark.Tree | lark.Token], labels: dict[str, int]) -> Value:
         r"""A juxtaposition: function calls, ``\\nabla_a C``, matrix products left to right."""
-        values: list[tuple[Value, lark.Tree | lark.Token]] = []
+        Node = lark.Tree | lark.Token
+        values: list[tuple[Value, Node, Node]] = []
         i = 0
         while i < len(items):
             item = items[i]
             nxt = items[i + 1] if i + 1 < len(items) else None
             grad = self.nabla(item, nxt, labels)
-            if grad is not None:
-                values.append((grad, item))
+            if grad is not None and nxt is not None:
+                values.append((grad, item, nxt))
                 i += 2
                 continue
             func = self.function(item)
             if func is not None and nxt is not None and _unwrap_paren(nxt) is not None:
                 arg = self.expr(nxt, labels)
-                values.append((arg.applyfunc(func), nxt))
+                values.append((arg.applyfunc(func), item, nxt))
                 i += 2
                 continue
-            values.append((self.expr(item, labels), item))
+            values.append((self.expr(item, labels), item, item))
             i += 1
-        out, first = values[0]
-        for value, node in values[1:]:
-            out = self.product(out, value, first, node)
+        out, first, last = values[0]
+        for value, start, end in values[1:]:
+            out = self.product(out, value, self.span(first, last), self.span(start, end))
+            last = end
         return out
 
-    def product(self, a: Value, b: Value, left: lark.Tree | lark.Token,
-                right: lark.Tree | lark.Token) -> Value:
+    def span(self, first: lark.Tree | lark.Token, last: lark.Tree | lark.Token) -> str:
+        """The source from one node to another, in reader words."""
+        if isinstance(first, lark.Tree) and isinstance(last, lark.Tree) and not getattr(
+                first.meta, "empty", True) and not getattr(last.meta, "empty", True):
+            return reader_words(self.text[first.meta.start_pos : last.meta.end_pos])
+        return self.words(first)
+
+    def product(self, a: Value, b: Value, left: lark.Tree | lark.Token | str,
+                right: lark.Tree | lark.Token | str) -> Value:
         """The matrix product, or a :class:`ShapeError` naming both shapes and the fix."""
         if a.shape == (1, 1):
             return b * a[0, 0]
@@ -192,12 +208,14 @@ class VectorReader:
             return a * b[0, 0]
         if a.shape[1] == b.shape[0]:
             return a * b
-        lw, rw = self.words(left), self.words(right)
+        lw, rw = (x if isinstance(x, str) else self.words(x) for x in (left, right))
         hint = ""
         if a.shape[1] == 1 and b.shape[1] == 1:
-            hint = (f"; ({rw})^T makes it {describe((a.shape[0], b.shape[0]))}")
+            hint = (f"; {_transposed(rw)} makes it {describe((a.shape[0], b.shape[0]))}")
+            if a.shape == b.shape:
+                hint += f", entry by entry (⊙) it is {describe(a.shape)}"
         elif a.shape[0] == b.shape[0]:
-            hint = f"; ({lw})^T {rw} is defined"
+            hint = f"; {_transposed(lw)} {rw} is defined"
         raise ShapeError(f"{lw} is {describe(a.shape)}, {rw} {describe(b.shape)}: the "
                          f"product is not defined{hint}")
 
