@@ -101,11 +101,21 @@ def test_scalar_steps_are_unchanged_beside_declared_vectors() -> None:
     ("size n_{L-1} = three", "expected 'size K = 3' or 'size n_{L-1} = 3'"),
     ("network z^l W^l a^{l-1}", "expected 'network z^l = W^l a^{l-1} + b^l"),
     ('componentwise "from here"', 'expected componentwise "from this text"'),
+    ("size n_L = 40", "a layer size between 1 and 8"),
+    ("layer L = 12", "layers between 0 and 5"),
 ])
 def test_bad_shape_declarations_say_what_was_expected(line: str, expected: str) -> None:
     records = derivations.check_steps(["x = x"], notation=line)
     bad = [r for r in records if r.verdict == "unparsed"]
     assert len(bad) == 1 and expected in bad[0].message, bad
+
+
+def test_declared_sizes_and_layers_are_used() -> None:
+    notation = NETWORK.replace("size n_l = 3, n_{l-1} = 2", "layer L = 2, l = L\nsize n_L = 5, "
+                               "n_{L-1} = 2")
+    r = one(r"\frac{\partial C}{\partial W^l} = \delta^l \mathbf{a}^{l-1}", notation)
+    assert "δ^l is a column of 5, a^{l-1} a column of 2" in r.message
+    assert "checked at L = 2, l = 2" in r.message
 
 
 def test_componentwise_stretch_is_read_as_scalars() -> None:

@@ -32,7 +32,7 @@ from derivations.document.context import Context
 from derivations.document.convert import ConversionError, Converter
 from derivations.document.latex import LatexSyntaxError, parse_latex
 from derivations.document.names import name_of, source_of
-from derivations.document.shapes import Declared, ShapeDeclarationError
+from derivations.document.shapes import MAX_LAYERS, MAX_SIZE, Declared, ShapeDeclarationError
 from derivations.document.steps import _split_row
 
 __all__ = ["NotationError", "apply_notation"]
@@ -87,6 +87,9 @@ def _declare(keyword: str, rest: str, ctx: Context, conv: Converter) -> None:
             if m:
                 ctx.sizes[m.group(1)] = int(m.group(2))
             elif layered:
+                if not 1 <= int(layered.group(3)) <= MAX_SIZE:
+                    raise LatexSyntaxError(f"a layer size between 1 and {MAX_SIZE} (the check "
+                                           "runs at these sizes; small distinct ones suffice)", 0)
                 ctx.shapes.pending_sizes.append(
                     (layered.group(1), layered.group(2), int(layered.group(3))))
             else:
@@ -134,10 +137,12 @@ def _declare_shape(keyword: str, rest: str, ctx: Context) -> None:
                 raise LatexSyntaxError("expected 'layer L = 3, l = L-1'", 0)
             shapes.layers[m.group(1)] = m.group(2).replace(" ", "")
         try:
-            for letter in shapes.layers:
-                shapes.layer_value(letter)
+            values = [shapes.layer_value(letter) for letter in shapes.layers]
         except ShapeDeclarationError as e:
             raise LatexSyntaxError(str(e), 0) from e
+        if not all(0 <= v <= MAX_LAYERS for v in values) or shapes.layer_value("L") < 1:
+            raise LatexSyntaxError(f"layers between 0 and {MAX_LAYERS} with L >= 1 "
+                                   "(the network is built at these layers)", 0)
         return
     if keyword == "network":
         for rule in rest.split(";"):

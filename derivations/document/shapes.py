@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 import lark
 import sympy as sp
 
-__all__ = ["Declared", "ShapeDeclarationError", "Shapes"]
+__all__ = ["MAX_LAYERS", "MAX_SIZE", "Declared", "ShapeDeclarationError", "Shapes"]
+
+MAX_SIZE = 8
+"""Largest layer size at the checking instance: small distinct sizes find every shape slip,
+and the entries of a^L grow with the product of the sizes."""
+MAX_LAYERS = 5
 
 
 class ShapeDeclarationError(ValueError):

@@ -29,7 +29,10 @@ def read_side(reader: VectorReader, tree: lark.Tree, text: str) -> Side:
         return reader.read(tree, text)
     except ShapeError as e:
         return e
-    except (RecursionError, ZeroDivisionError, sp.SympifyError) as e:
+    except (RecursionError, ZeroDivisionError, sp.SympifyError, ValueError, TypeError, KeyError,
+            AttributeError, IndexError) as e:
+        # Outside what the vector reading supports (a layer that is not a number, ...):
+        # the scalar reading takes the chain and says what it can.
         raise NotVectorError(type(e).__name__) from e
 
 
@@ -76,7 +79,11 @@ def judge_vector_step(reader: VectorReader, left: Side, right: Side, lhs_text: s
     if bool(lu) != bool(ru):
         return Outcome("undecided", "none", "the cost is not defined as a function of a^L, "
                        "so ∂C/∂a^L is an unknown vector, and it appears on one side only")
-    got = sample_difference(left, right)
+    try:
+        got = sample_difference(left, right)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError) as e:
+        return Outcome("undecided", "none", f"the entries could not be evaluated at the sample "
+                       f"points ({type(e).__name__}), {where}")
     if got is None:
         return Outcome("holds", "numeric", f"every entry agrees at 50 digits at three random "
                        f"points (σ the logistic sigmoid; weights, biases, inputs and ∂C/∂a^L "
