@@ -110,6 +110,16 @@ def test_bad_shape_declarations_say_what_was_expected(line: str, expected: str) 
     assert len(bad) == 1 and expected in bad[0].message, bad
 
 
+def test_a_network_that_does_not_fit_its_shapes_is_said_at_once() -> None:
+    bad = NETWORK.replace("W^l a^{l-1}", "(W^l)^T a^{l-1}")
+    records = derivations.check_steps(["x = x"], notation=bad)
+    msgs = [r.message for r in records if r.verdict == "unparsed"]
+    assert len(msgs) == 1 and "the network does not fit the declared shapes" in msgs[0]
+    assert "(W^l)^T is a 2 x 3 matrix" in msgs[0] or "the product is not defined" in msgs[0]
+    records = derivations.check_steps(["x = x"], notation=NETWORK.replace("+ b^l", "+ q^l"))
+    assert any("cannot be read" in r.message for r in records if r.verdict == "unparsed")
+
+
 def test_declared_sizes_and_layers_are_used() -> None:
     notation = NETWORK.replace("size n_l = 3, n_{l-1} = 2", "layer L = 2, l = L\nsize n_L = 5, "
                                "n_{L-1} = 2")

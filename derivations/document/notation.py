@@ -182,6 +182,7 @@ def _declare_shape(keyword: str, rest: str, ctx: Context) -> None:
 def apply_notation(text: str, start: int, ctx: Context) -> list[NotationError]:
     """Read a notation block (file offset ``start``) into ``ctx``; the lines it cannot read."""
     errors: list[NotationError] = []
+    network_line: tuple[int, str] | None = None
     conv = Converter(ctx)
     offset = start
     for raw in text.splitlines(keepends=True):
@@ -191,6 +192,7 @@ def apply_notation(text: str, start: int, ctx: Context) -> list[NotationError]:
         if not line:
             continue
         keyword, _, rest = line.partition(" ")
+        before = len(errors)
         if keyword not in KEYWORDS:
             errors.append(NotationError(here, f"unknown declaration {keyword!r}; expected one "
                                         f"of {', '.join(KEYWORDS)}", line))
@@ -199,4 +201,33 @@ def apply_notation(text: str, start: int, ctx: Context) -> list[NotationError]:
             _declare(keyword, rest, ctx, conv)
         except (LatexSyntaxError, ConversionError) as e:
             errors.append(NotationError(here, str(e), line))
+        if keyword == "network" and len(errors) == before and network_line is None:
+            network_line = (here, line)
+    if network_line is not None:
+        problem = _network_problem(ctx)
+        if problem is not None:
+            errors.append(NotationError(network_line[0], problem, network_line[1]))
     return errors
+
+
+def _network_problem(ctx: Context) -> str | None:
+    """Why the declared network cannot be built at the checking instance, if it cannot."""
+    from derivations.document.vectors import NotVectorError, ShapeError, VectorReader
+
+    shapes = ctx.shapes
+    if "a" in shapes.network and "a" not in shapes.names:
+        return "the network computes a^l: declare its shape (vector a^l: n_l)"
+    reader = VectorReader(ctx)
+    try:
+        top = shapes.layer_value("L")
+        for key in shapes.network:
+            if key not in shapes.names:
+                return f"the network computes {key}: declare its shape (vector {key}^l: n_l)"
+            if key != "δ":
+                reader.quantity(key, top, {})
+    except ShapeError as e:
+        return f"the network does not fit the declared shapes: {e}"
+    except (NotVectorError, ShapeDeclarationError, ValueError, TypeError, KeyError) as e:
+        return (f"the network rules cannot be read ({e}): use declared vectors and matrices, "
+                "products, +, -, \\odot and \\sigma")
+    return None

@@ -46,6 +46,8 @@ def reader_words(latex: str) -> str:
 
 def _transposed(words: str) -> str:
     """``a^{l-1}`` -> ``(a^{l-1})^T``; ``(x + y)`` -> ``(x + y)^T``."""
+    if words.startswith("(") and words.endswith((")^T", ")^\\top")) and words.count("(") == 1:
+        return words[1 : words.rindex(")")]
     if words.startswith("(") and words.endswith(")") and words.count("(") == 1:
         return f"{words}^T"
     return f"({words})^T"
