@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from derivations.document.shapes import Shapes
+
 __all__ = ["Context", "Definition", "Opaque"]
 
 
@@ -50,6 +52,8 @@ class Context:
     """``(lhs, rhs, latex)`` equations a step may need (``\\sum_k y_k = 1``)."""
     domains: dict[str, tuple[float, float]] = field(default_factory=dict)
     """Sampling interval per name key (``positive``, ``probability``, ``real`` declarations)."""
+    shapes: Shapes = field(default_factory=Shapes)
+    """Declared vectors and matrices, the checking instance of the layers, the network."""
     symbols: dict[str, sp.Symbol] = field(default_factory=dict)
     bases: dict[str, sp.IndexedBase] = field(default_factory=dict)
     index_symbols: dict[str, sp.Symbol] = field(default_factory=dict)

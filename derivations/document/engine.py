@@ -26,6 +26,8 @@ from derivations.document.records import DocumentResult, StepRecord
 from derivations.document.segment import SourceMap, segment
 from derivations.document.steps import Chain, Part, split_block, unbalanced
 from derivations.document.survey import survey
+from derivations.document.vector_steps import judge_vector_step, read_side
+from derivations.document.vectors import NotVectorError, VectorReader, mentions_shapes
 
 __all__ = ["check_document", "check_steps"]
 
@@ -150,6 +152,8 @@ class _Checker:
         self.ctx = Context()
         self.records: list[StepRecord] = []
         self.tex = bool(path and path.lower().endswith((".tex", ".ltx")))
+        self.vectors = VectorReader(self.ctx)
+        self.scalar_regions: list[tuple[int, int]] | None = None
 
     def pos(self, offset: int) -> tuple[int, int]:
         return self.map.position(offset)
@@ -167,6 +171,15 @@ class _Checker:
 
     def chain(self, block: int, first_step: int, chain: Chain, parsed: list[_Parsed]) -> int:
         """Judge one chain; returns the number of the next step."""
+        at = chain.parts[0].start
+        if self.scalar_regions is None:
+            self.scalar_regions = self.ctx.shapes.scalar_regions(self.text)
+        scalar = any(a <= at < b for a, b in self.scalar_regions)
+        if not scalar and any(p.tree is not None and mentions_shapes(p.tree, self.ctx)
+                              for p in parsed):
+            got = self.vector_chain(block, first_step, chain, parsed)
+            if got is not None:
+                return got
         conv = Converter(self.ctx)
         step = first_step
         defined_here = False
@@ -203,6 +216,35 @@ class _Checker:
             self.record(block, step, lhs, rhs, o, chain.tag,
                         after_wrong=first_wrong is not None and first_wrong < step,
                         autograd=self.autograd(parsed, defined_here, rhs))
+            step += 1
+        return step
+
+    def vector_chain(self, block: int, first_step: int, chain: Chain,
+                     parsed: list[_Parsed]) -> int | None:
+        """A chain with declared vectors/matrices, read at the checking instance.
+
+        ``None`` when one of its parts is outside the vector reading (the scalar reading takes it).
+        """
+        if any(p.tree is None for p in parsed) or any(r not in ("=", ":=")
+                                                      for r in chain.relations):
+            return None
+        try:
+            sides = [read_side(self.vectors, p.tree, p.part.text) for p in parsed
+                     if p.tree is not None]
+        except NotVectorError:
+            return None
+        step, first_wrong = first_step, None
+        for s in range(1, len(parsed)):
+            lhs, rhs = parsed[s - 1], parsed[s]
+            o = judge_vector_step(self.vectors, sides[s - 1], sides[s], lhs.part.text,
+                                  rhs.part.text)
+            if o.verdict == "wrong" and first_wrong is None:
+                first_wrong = step
+            elif first_wrong is not None and o.verdict == "holds":
+                o = Outcome(o.verdict, o.method, o.message + f" (but it follows from step "
+                            f"{first_wrong}, which is wrong)")
+            self.record(block, step, lhs, rhs, o, chain.tag,
+                        after_wrong=first_wrong is not None and first_wrong < step)
             step += 1
         return step
 
