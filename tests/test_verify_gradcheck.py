@@ -508,3 +508,14 @@ def test_a_truncation_dominated_pass_is_retried_with_a_finer_step() -> None:
     assert ok.ok and d.budget.total < 1e-5 * abs(d.analytic) and ok.evaluations == 21
     assert d.budget.noise == 0.0
     assert not verify.check_gradient(f, lambda v: grad(v) * (1 + 1e-4), x, seed=1).ok
+
+
+def test_a_check_that_never_compared_says_so_in_reader_words() -> None:
+    def f(x: Any) -> float:
+        raise RuntimeError("boom")
+
+    result = verify.check_gradient(f, lambda x: x, np.ones(3))
+    text = str(result)
+    assert result.status == "fail" and "boom" in text
+    assert text.splitlines()[0] == "check_gradient: FAIL (no comparison made, 3 elements)"
+    assert "none mode" not in text and "evaluations of f" not in text

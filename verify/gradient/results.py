@@ -162,6 +162,11 @@ class GradientResult:
     def __str__(self) -> str:
         """Multi-line report: verdict, worst element (where, values, budget), failures, kinks."""
         head = self.status.upper()
+        if self.mode == "none":  # f or grad_f misbehaved before any comparison was made
+            lines = [f"check_gradient: {head} (no comparison made, {self.n_elements} elements)"]
+            if self.message:
+                lines.append(f"  {self.message}")
+            return "\n".join(lines)
         lines = [
             f"check_gradient: {head} ({self.mode} mode, {self.n_elements} elements, "
             f"{self.evaluations} evaluations of f, reference in {self.fd_dtype or '-'}"
@@ -169,8 +174,6 @@ class GradientResult:
         ]
         if self.message:
             lines.append(f"  {self.message}")
-        if self.mode == "none":
-            return "\n".join(lines)
         relative_to = "the largest entry of each gradient array"
         if self.mode == "directional":
             relative_to = "||grad_f||_2"
