@@ -1,4 +1,4 @@
-"""Output deltas: chain rule (25)–(28), MSE+sigmoid (31), MSE+softmax (38), CE+softmax (39)."""
+"""Output deltas: chain rule (25)–(28), MSE+sigmoid (31), MSE+softmax (38); CE+softmax is sec633."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derivations.claims import Claim, Method, NumericSpec, Step, Verdict
-from derivations.definitions import ce, mse, sigmoid_vector, softmax
+from derivations.claims import Claim, NumericSpec, Step, Verdict
+from derivations.definitions import mse, sigmoid_vector, softmax
 from derivations.equivalence import decide
-from derivations.judge import Judgement, define, judge, make_claim
+from derivations.judge import define, judge, make_claim
 from derivations.network import product
 from derivations.sampling import combine, logit_sampler, one_hot_sampler, weight_sampler
 
@@ -316,212 +316,10 @@ def _general_k_mse_softmax() -> str:
     return "for symbolic K" if d.equal else "(symbolic K undecided by SymPy)"
 
 
-def _ce_softmax_claims() -> list[Claim]:
-    """Sec. 6.3.3 and eq. (39), for symbolic K, and the left-hand side as printed."""
-    S = sp.Sum(sp.exp(z_[k]), (k, 1, K))
-
-    def a(q: Any) -> Any:
-        return sp.exp(z_[q]) / S
-
-    q_range = sp.Q.le(1, i) & sp.Q.le(i, K)
-    truth = sp.diff(-sp.Sum(y_[k] * sp.log(a(k)), (k, 1, K)), z_[i])  # ∂C/∂z_i
-    Y = sp.Sum(y_[k], (k, 1, K))
-
-    def without_i(f: Callable[[Any], Any]) -> Any:
-        """Σ_{k≠i} f(k), transcribed as Σ_k f(k) − f(i)."""
-        return sp.Sum(f(k), (k, 1, K)) - f(i)
-
-    lines = [
-        sp.Sum((-y_[k] / a(k)) * a(i) * (sp.KroneckerDelta(i, k) - a(k)), (k, 1, K)),
-        -(y_[i] / a(i)) * a(i) * (1 - a(i)) - without_i(lambda q: (y_[q] / a(q)) * (-a(i) * a(q))),
-        -y_[i] + y_[i] * a(i) - without_i(lambda q: y_[q] * (-a(i))),
-        -y_[i] + Y * a(i),
-        a(i) - y_[i],
-    ]
-    condition = "Σ_k y_k = 1 (labels are a probability vector, e.g. one-hot)"
-    steps: list[Step] = []
-    verdicts = []
-    for n, line in enumerate(lines, start=1):
-        d = decide(line, truth, [], assumptions=q_range)
-        if d.equal:
-            steps.append(Step(index=n, paper=line, verdict=Verdict.HOLDS))
-            verdicts.append(Verdict.HOLDS)
-            continue
-        residual = sp.simplify(collapse(d.residual))
-        under = sp.simplify(residual.subs(Y, 1))
-        verdict = Verdict.HOLDS_IF if under == 0 else Verdict.WRONG
-        verdicts.append(verdict)
-        steps.append(
-            Step(
-                index=n,
-                paper=line,
-                verdict=verdict,
-                residual=residual,
-                condition=condition if verdict is Verdict.HOLDS_IF else None,
-            )
-        )
-    final = steps[-1]
-    # A concrete counterexample (K = 3) for the unconditional failure: labels not summing to 1.
-    Zc = sp.Matrix(sp.symbols(f"z1:{OUTPUTS + 1}", real=True))
-    yc = sp.Matrix(sp.symbols(f"y1:{OUTPUTS + 1}", real=True))
-    ac = softmax(Zc)
-    Cc = ce(ac, yc)
-    truth_c = sp.Matrix([sp.diff(Cc, q) for q in Zc])
-    paper_c = ac - yc
-    dc = decide(
-        paper_c,
-        truth_c,
-        [*Zc, *yc],
-        combine(logit_sampler(list(Zc), 5.0), weight_sampler(list(yc), 1.0)),
-    )
-    labels_sum_to_one = {yc[-1]: 1 - sp.Add(*yc[:-1])}
-    if not decide(
-        paper_c.subs(labels_sum_to_one),
-        truth_c.subs(labels_sum_to_one),
-        [*Zc, *yc],
-        combine(logit_sampler(list(Zc), 5.0), weight_sampler(list(yc), 1.0)),
-    ).equal:
-        raise RuntimeError("symbolic-K proof of eq. 39 contradicted at K = 3")
-    j39 = Judgement(
-        final.verdict,
-        Method.SYMBOLIC_GENERAL_K,
-        final.residual,
-        dc.counterexample,
-        condition if final.verdict is Verdict.HOLDS_IF else None,
-        "residual (Σ_k y_k − 1) a_i vanishes when the labels sum to 1",
-    )
-    one_hot = combine(logit_sampler(list(Zc), 30.0), one_hot_sampler(list(yc)))
-    spec = NumericSpec(
-        variables=(*Zc, *yc),
-        definition=Cc,
-        wrt=tuple(Zc),
-        paper=paper_c,
-        truth=truth_c,
-        sample=one_hot,
-    )
-    # The left-hand side as printed: a product ∂C/∂a_j ∂a_j/∂z_j (diagonal term only). It opens
-    # the derivation too (its line 1), judged at K = 3 because SymPy cannot simplify the mixed
-    # j/i sums for symbolic K.
-    lhs = sp.Matrix([(-yc[r] / ac[r]) * sp.diff(ac[r], Zc[r]) for r in range(OUTPUTS)])
-    j_lhs = judge(lhs, truth_c, [*Zc, *yc], one_hot)
-    lhs_step = Step(
-        index=1,
-        paper=lhs,
-        verdict=j_lhs.verdict,
-        residual=j_lhs.residual,
-        note="the left-hand side ∂C/∂a_j ∂a_j/∂z_j, a single term, where the sum over k of "
-        "∂C/∂a_k ∂a_k/∂z_i is meant (the same left-hand side as eq. 39; shown at K = 3 with "
-        "one-hot labels, index j read as i)",
-    )
-    steps = [
-        lhs_step,
-        *(Step(s.index + 1, s.paper, s.verdict, s.residual, s.condition, s.note) for s in steps),
-    ]
-    verdicts = [j_lhs.verdict, *verdicts]
-    chain_verdict = (
-        Verdict.WRONG
-        if Verdict.WRONG in verdicts
-        else (Verdict.HOLDS_IF if Verdict.HOLDS_IF in verdicts else Verdict.HOLDS)
-    )
-    return [
-        make_claim(
-            id="deltas.ce_softmax.derivation",
-            ref="sec. 6.3.3",
-            family="deltas",
-            title="CE + softmax delta, line by line (symbolic K)",
-            printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_{j,\text{SM}}^L}"
-            r"\frac{\partial a_{j,\text{SM}}^L}{\partial z_j^L} = "
-            r"\sum_k\left(-\frac{y_k}{a_k^L}\right)a_i^L(\delta_{ik} - a_k^L) = \dots = "
-            r"-y_i + \left(\sum_k y_k\right)a_i^L = a_i^L - y_i",
-            expected=Verdict.WRONG,
-            judgement=Judgement(
-                chain_verdict,
-                Method.SYMBOLIC_GENERAL_K,
-                j_lhs.residual,
-                j_lhs.counterexample,
-                None,
-                "see steps",
-            ),
-            paper=lines[-1],
-            truth=truth,
-            steps=tuple(steps),
-            corrected=sp.Symbol("Σ_k ∂C/∂a_k ∂a_k/∂z_i"),
-            corrected_printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial z_i^L} = "
-            r"\sum_{k=1}^{K} \frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_k^L}"
-            r"\frac{\partial a_k^L}{\partial z_i^L} = "
-            r"\sum_{k=1}^{K}\left(-\frac{y_k}{a_k^L}\right)a_i^L(\delta_{ik} - a_k^L) = "
-            r"\dots = a_i^L - y_i \quad\text{if } \sum_k y_k = 1",
-            note="Line 1 is the printed left-hand side, the same wrong one as eq. 39. From line 2 "
-            "on, Σ_{k≠i} is transcribed as Σ_k − (term k = i): lines 2 to 5 hold identically, "
-            "the last line needs Σ_k y_k = 1, which the text uses explicitly.",
-            numeric=NumericSpec(
-                variables=(*Zc, *yc),
-                definition=Cc,
-                wrt=tuple(Zc),
-                paper=lhs,
-                truth=truth_c,
-                sample=one_hot,
-            ),
-            extra={"shown": (lhs, truth_c), "numeric_paper_line": 1},
-        ),
-        make_claim(
-            id="deltas.ce_softmax",
-            ref="eq. 39",
-            family="deltas",
-            title="δ_i^L = a_i^L − y_i for CE + softmax",
-            printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_{j,\text{SM}}^L}"
-            r"\frac{\partial a_{j,\text{SM}}^L}{\partial z_j^L} = a_i^L - y_i",
-            expected=Verdict.HOLDS_IF,
-            judgement=j39,
-            paper=lines[-1],
-            truth=truth,
-            note="Right-hand side judged as ∂C/∂z_i (what the derivation computes). The printed "
-            "left-hand side is a different quantity: see the entry 'Left-hand side of eq. 39'.",
-            extra={"shown": (paper_c, truth_c)},
-            numeric=spec,
-        ),
-        make_claim(
-            id="deltas.ce_softmax.lhs",
-            ref="eq. 39",
-            family="deltas",
-            title="Left-hand side of eq. 39: a product with index j for a sum over k, index i",
-            printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_{j,\text{SM}}^L}"
-            r"\frac{\partial a_{j,\text{SM}}^L}{\partial z_j^L}",
-            expected=Verdict.WRONG,
-            judgement=j_lhs,
-            paper=lhs,
-            truth=truth_c,
-            corrected=sp.Symbol("Σ_k ∂C/∂a_k ∂a_k/∂z_i"),
-            corrected_printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial z_i^L} = "
-            r"\sum_{k=1}^{K} \frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_k^L}"
-            r"\frac{\partial a_k^L}{\partial z_i^L} = a_i^L - y_i",
-            note="As printed the left-hand side is the single diagonal term −y_j(1 − a_j), not "
-            "∂C/∂z_i = Σ_k ∂C/∂a_k ∂a_k/∂z_i; and it is indexed by j while the right-hand side "
-            "is indexed by i. (Shown at K = 3 with one-hot labels.)",
-            numeric=NumericSpec(
-                variables=(*Zc, *yc),
-                definition=Cc,
-                wrt=tuple(Zc),
-                paper=lhs,
-                truth=truth_c,
-                sample=one_hot,
-            ),
-        ),
-    ]
-
-
-def collapse(expr: Any) -> Any:
-    """Collapse Kronecker deltas in a residual (re-exported helper for symbolic-K lines)."""
-    from derivations.equivalence import collapse_kronecker
-
-    return collapse_kronecker(expr) if expr.has(sp.KroneckerDelta) else expr
-
-
 def delta_claims() -> list[Claim]:
-    """Claims of sec. 6 on output deltas (eq. 25–28, 31, 38, 39), in paper order."""
+    """Claims of sec. 6 on output deltas (eq. 25–28, 31, 38), in paper order (eq. 39: sec633)."""
     return [
         *_chain_rule_claims(),
         _mse_sigmoid_claim(),
         _mse_softmax_claim(),
-        *_ce_softmax_claims(),
     ]

@@ -12,6 +12,7 @@ from derivations.claims import Claim
 from derivations.costs import cost_claims
 from derivations.deltas import delta_claims
 from derivations.network import network, network_claims
+from derivations.sec633 import ce_softmax_claims
 from derivations.slips import slip_claims
 from derivations.softmax import softmax_claims
 from derivations.table1 import table_claims
@@ -38,6 +39,7 @@ _BUILDERS: tuple[tuple[str, Callable[[], list[Claim]]], ...] = (
     ("training", training_claims),
     ("Table 1", table_claims),
     ("deltas", delta_claims),
+    ("sec. 6.3.3 and eq. 39", ce_softmax_claims),
     ("sec. 6.3.1", sec631_claims),
     ("backprop eq. 32-37", backprop_claims),
     ("slips", slip_claims),
