@@ -7,11 +7,12 @@ import time
 from collections.abc import Callable
 
 from derivations.activations import activation_claims
+from derivations.backprop import backprop_claims
 from derivations.claims import Claim
 from derivations.costs import cost_claims
 from derivations.deltas import delta_claims
 from derivations.network import network, network_claims
-from derivations.sec631 import backprop_claims, sec631_claims
+from derivations.sec631 import sec631_claims
 from derivations.sec633 import ce_softmax_claims
 from derivations.slips import slip_claims
 from derivations.softmax import softmax_claims
