@@ -91,17 +91,40 @@ def _layer_spec(layer: _Layer, act: Activation, paper: Any, truth: Any) -> Numer
     )
 
 
-def _chain_rule_claims() -> list[Claim]:
-    layer = _Layer()
+ELEMENTWISE = (
+    "elementwise output activation (∂a_i/∂z_j = 0 for i ≠ j): holds for sigmoid, fails for softmax"
+)
+"""Condition under which the one-term chain rule of eq. (25)-(26) holds."""
+
+
+def _eq25(layer: _Layer, t_sm: Any, t_sig: Any) -> Claim:
+    """Eq. (25): one term of the chain rule, against sympy.diff (softmax and sigmoid outputs)."""
     v, s = layer.variables, layer.sample
-    elementwise = (
-        "elementwise output activation (∂a_i/∂z_j = 0 for i ≠ j): holds for sigmoid, "
-        "fails for softmax"
-    )
-    t_sm, t_sig = layer.dW_truth(softmax, mse), layer.dW_truth(sigmoid_vector, mse)
     p_sm, p_sig = layer.eq25(softmax, mse), layer.eq25(sigmoid_vector, mse)
-    j25 = judge(p_sm, t_sm, v, s, conditional=(p_sig, t_sig), condition=elementwise)
-    # eq. 26: (∂C/∂a ⊙ ∂a/∂z) ∂z/∂W with ∂z/∂W = a^{L−1} (eq. 28).
+    j25 = judge(p_sm, t_sm, v, s, conditional=(p_sig, t_sig), condition=ELEMENTWISE)
+    return make_claim(
+        id="deltas.chain_rule",
+        ref="eq. 25",
+        family="deltas",
+        title="∂C/∂W_jk = ∂C/∂a_j · ∂a_j/∂z_j · ∂z_j/∂W_jk (one term of the chain rule)",
+        printed=r"\frac{\partial \mathcal{C}}{\partial W_{jk}^L} = \frac{\partial \mathcal{C}}"
+        r"{\partial a_j^L}\frac{\partial a_j^L}{\partial z_j^L}\frac{\partial z_j^L}"
+        r"{\partial W_{jk}^L}",
+        expected=Verdict.HOLDS_IF,
+        judgement=j25,
+        paper=p_sig,
+        truth=t_sig,
+        note="The full chain rule is Σ_i ∂C/∂a_i ∂a_i/∂z_j ∂z_j/∂W_jk; the printed form keeps "
+        f"only i = j. Shown on a {OUTPUTS}x{INPUTS} output layer with MSE: equal for sigmoid, "
+        "different for softmax (residual and counterexample are the softmax case).",
+        numeric=_layer_spec(layer, sigmoid_vector, p_sig, t_sig),
+        extra={"softmax_paper": p_sm, "softmax_truth": t_sm, "shown": (p_sm, t_sm)},
+    )
+
+
+def _eq26(layer: _Layer, t_sm: Any, t_sig: Any) -> Claim:
+    """Eq. (26): (∂C/∂a ⊙ ∂a/∂z) ∂z/∂W with ∂z/∂W = a^{L−1} (eq. 28)."""
+    v, s = layer.variables, layer.sample
     a_sig = sigmoid_vector(layer.Z)
     jac_sm = softmax(layer.Z).jacobian(list(layer.Z))
     grad_sm = sp.Matrix([sp.diff(mse(layer.A, layer.y), q) for q in layer.A]).subs(
@@ -116,11 +139,48 @@ def _chain_rule_claims() -> list[Claim]:
     )
     reading26 = grad_sig * layer.a_prev.T
     cond26 = (
-        elementwise + "; and the product with ∂z/∂W = a^{L−1} read as the outer product "
+        ELEMENTWISE + "; and the product with ∂z/∂W = a^{L−1} read as the outer product "
         "(· (a^{L−1})^T)"
     )
     j26 = judge(strict26, t_sm, v, s, conditional=(reading26, t_sig), condition=cond26)
-    # eq. 28: ∂z/∂W = a^{L−1}.
+    return make_claim(
+        id="deltas.chain_rule.hadamard",
+        ref="eq. 26",
+        family="deltas",
+        title="∂C/∂W^L = (∂C/∂a^L ⊙ ∂a^L/∂z^L) ∂z^L/∂W^L",
+        printed=r"\frac{\partial \mathcal{C}}{\partial W^L} = \left(\frac{\partial \mathcal{C}}"
+        r"{\partial \mathbf{a}^L} \odot \frac{\partial \mathbf{a}^L}{\partial \mathbf{z}^L}"
+        r"\right)\frac{\partial \mathbf{z}^L}{\partial W^L}",
+        expected=Verdict.HOLDS_IF,
+        judgement=j26,
+        paper=strict26,
+        truth=t_sig,
+        note="For softmax ∂a/∂z is a full K x K Jacobian: no Hadamard product with the "
+        "gradient reproduces the chain rule.",
+        extra={"shown": (strict26, t_sm)},
+        numeric=_layer_spec(layer, sigmoid_vector, reading26, t_sig),
+    )
+
+
+def _eq27(layer: _Layer) -> Claim:
+    """Eq. (27): ∂a^L/∂z^L = ∂σ(z^L)/∂z^L, a definition."""
+    a_sig = sigmoid_vector(layer.Z)
+    return make_claim(
+        id="deltas.activation_derivative",
+        ref="eq. 27",
+        family="deltas",
+        title="∂a^L/∂z^L = ∂σ(z^L)/∂z^L",
+        printed=r"\frac{\partial \mathbf{a}^L}{\partial \mathbf{z}^L} = "
+        r"\frac{\partial}{\partial \mathbf{z}^L}(\sigma(\mathbf{z}^L))",
+        expected=Verdict.DEFINITION,
+        judgement=define(a_sig, list(layer.Z)),
+        paper=a_sig.jacobian(list(layer.Z)),
+    )
+
+
+def _eq28(layer: _Layer) -> Claim:
+    """Eq. (28): ∂z^L/∂W^L = a^{L−1}, read componentwise (the full derivative is a 3-tensor)."""
+    v, s = layer.variables, layer.sample
     tensor = sp.Matrix(
         OUTPUTS, OUTPUTS * INPUTS, lambda r, c: sp.diff(layer.z_expr[r], list(layer.W)[c])
     )
@@ -141,67 +201,26 @@ def _chain_rule_claims() -> list[Claim]:
         condition="read componentwise: ∂z_j/∂W_jk = a_k^{L−1} (the full derivative is "
         "the 3-tensor ∂z_i/∂W_jk = δ_ij a_k^{L−1})",
     )
-    return [
-        make_claim(
-            id="deltas.chain_rule",
-            ref="eq. 25",
-            family="deltas",
-            title="∂C/∂W_jk = ∂C/∂a_j · ∂a_j/∂z_j · ∂z_j/∂W_jk (one term of the chain rule)",
-            printed=r"\frac{\partial \mathcal{C}}{\partial W_{jk}^L} = \frac{\partial \mathcal{C}}"
-            r"{\partial a_j^L}\frac{\partial a_j^L}{\partial z_j^L}\frac{\partial z_j^L}"
-            r"{\partial W_{jk}^L}",
-            expected=Verdict.HOLDS_IF,
-            judgement=j25,
-            paper=p_sig,
-            truth=t_sig,
-            note="The full chain rule is Σ_i ∂C/∂a_i ∂a_i/∂z_j ∂z_j/∂W_jk; the printed form keeps "
-            f"only i = j. Shown on a {OUTPUTS}x{INPUTS} output layer with MSE: equal for sigmoid, "
-            "different for softmax (residual and counterexample are the softmax case).",
-            numeric=_layer_spec(layer, sigmoid_vector, p_sig, t_sig),
-            extra={"softmax_paper": p_sm, "softmax_truth": t_sm, "shown": (p_sm, t_sm)},
-        ),
-        make_claim(
-            id="deltas.chain_rule.hadamard",
-            ref="eq. 26",
-            family="deltas",
-            title="∂C/∂W^L = (∂C/∂a^L ⊙ ∂a^L/∂z^L) ∂z^L/∂W^L",
-            printed=r"\frac{\partial \mathcal{C}}{\partial W^L} = \left(\frac{\partial \mathcal{C}}"
-            r"{\partial \mathbf{a}^L} \odot \frac{\partial \mathbf{a}^L}{\partial \mathbf{z}^L}"
-            r"\right)\frac{\partial \mathbf{z}^L}{\partial W^L}",
-            expected=Verdict.HOLDS_IF,
-            judgement=j26,
-            paper=strict26,
-            truth=t_sig,
-            note="For softmax ∂a/∂z is a full K x K Jacobian: no Hadamard product with the "
-            "gradient reproduces the chain rule.",
-            extra={"shown": (strict26, t_sm)},
-            numeric=_layer_spec(layer, sigmoid_vector, reading26, t_sig),
-        ),
-        make_claim(
-            id="deltas.activation_derivative",
-            ref="eq. 27",
-            family="deltas",
-            title="∂a^L/∂z^L = ∂σ(z^L)/∂z^L",
-            printed=r"\frac{\partial \mathbf{a}^L}{\partial \mathbf{z}^L} = "
-            r"\frac{\partial}{\partial \mathbf{z}^L}(\sigma(\mathbf{z}^L))",
-            expected=Verdict.DEFINITION,
-            judgement=define(a_sig, list(layer.Z)),
-            paper=a_sig.jacobian(list(layer.Z)),
-        ),
-        make_claim(
-            id="deltas.dz_dW",
-            ref="eq. 28",
-            family="deltas",
-            title="∂z^L/∂W^L = a^{L−1}",
-            printed=r"\frac{\partial \mathbf{z}^L}{\partial W^L} = \mathbf{a}^{L-1}",
-            expected=Verdict.HOLDS_IF,
-            judgement=j28,
-            paper=layer.a_prev,
-            truth=tensor,
-            note="Off-diagonal entries ∂z_i/∂W_jk (i ≠ j) are all 0"
-            + (" (checked)." if off_diagonal_zero else ": NOT so, some are non-zero."),
-        ),
-    ]
+    return make_claim(
+        id="deltas.dz_dW",
+        ref="eq. 28",
+        family="deltas",
+        title="∂z^L/∂W^L = a^{L−1}",
+        printed=r"\frac{\partial \mathbf{z}^L}{\partial W^L} = \mathbf{a}^{L-1}",
+        expected=Verdict.HOLDS_IF,
+        judgement=j28,
+        paper=layer.a_prev,
+        truth=tensor,
+        note="Off-diagonal entries ∂z_i/∂W_jk (i ≠ j) are all 0"
+        + (" (checked)." if off_diagonal_zero else ": NOT so, some are non-zero."),
+    )
+
+
+def _chain_rule_claims() -> list[Claim]:
+    """Eq. (25)-(28) on a concrete output layer with MSE."""
+    layer = _Layer()
+    t_sm, t_sig = layer.dW_truth(softmax, mse), layer.dW_truth(sigmoid_vector, mse)
+    return [_eq25(layer, t_sm, t_sig), _eq26(layer, t_sm, t_sig), _eq27(layer), _eq28(layer)]
 
 
 def _mse_sigmoid_claim() -> Claim:
