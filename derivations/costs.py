@@ -229,13 +229,42 @@ def _binary_derivative_claim() -> Claim:
     )
 
 
-def _binary_claims() -> list[Claim]:
-    """Sec. 3.2: the label-sum remark and eq. (11) derived from eq. (10) with K = 2."""
+def _label_sum_claim() -> Claim:
+    """Sec. 3.2: the label-sum remark Σ_{k=0}^K y_k = 1 against eq. (10)'s labels k = 1..K."""
     Y0 = _vec("y", NUMERIC_K + 1, start=0)  # y0..yK: the printed sum starts at k = 0
     label_paper = sp.Add(*Y0)
     label_truth = sp.Add(*Y0[1:])  # eq. 10 labels are k = 1..K
     label_sample = combine(one_hot_sampler(Y0[1:]), probability_sampler(Y0[:1]))
     j_label = judge(label_paper, label_truth, Y0, label_sample)
+    return make_claim(
+        id="costs.ce.label_sum",
+        ref="sec. 3.2",
+        family="costs",
+        title="Label normalisation written Σ_{k=0}^K y_k = 1",
+        printed=r"\sum_{k=0}^K y_k = 1",
+        expected=Verdict.WRONG,
+        judgement=j_label,
+        paper=label_paper,
+        truth=label_truth,
+        corrected=label_truth,
+        corrected_printed=r"\sum_{k=1}^{K} y_k = 1",
+        corrected_instance=f"K = {NUMERIC_K}, the left-hand side",
+        note=f"Eq. 10 indexes the K labels k = 1..K; the printed sum has K + 1 terms and adds "
+        f"a y_0 that is not a label (shown at K = {NUMERIC_K}). "
+        "Corrected: Σ_{k=1}^K y_k = 1.",
+        numeric=NumericSpec(
+            variables=tuple(Y0),
+            definition=label_truth,
+            wrt=(),
+            paper=label_paper,
+            truth=label_truth,
+            sample=label_sample,
+        ),
+    )
+
+
+def _binary_ce_claim() -> Claim:
+    """Eq. (11) derived from eq. (10) with K = 2, line by line."""
     y1, y2 = sp.symbols("y1 y2", real=True)
     a1, a2 = sp.symbols("a1 a2", positive=True)
     truth = ce([a1, a2], [y1, y2])  # eq. 10 with K = 2
@@ -275,55 +304,33 @@ def _binary_claims() -> list[Claim]:
         point[a2] = 1.0 - point[a1]
         return point
 
-    return [
-        make_claim(
-            id="costs.ce.label_sum",
-            ref="sec. 3.2",
-            family="costs",
-            title="Label normalisation written Σ_{k=0}^K y_k = 1",
-            printed=r"\sum_{k=0}^K y_k = 1",
-            expected=Verdict.WRONG,
-            judgement=j_label,
-            paper=label_paper,
-            truth=label_truth,
-            corrected=label_truth,
-            corrected_printed=r"\sum_{k=1}^{K} y_k = 1",
-            corrected_instance=f"K = {NUMERIC_K}, the left-hand side",
-            note=f"Eq. 10 indexes the K labels k = 1..K; the printed sum has K + 1 terms and adds "
-            f"a y_0 that is not a label (shown at K = {NUMERIC_K}). "
-            "Corrected: Σ_{k=1}^K y_k = 1.",
-            numeric=NumericSpec(
-                variables=tuple(Y0),
-                definition=label_truth,
-                wrt=(),
-                paper=label_paper,
-                truth=label_truth,
-                sample=label_sample,
-            ),
-        ),
-        make_claim(
-            id="costs.ce.binary",
-            ref="eq. 11",
-            family="costs",
-            title="Binary cross entropy from eq. 10 with K = 2",
-            printed=r"\mathcal{C}^2_{\text{CE}} = -y\ln a - (1 - y)\ln(1 - a)",
-            expected=Verdict.HOLDS_IF,
-            judgement=chain,
+    return make_claim(
+        id="costs.ce.binary",
+        ref="eq. 11",
+        family="costs",
+        title="Binary cross entropy from eq. 10 with K = 2",
+        printed=r"\mathcal{C}^2_{\text{CE}} = -y\ln a - (1 - y)\ln(1 - a)",
+        expected=Verdict.HOLDS_IF,
+        judgement=chain,
+        paper=lines[-1],
+        truth=truth,
+        steps=steps,
+        note="Needs both y2 = 1 − y1 (labels) and a2 = 1 − a1 (outputs); the text justifies "
+        "only the first ('the same can be done for the output').",
+        numeric=NumericSpec(
+            variables=(y1, y2, a1, a2),
+            definition=truth,
+            wrt=(),
             paper=lines[-1],
             truth=truth,
-            steps=steps,
-            note="Needs both y2 = 1 − y1 (labels) and a2 = 1 − a1 (outputs); the text justifies "
-            "only the first ('the same can be done for the output').",
-            numeric=NumericSpec(
-                variables=(y1, y2, a1, a2),
-                definition=truth,
-                wrt=(),
-                paper=lines[-1],
-                truth=truth,
-                sample=cond_sample,
-            ),
+            sample=cond_sample,
         ),
-    ]
+    )
+
+
+def _binary_claims() -> list[Claim]:
+    """Sec. 3.2: the label-sum remark and eq. (11) derived from eq. (10) with K = 2."""
+    return [_label_sum_claim(), _binary_ce_claim()]
 
 
 def cost_claims() -> list[Claim]:

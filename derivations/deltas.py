@@ -1,4 +1,4 @@
-"""Output deltas: chain rule (25)–(28), MSE+sigmoid (31), MSE+softmax (38), CE+softmax (39)."""
+"""Output deltas: chain rule (25)–(28), MSE+sigmoid (31), MSE+softmax (38); CE+softmax is sec633."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derivations.claims import Claim, Method, NumericSpec, Step, Verdict
-from derivations.definitions import ce, mse, sigmoid_vector, softmax
+from derivations.claims import Claim, NumericSpec, Step, Verdict
+from derivations.definitions import mse, sigmoid_vector, softmax
 from derivations.equivalence import decide
-from derivations.judge import Judgement, define, judge, make_claim
+from derivations.judge import define, judge, make_claim
 from derivations.network import product
 from derivations.sampling import combine, logit_sampler, one_hot_sampler, weight_sampler
 
@@ -91,17 +91,40 @@ def _layer_spec(layer: _Layer, act: Activation, paper: Any, truth: Any) -> Numer
     )
 
 
-def _chain_rule_claims() -> list[Claim]:
-    layer = _Layer()
+ELEMENTWISE = (
+    "elementwise output activation (∂a_i/∂z_j = 0 for i ≠ j): holds for sigmoid, fails for softmax"
+)
+"""Condition under which the one-term chain rule of eq. (25)-(26) holds."""
+
+
+def _eq25(layer: _Layer, t_sm: Any, t_sig: Any) -> Claim:
+    """Eq. (25): one term of the chain rule, against sympy.diff (softmax and sigmoid outputs)."""
     v, s = layer.variables, layer.sample
-    elementwise = (
-        "elementwise output activation (∂a_i/∂z_j = 0 for i ≠ j): holds for sigmoid, "
-        "fails for softmax"
-    )
-    t_sm, t_sig = layer.dW_truth(softmax, mse), layer.dW_truth(sigmoid_vector, mse)
     p_sm, p_sig = layer.eq25(softmax, mse), layer.eq25(sigmoid_vector, mse)
-    j25 = judge(p_sm, t_sm, v, s, conditional=(p_sig, t_sig), condition=elementwise)
-    # eq. 26: (∂C/∂a ⊙ ∂a/∂z) ∂z/∂W with ∂z/∂W = a^{L−1} (eq. 28).
+    j25 = judge(p_sm, t_sm, v, s, conditional=(p_sig, t_sig), condition=ELEMENTWISE)
+    return make_claim(
+        id="deltas.chain_rule",
+        ref="eq. 25",
+        family="deltas",
+        title="∂C/∂W_jk = ∂C/∂a_j · ∂a_j/∂z_j · ∂z_j/∂W_jk (one term of the chain rule)",
+        printed=r"\frac{\partial \mathcal{C}}{\partial W_{jk}^L} = \frac{\partial \mathcal{C}}"
+        r"{\partial a_j^L}\frac{\partial a_j^L}{\partial z_j^L}\frac{\partial z_j^L}"
+        r"{\partial W_{jk}^L}",
+        expected=Verdict.HOLDS_IF,
+        judgement=j25,
+        paper=p_sig,
+        truth=t_sig,
+        note="The full chain rule is Σ_i ∂C/∂a_i ∂a_i/∂z_j ∂z_j/∂W_jk; the printed form keeps "
+        f"only i = j. Shown on a {OUTPUTS}x{INPUTS} output layer with MSE: equal for sigmoid, "
+        "different for softmax (residual and counterexample are the softmax case).",
+        numeric=_layer_spec(layer, sigmoid_vector, p_sig, t_sig),
+        extra={"softmax_paper": p_sm, "softmax_truth": t_sm, "shown": (p_sm, t_sm)},
+    )
+
+
+def _eq26(layer: _Layer, t_sm: Any, t_sig: Any) -> Claim:
+    """Eq. (26): (∂C/∂a ⊙ ∂a/∂z) ∂z/∂W with ∂z/∂W = a^{L−1} (eq. 28)."""
+    v, s = layer.variables, layer.sample
     a_sig = sigmoid_vector(layer.Z)
     jac_sm = softmax(layer.Z).jacobian(list(layer.Z))
     grad_sm = sp.Matrix([sp.diff(mse(layer.A, layer.y), q) for q in layer.A]).subs(
@@ -116,11 +139,48 @@ def _chain_rule_claims() -> list[Claim]:
     )
     reading26 = grad_sig * layer.a_prev.T
     cond26 = (
-        elementwise + "; and the product with ∂z/∂W = a^{L−1} read as the outer product "
+        ELEMENTWISE + "; and the product with ∂z/∂W = a^{L−1} read as the outer product "
         "(· (a^{L−1})^T)"
     )
     j26 = judge(strict26, t_sm, v, s, conditional=(reading26, t_sig), condition=cond26)
-    # eq. 28: ∂z/∂W = a^{L−1}.
+    return make_claim(
+        id="deltas.chain_rule.hadamard",
+        ref="eq. 26",
+        family="deltas",
+        title="∂C/∂W^L = (∂C/∂a^L ⊙ ∂a^L/∂z^L) ∂z^L/∂W^L",
+        printed=r"\frac{\partial \mathcal{C}}{\partial W^L} = \left(\frac{\partial \mathcal{C}}"
+        r"{\partial \mathbf{a}^L} \odot \frac{\partial \mathbf{a}^L}{\partial \mathbf{z}^L}"
+        r"\right)\frac{\partial \mathbf{z}^L}{\partial W^L}",
+        expected=Verdict.HOLDS_IF,
+        judgement=j26,
+        paper=strict26,
+        truth=t_sig,
+        note="For softmax ∂a/∂z is a full K x K Jacobian: no Hadamard product with the "
+        "gradient reproduces the chain rule.",
+        extra={"shown": (strict26, t_sm)},
+        numeric=_layer_spec(layer, sigmoid_vector, reading26, t_sig),
+    )
+
+
+def _eq27(layer: _Layer) -> Claim:
+    """Eq. (27): ∂a^L/∂z^L = ∂σ(z^L)/∂z^L, a definition."""
+    a_sig = sigmoid_vector(layer.Z)
+    return make_claim(
+        id="deltas.activation_derivative",
+        ref="eq. 27",
+        family="deltas",
+        title="∂a^L/∂z^L = ∂σ(z^L)/∂z^L",
+        printed=r"\frac{\partial \mathbf{a}^L}{\partial \mathbf{z}^L} = "
+        r"\frac{\partial}{\partial \mathbf{z}^L}(\sigma(\mathbf{z}^L))",
+        expected=Verdict.DEFINITION,
+        judgement=define(a_sig, list(layer.Z)),
+        paper=a_sig.jacobian(list(layer.Z)),
+    )
+
+
+def _eq28(layer: _Layer) -> Claim:
+    """Eq. (28): ∂z^L/∂W^L = a^{L−1}, read componentwise (the full derivative is a 3-tensor)."""
+    v, s = layer.variables, layer.sample
     tensor = sp.Matrix(
         OUTPUTS, OUTPUTS * INPUTS, lambda r, c: sp.diff(layer.z_expr[r], list(layer.W)[c])
     )
@@ -141,67 +201,26 @@ def _chain_rule_claims() -> list[Claim]:
         condition="read componentwise: ∂z_j/∂W_jk = a_k^{L−1} (the full derivative is "
         "the 3-tensor ∂z_i/∂W_jk = δ_ij a_k^{L−1})",
     )
-    return [
-        make_claim(
-            id="deltas.chain_rule",
-            ref="eq. 25",
-            family="deltas",
-            title="∂C/∂W_jk = ∂C/∂a_j · ∂a_j/∂z_j · ∂z_j/∂W_jk (one term of the chain rule)",
-            printed=r"\frac{\partial \mathcal{C}}{\partial W_{jk}^L} = \frac{\partial \mathcal{C}}"
-            r"{\partial a_j^L}\frac{\partial a_j^L}{\partial z_j^L}\frac{\partial z_j^L}"
-            r"{\partial W_{jk}^L}",
-            expected=Verdict.HOLDS_IF,
-            judgement=j25,
-            paper=p_sig,
-            truth=t_sig,
-            note="The full chain rule is Σ_i ∂C/∂a_i ∂a_i/∂z_j ∂z_j/∂W_jk; the printed form keeps "
-            f"only i = j. Shown on a {OUTPUTS}x{INPUTS} output layer with MSE: equal for sigmoid, "
-            "different for softmax (residual and counterexample are the softmax case).",
-            numeric=_layer_spec(layer, sigmoid_vector, p_sig, t_sig),
-            extra={"softmax_paper": p_sm, "softmax_truth": t_sm, "shown": (p_sm, t_sm)},
-        ),
-        make_claim(
-            id="deltas.chain_rule.hadamard",
-            ref="eq. 26",
-            family="deltas",
-            title="∂C/∂W^L = (∂C/∂a^L ⊙ ∂a^L/∂z^L) ∂z^L/∂W^L",
-            printed=r"\frac{\partial \mathcal{C}}{\partial W^L} = \left(\frac{\partial \mathcal{C}}"
-            r"{\partial \mathbf{a}^L} \odot \frac{\partial \mathbf{a}^L}{\partial \mathbf{z}^L}"
-            r"\right)\frac{\partial \mathbf{z}^L}{\partial W^L}",
-            expected=Verdict.HOLDS_IF,
-            judgement=j26,
-            paper=strict26,
-            truth=t_sig,
-            note="For softmax ∂a/∂z is a full K x K Jacobian: no Hadamard product with the "
-            "gradient reproduces the chain rule.",
-            extra={"shown": (strict26, t_sm)},
-            numeric=_layer_spec(layer, sigmoid_vector, reading26, t_sig),
-        ),
-        make_claim(
-            id="deltas.activation_derivative",
-            ref="eq. 27",
-            family="deltas",
-            title="∂a^L/∂z^L = ∂σ(z^L)/∂z^L",
-            printed=r"\frac{\partial \mathbf{a}^L}{\partial \mathbf{z}^L} = "
-            r"\frac{\partial}{\partial \mathbf{z}^L}(\sigma(\mathbf{z}^L))",
-            expected=Verdict.DEFINITION,
-            judgement=define(a_sig, list(layer.Z)),
-            paper=a_sig.jacobian(list(layer.Z)),
-        ),
-        make_claim(
-            id="deltas.dz_dW",
-            ref="eq. 28",
-            family="deltas",
-            title="∂z^L/∂W^L = a^{L−1}",
-            printed=r"\frac{\partial \mathbf{z}^L}{\partial W^L} = \mathbf{a}^{L-1}",
-            expected=Verdict.HOLDS_IF,
-            judgement=j28,
-            paper=layer.a_prev,
-            truth=tensor,
-            note="Off-diagonal entries ∂z_i/∂W_jk (i ≠ j) are all 0"
-            + (" (checked)." if off_diagonal_zero else ": NOT so, some are non-zero."),
-        ),
-    ]
+    return make_claim(
+        id="deltas.dz_dW",
+        ref="eq. 28",
+        family="deltas",
+        title="∂z^L/∂W^L = a^{L−1}",
+        printed=r"\frac{\partial \mathbf{z}^L}{\partial W^L} = \mathbf{a}^{L-1}",
+        expected=Verdict.HOLDS_IF,
+        judgement=j28,
+        paper=layer.a_prev,
+        truth=tensor,
+        note="Off-diagonal entries ∂z_i/∂W_jk (i ≠ j) are all 0"
+        + (" (checked)." if off_diagonal_zero else ": NOT so, some are non-zero."),
+    )
+
+
+def _chain_rule_claims() -> list[Claim]:
+    """Eq. (25)-(28) on a concrete output layer with MSE."""
+    layer = _Layer()
+    t_sm, t_sig = layer.dW_truth(softmax, mse), layer.dW_truth(sigmoid_vector, mse)
+    return [_eq25(layer, t_sm, t_sig), _eq26(layer, t_sm, t_sig), _eq27(layer), _eq28(layer)]
 
 
 def _mse_sigmoid_claim() -> Claim:
@@ -316,212 +335,10 @@ def _general_k_mse_softmax() -> str:
     return "for symbolic K" if d.equal else "(symbolic K undecided by SymPy)"
 
 
-def _ce_softmax_claims() -> list[Claim]:
-    """Sec. 6.3.3 and eq. (39), for symbolic K, and the left-hand side as printed."""
-    S = sp.Sum(sp.exp(z_[k]), (k, 1, K))
-
-    def a(q: Any) -> Any:
-        return sp.exp(z_[q]) / S
-
-    q_range = sp.Q.le(1, i) & sp.Q.le(i, K)
-    truth = sp.diff(-sp.Sum(y_[k] * sp.log(a(k)), (k, 1, K)), z_[i])  # ∂C/∂z_i
-    Y = sp.Sum(y_[k], (k, 1, K))
-
-    def without_i(f: Callable[[Any], Any]) -> Any:
-        """Σ_{k≠i} f(k), transcribed as Σ_k f(k) − f(i)."""
-        return sp.Sum(f(k), (k, 1, K)) - f(i)
-
-    lines = [
-        sp.Sum((-y_[k] / a(k)) * a(i) * (sp.KroneckerDelta(i, k) - a(k)), (k, 1, K)),
-        -(y_[i] / a(i)) * a(i) * (1 - a(i)) - without_i(lambda q: (y_[q] / a(q)) * (-a(i) * a(q))),
-        -y_[i] + y_[i] * a(i) - without_i(lambda q: y_[q] * (-a(i))),
-        -y_[i] + Y * a(i),
-        a(i) - y_[i],
-    ]
-    condition = "Σ_k y_k = 1 (labels are a probability vector, e.g. one-hot)"
-    steps: list[Step] = []
-    verdicts = []
-    for n, line in enumerate(lines, start=1):
-        d = decide(line, truth, [], assumptions=q_range)
-        if d.equal:
-            steps.append(Step(index=n, paper=line, verdict=Verdict.HOLDS))
-            verdicts.append(Verdict.HOLDS)
-            continue
-        residual = sp.simplify(collapse(d.residual))
-        under = sp.simplify(residual.subs(Y, 1))
-        verdict = Verdict.HOLDS_IF if under == 0 else Verdict.WRONG
-        verdicts.append(verdict)
-        steps.append(
-            Step(
-                index=n,
-                paper=line,
-                verdict=verdict,
-                residual=residual,
-                condition=condition if verdict is Verdict.HOLDS_IF else None,
-            )
-        )
-    final = steps[-1]
-    # A concrete counterexample (K = 3) for the unconditional failure: labels not summing to 1.
-    Zc = sp.Matrix(sp.symbols(f"z1:{OUTPUTS + 1}", real=True))
-    yc = sp.Matrix(sp.symbols(f"y1:{OUTPUTS + 1}", real=True))
-    ac = softmax(Zc)
-    Cc = ce(ac, yc)
-    truth_c = sp.Matrix([sp.diff(Cc, q) for q in Zc])
-    paper_c = ac - yc
-    dc = decide(
-        paper_c,
-        truth_c,
-        [*Zc, *yc],
-        combine(logit_sampler(list(Zc), 5.0), weight_sampler(list(yc), 1.0)),
-    )
-    labels_sum_to_one = {yc[-1]: 1 - sp.Add(*yc[:-1])}
-    if not decide(
-        paper_c.subs(labels_sum_to_one),
-        truth_c.subs(labels_sum_to_one),
-        [*Zc, *yc],
-        combine(logit_sampler(list(Zc), 5.0), weight_sampler(list(yc), 1.0)),
-    ).equal:
-        raise RuntimeError("symbolic-K proof of eq. 39 contradicted at K = 3")
-    j39 = Judgement(
-        final.verdict,
-        Method.SYMBOLIC_GENERAL_K,
-        final.residual,
-        dc.counterexample,
-        condition if final.verdict is Verdict.HOLDS_IF else None,
-        "residual (Σ_k y_k − 1) a_i vanishes when the labels sum to 1",
-    )
-    one_hot = combine(logit_sampler(list(Zc), 30.0), one_hot_sampler(list(yc)))
-    spec = NumericSpec(
-        variables=(*Zc, *yc),
-        definition=Cc,
-        wrt=tuple(Zc),
-        paper=paper_c,
-        truth=truth_c,
-        sample=one_hot,
-    )
-    # The left-hand side as printed: a product ∂C/∂a_j ∂a_j/∂z_j (diagonal term only). It opens
-    # the derivation too (its line 1), judged at K = 3 because SymPy cannot simplify the mixed
-    # j/i sums for symbolic K.
-    lhs = sp.Matrix([(-yc[r] / ac[r]) * sp.diff(ac[r], Zc[r]) for r in range(OUTPUTS)])
-    j_lhs = judge(lhs, truth_c, [*Zc, *yc], one_hot)
-    lhs_step = Step(
-        index=1,
-        paper=lhs,
-        verdict=j_lhs.verdict,
-        residual=j_lhs.residual,
-        note="the left-hand side ∂C/∂a_j ∂a_j/∂z_j, a single term, where the sum over k of "
-        "∂C/∂a_k ∂a_k/∂z_i is meant (the same left-hand side as eq. 39; shown at K = 3 with "
-        "one-hot labels, index j read as i)",
-    )
-    steps = [
-        lhs_step,
-        *(Step(s.index + 1, s.paper, s.verdict, s.residual, s.condition, s.note) for s in steps),
-    ]
-    verdicts = [j_lhs.verdict, *verdicts]
-    chain_verdict = (
-        Verdict.WRONG
-        if Verdict.WRONG in verdicts
-        else (Verdict.HOLDS_IF if Verdict.HOLDS_IF in verdicts else Verdict.HOLDS)
-    )
-    return [
-        make_claim(
-            id="deltas.ce_softmax.derivation",
-            ref="sec. 6.3.3",
-            family="deltas",
-            title="CE + softmax delta, line by line (symbolic K)",
-            printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_{j,\text{SM}}^L}"
-            r"\frac{\partial a_{j,\text{SM}}^L}{\partial z_j^L} = "
-            r"\sum_k\left(-\frac{y_k}{a_k^L}\right)a_i^L(\delta_{ik} - a_k^L) = \dots = "
-            r"-y_i + \left(\sum_k y_k\right)a_i^L = a_i^L - y_i",
-            expected=Verdict.WRONG,
-            judgement=Judgement(
-                chain_verdict,
-                Method.SYMBOLIC_GENERAL_K,
-                j_lhs.residual,
-                j_lhs.counterexample,
-                None,
-                "see steps",
-            ),
-            paper=lines[-1],
-            truth=truth,
-            steps=tuple(steps),
-            corrected=sp.Symbol("Σ_k ∂C/∂a_k ∂a_k/∂z_i"),
-            corrected_printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial z_i^L} = "
-            r"\sum_{k=1}^{K} \frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_k^L}"
-            r"\frac{\partial a_k^L}{\partial z_i^L} = "
-            r"\sum_{k=1}^{K}\left(-\frac{y_k}{a_k^L}\right)a_i^L(\delta_{ik} - a_k^L) = "
-            r"\dots = a_i^L - y_i \quad\text{if } \sum_k y_k = 1",
-            note="Line 1 is the printed left-hand side, the same wrong one as eq. 39. From line 2 "
-            "on, Σ_{k≠i} is transcribed as Σ_k − (term k = i): lines 2 to 5 hold identically, "
-            "the last line needs Σ_k y_k = 1, which the text uses explicitly.",
-            numeric=NumericSpec(
-                variables=(*Zc, *yc),
-                definition=Cc,
-                wrt=tuple(Zc),
-                paper=lhs,
-                truth=truth_c,
-                sample=one_hot,
-            ),
-            extra={"shown": (lhs, truth_c), "numeric_paper_line": 1},
-        ),
-        make_claim(
-            id="deltas.ce_softmax",
-            ref="eq. 39",
-            family="deltas",
-            title="δ_i^L = a_i^L − y_i for CE + softmax",
-            printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_{j,\text{SM}}^L}"
-            r"\frac{\partial a_{j,\text{SM}}^L}{\partial z_j^L} = a_i^L - y_i",
-            expected=Verdict.HOLDS_IF,
-            judgement=j39,
-            paper=lines[-1],
-            truth=truth,
-            note="Right-hand side judged as ∂C/∂z_i (what the derivation computes). The printed "
-            "left-hand side is a different quantity: see the entry 'Left-hand side of eq. 39'.",
-            extra={"shown": (paper_c, truth_c)},
-            numeric=spec,
-        ),
-        make_claim(
-            id="deltas.ce_softmax.lhs",
-            ref="eq. 39",
-            family="deltas",
-            title="Left-hand side of eq. 39: a product with index j for a sum over k, index i",
-            printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_{j,\text{SM}}^L}"
-            r"\frac{\partial a_{j,\text{SM}}^L}{\partial z_j^L}",
-            expected=Verdict.WRONG,
-            judgement=j_lhs,
-            paper=lhs,
-            truth=truth_c,
-            corrected=sp.Symbol("Σ_k ∂C/∂a_k ∂a_k/∂z_i"),
-            corrected_printed=r"\frac{\partial \mathcal{C}_{\text{CE}}}{\partial z_i^L} = "
-            r"\sum_{k=1}^{K} \frac{\partial \mathcal{C}_{\text{CE}}}{\partial a_k^L}"
-            r"\frac{\partial a_k^L}{\partial z_i^L} = a_i^L - y_i",
-            note="As printed the left-hand side is the single diagonal term −y_j(1 − a_j), not "
-            "∂C/∂z_i = Σ_k ∂C/∂a_k ∂a_k/∂z_i; and it is indexed by j while the right-hand side "
-            "is indexed by i. (Shown at K = 3 with one-hot labels.)",
-            numeric=NumericSpec(
-                variables=(*Zc, *yc),
-                definition=Cc,
-                wrt=tuple(Zc),
-                paper=lhs,
-                truth=truth_c,
-                sample=one_hot,
-            ),
-        ),
-    ]
-
-
-def collapse(expr: Any) -> Any:
-    """Collapse Kronecker deltas in a residual (re-exported helper for symbolic-K lines)."""
-    from derivations.equivalence import collapse_kronecker
-
-    return collapse_kronecker(expr) if expr.has(sp.KroneckerDelta) else expr
-
-
 def delta_claims() -> list[Claim]:
-    """Claims of sec. 6 on output deltas (eq. 25–28, 31, 38, 39), in paper order."""
+    """Claims of sec. 6 on output deltas (eq. 25–28, 31, 38), in paper order (eq. 39: sec633)."""
     return [
         *_chain_rule_claims(),
         _mse_sigmoid_claim(),
         _mse_softmax_claim(),
-        *_ce_softmax_claims(),
     ]

@@ -245,24 +245,54 @@ def decide(
         raise ValueError(f"n_points: expected a positive integer, got {n_points}")
     if sample is None:
         sample = uniform_sampler(variables)
-    shape_p, shape_t = shape_of(paper), shape_of(truth)
-    if isinstance(paper, ShapeError) or shape_p != shape_t:
-        anywhere = sample(np.random.default_rng(seed))
-        mismatch = (
-            paper
-            if isinstance(paper, ShapeError)
-            else ShapeMismatch(
-                f"ShapeMismatch(paper={shape_p or 'scalar'}, truth={shape_t or 'scalar'})"
-            )
-        )
-        return Decision(
-            equal=False,
-            method=Method.SYMBOLIC,
-            residual=mismatch,
-            counterexample={str(k): v for k, v in anywhere.items()},
-            detail="shapes differ: the printed expression cannot equal the derived one anywhere",
-        )
+    mismatch = _shape_mismatch(paper, truth, sample, seed)
+    if mismatch is not None:
+        return mismatch
     raw = [p - t for p, t in zip(_entries(paper), _entries(truth), strict=True)]
+    return _decide_residual(
+        paper, raw, variables, sample, functions, assumptions, n_points, dps, seed
+    )
+
+
+def _shape_mismatch(
+    paper: sp.Expr | sp.Matrix, truth: sp.Expr | sp.Matrix, sample: Sampler, seed: int
+) -> Decision | None:
+    """``equal=False`` if the shapes differ (a printed shape error is its residual), else None."""
+    shape_p, shape_t = shape_of(paper), shape_of(truth)
+    if not (isinstance(paper, ShapeError) or shape_p != shape_t):
+        return None
+    anywhere = sample(np.random.default_rng(seed))
+    mismatch = (
+        paper
+        if isinstance(paper, ShapeError)
+        else ShapeMismatch(
+            f"ShapeMismatch(paper={shape_p or 'scalar'}, truth={shape_t or 'scalar'})"
+        )
+    )
+    return Decision(
+        equal=False,
+        method=Method.SYMBOLIC,
+        residual=mismatch,
+        counterexample={str(k): v for k, v in anywhere.items()},
+        detail="shapes differ: the printed expression cannot equal the derived one anywhere",
+    )
+
+
+def _decide_residual(
+    paper: sp.Expr | sp.Matrix,
+    raw: list[sp.Expr],
+    variables: Sequence[sp.Symbol],
+    sample: Sampler,
+    functions: Mapping[Any, sp.Lambda] | None,
+    assumptions: Any,
+    n_points: int,
+    dps: int,
+    seed: int,
+) -> Decision:
+    """Decide the entries ``raw`` of paper − truth: cheap expansion, sampled points, simplify.
+
+    See ``decide`` for the order; ``paper`` only gives the residual its shape.
+    """
     cheap = [_cheap_zero(e, assumptions) for e in raw]
     if all(e == 0 for e in cheap):
         return Decision(True, Method.SYMBOLIC, None, None, "residual expands to 0")

@@ -223,16 +223,10 @@ def network() -> Network:
     return net
 
 
-def network_claims() -> list[Claim]:
-    """Claims of sec. 2 (eq. 1–6), in paper order."""
-    net = network()
+def _composed_claim(net: Network) -> Claim:
+    """Eq. (6) as printed (nested) against eq. (4) iterated from a^0 = x."""
     L = net.L
     x, W, b = net.x, net.W, net.b
-    a1 = (W[1] * x + b[1]).applyfunc(sigma)
-    yhat = (W[2] * sp.Matrix(sp.symbols(f"a1_1:{WIDTHS[1] + 1}", real=True)) + b[2]).applyfunc(
-        sigma_f
-    )
-    # eq. 6 as printed (nested) against eq. 4 iterated from a^0 = x.
     printed6 = (
         W[3] * (W[2] * (W[1] * x + b[1]).applyfunc(sigma) + b[2]).applyfunc(sigma) + b[3]
     ).applyfunc(sigma)
@@ -249,6 +243,32 @@ def network_claims() -> list[Claim]:
         paper=concrete6,
         truth=iterated.subs(sigma, tanh).doit(),
         sample=weight_sampler(net.parameters[: -len(net.y)]),
+    )
+    return make_claim(
+        id="network.composed",
+        ref="eq. 6",
+        family="network",
+        title="Full forward pass as nested composition = eq. 4 iterated",
+        printed=r"\mathbf{a}^L = \sigma(W^L\sigma(W^{L-1}\sigma(\dots\sigma(W^1\mathbf{x} + "
+        r"\mathbf{b}^1)\dots) + \mathbf{b}^{L-1}) + \mathbf{b}^L)",
+        expected=Verdict.HOLDS,
+        judgement=j6,
+        paper=printed6,
+        truth=iterated,
+        note=f"Checked for L = 3 with widths {WIDTHS} and abstract σ; the numerical "
+        "check uses σ = tanh.",
+        numeric=spec6,
+    )
+
+
+def network_claims() -> list[Claim]:
+    """Claims of sec. 2 (eq. 1–6), in paper order."""
+    net = network()
+    L = net.L
+    x, W, b = net.x, net.W, net.b
+    a1 = (W[1] * x + b[1]).applyfunc(sigma)
+    yhat = (W[2] * sp.Matrix(sp.symbols(f"a1_1:{WIDTHS[1] + 1}", real=True)) + b[2]).applyfunc(
+        sigma_f
     )
     a_prev = sp.Matrix(sp.symbols(f"a2_1:{WIDTHS[2] + 1}", real=True))
     eq5 = (W[3] * a_prev + b[3]).applyfunc(sigma)
@@ -312,19 +332,5 @@ def network_claims() -> list[Claim]:
             ),
             paper=eq5,
         ),
-        make_claim(
-            id="network.composed",
-            ref="eq. 6",
-            family="network",
-            title="Full forward pass as nested composition = eq. 4 iterated",
-            printed=r"\mathbf{a}^L = \sigma(W^L\sigma(W^{L-1}\sigma(\dots\sigma(W^1\mathbf{x} + "
-            r"\mathbf{b}^1)\dots) + \mathbf{b}^{L-1}) + \mathbf{b}^L)",
-            expected=Verdict.HOLDS,
-            judgement=j6,
-            paper=printed6,
-            truth=iterated,
-            note=f"Checked for L = 3 with widths {WIDTHS} and abstract σ; the numerical "
-            "check uses σ = tanh.",
-            numeric=spec6,
-        ),
+        _composed_claim(net),
     ]

@@ -7,11 +7,13 @@ import time
 from collections.abc import Callable
 
 from derivations.activations import activation_claims
-from derivations.backprop import backprop_claims, sec631_claims
+from derivations.backprop import backprop_claims
 from derivations.claims import Claim
 from derivations.costs import cost_claims
 from derivations.deltas import delta_claims
 from derivations.network import network, network_claims
+from derivations.sec631 import sec631_claims
+from derivations.sec633 import ce_softmax_claims
 from derivations.slips import slip_claims
 from derivations.softmax import softmax_claims
 from derivations.table1 import table_claims
@@ -38,6 +40,7 @@ _BUILDERS: tuple[tuple[str, Callable[[], list[Claim]]], ...] = (
     ("training", training_claims),
     ("Table 1", table_claims),
     ("deltas", delta_claims),
+    ("sec. 6.3.3 and eq. 39", ce_softmax_claims),
     ("sec. 6.3.1", sec631_claims),
     ("backprop eq. 32-37", backprop_claims),
     ("slips", slip_claims),

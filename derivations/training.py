@@ -108,12 +108,77 @@ def _algorithm_claims() -> list[Claim]:
     ]
 
 
-def _schedule_claims() -> list[Claim]:
+def _eq23_claim() -> Claim:
+    """Eq. (23): the linear learning-rate schedule, a definition (with its slope)."""
+    schedule = eta(i_epoch)
+    variables = [eta0, i_epoch, N_epochs]
+    slope = sp.diff(schedule, i_epoch)
+    return make_claim(
+        id="training.lr_schedule",
+        ref="eq. 23",
+        family="training",
+        title="η(i) = η_0 (1 − i/(1 + N_epochs))",
+        printed=r"\eta(i_{\text{epoch}}) = \eta_0\left(1 - \frac{i_{\text{epoch}}}"
+        r"{1 + N_{\text{epochs}}}\right)",
+        expected=Verdict.DEFINITION,
+        judgement=define(schedule, variables),
+        paper=schedule,
+        note=f"Slope ∂η/∂i_epoch = {_reader(slope)} (< 0: decreasing). With i_epoch "
+        "starting at 1 (Algorithm 1) the first epoch already uses η_0 N/(N + 1), not η_0.",
+        numeric=NumericSpec(
+            variables=tuple(variables),
+            definition=schedule,
+            wrt=(),
+            paper=schedule,
+            truth=schedule,
+            sample=_schedule_sample,
+        ),
+    )
+
+
+def _inverse_claim() -> Claim:
+    """Sec. 5.1: 'inversely decreasing', read as η_0/(1 + i), against eq. (23)."""
     schedule = eta(i_epoch)
     variables = [eta0, i_epoch, N_epochs]
     inverse = eta0 / (1 + i_epoch)  # an inverse-time decay with the same η at i = 0
     j_inverse = judge(inverse, schedule, variables, _schedule_sample)
     curvature = sp.diff(schedule, i_epoch, 2)
+    return make_claim(
+        id="training.lr_schedule.inverse",
+        ref="sec. 5.1",
+        family="training",
+        title="'Inversely decreasing as a function of the epochs'",
+        printed=r"\text{inversely decreasing as a function of the epochs}",
+        expected=Verdict.WRONG,
+        judgement=j_inverse,
+        paper=inverse,
+        truth=schedule,
+        corrected=schedule,
+        corrected_printed=r"\eta(i_{\text{epoch}}) = \eta_0\left(1 - "
+        r"\frac{i_{\text{epoch}}}{1 + N_{\text{epochs}}}\right) \text{ decreases linearly "
+        r"in } i_{\text{epoch}} \text{ (not inversely)}",
+        corrected_instance="eq. 23, symbolic in all its symbols",
+        note=f"Eq. 23 is linear in i_epoch (second derivative {curvature}); an inverse decay "
+        "η_0/(1 + i) is not. Corrected wording: 'linearly decreasing'.",
+        extra={
+            "checker_reading": "the paper says 'inversely decreasing' in words; the checker "
+            "reads "
+            "it as an inverse decay η_0/(1 + i_epoch) and compares it with eq. 23"
+        },
+        numeric=NumericSpec(
+            variables=tuple(variables),
+            definition=schedule,
+            wrt=(),
+            paper=inverse,
+            truth=schedule,
+            sample=_schedule_sample,
+        ),
+    )
+
+
+def _endpoint_claim() -> Claim:
+    """Sec. 5.1: 'decrease toward 0 as we close in on N_epochs', against eq. (23) at i = N."""
+    schedule = eta(i_epoch)
     end = schedule.subs(i_epoch, N_epochs)
     limit = sp.limit(end / eta0, N_epochs, sp.oo)
     j_end = judge(
@@ -125,81 +190,38 @@ def _schedule_claims() -> list[Claim]:
         condition="only as N_epochs → ∞: at the last epoch η = η_0/(N_epochs + 1) > 0 "
         "(η = 0 would need i_epoch = N_epochs + 1)",
     )
-    slope = sp.diff(schedule, i_epoch)
-    return [
-        make_claim(
-            id="training.lr_schedule",
-            ref="eq. 23",
-            family="training",
-            title="η(i) = η_0 (1 − i/(1 + N_epochs))",
-            printed=r"\eta(i_{\text{epoch}}) = \eta_0\left(1 - \frac{i_{\text{epoch}}}"
-            r"{1 + N_{\text{epochs}}}\right)",
-            expected=Verdict.DEFINITION,
-            judgement=define(schedule, variables),
-            paper=schedule,
-            note=f"Slope ∂η/∂i_epoch = {_reader(slope)} (< 0: decreasing). With i_epoch "
-            "starting at 1 (Algorithm 1) the first epoch already uses η_0 N/(N + 1), not η_0.",
-            numeric=NumericSpec(
-                variables=tuple(variables),
-                definition=schedule,
-                wrt=(),
-                paper=schedule,
-                truth=schedule,
-                sample=_schedule_sample,
-            ),
-        ),
-        make_claim(
-            id="training.lr_schedule.inverse",
-            ref="sec. 5.1",
-            family="training",
-            title="'Inversely decreasing as a function of the epochs'",
-            printed=r"\text{inversely decreasing as a function of the epochs}",
-            expected=Verdict.WRONG,
-            judgement=j_inverse,
-            paper=inverse,
-            truth=schedule,
-            corrected=schedule,
-            corrected_printed=r"\eta(i_{\text{epoch}}) = \eta_0\left(1 - "
-            r"\frac{i_{\text{epoch}}}{1 + N_{\text{epochs}}}\right) \text{ decreases linearly "
-            r"in } i_{\text{epoch}} \text{ (not inversely)}",
-            corrected_instance="eq. 23, symbolic in all its symbols",
-            note=f"Eq. 23 is linear in i_epoch (second derivative {curvature}); an inverse decay "
-            "η_0/(1 + i) is not. Corrected wording: 'linearly decreasing'.",
-            extra={
-                "checker_reading": "the paper says 'inversely decreasing' in words; the checker "
-                "reads "
-                "it as an inverse decay η_0/(1 + i_epoch) and compares it with eq. 23"
-            },
-            numeric=NumericSpec(
-                variables=tuple(variables),
-                definition=schedule,
-                wrt=(),
-                paper=inverse,
-                truth=schedule,
-                sample=_schedule_sample,
-            ),
-        ),
-        make_claim(
-            id="training.lr_schedule.endpoint",
-            ref="sec. 5.1",
-            family="training",
-            title="'Decrease toward 0 as we close in on N_epochs'",
-            printed=r"\text{force the step size to decrease toward 0 as we close in on } "
-            r"N_{\text{epochs}}",
-            expected=Verdict.HOLDS_IF,
-            judgement=j_end,
-            paper=sp.Integer(0),
-            truth=end,
-            note=f"η(N_epochs) = {_reader(sp.simplify(end))}; η(N_epochs)/η_0 → {limit} as "
-            "N_epochs → ∞.",
-        ),
-    ]
+    return make_claim(
+        id="training.lr_schedule.endpoint",
+        ref="sec. 5.1",
+        family="training",
+        title="'Decrease toward 0 as we close in on N_epochs'",
+        printed=r"\text{force the step size to decrease toward 0 as we close in on } "
+        r"N_{\text{epochs}}",
+        expected=Verdict.HOLDS_IF,
+        judgement=j_end,
+        paper=sp.Integer(0),
+        truth=end,
+        note=f"η(N_epochs) = {_reader(sp.simplify(end))}; η(N_epochs)/η_0 → {limit} as "
+        "N_epochs → ∞.",
+    )
 
 
-def _init_claims() -> list[Claim]:
-    X = Normal("X", 0, 1)
-    n_train = sp.Symbol("N_train", integer=True, positive=True)
-    n_in = sp.Symbol("n_in", integer=True, positive=True)
+def _schedule_claims() -> list[Claim]:
+    """Eq. (23) and sec. 5.1's words about it."""
+    return [_eq23_claim(), _inverse_claim(), _endpoint_claim()]
+
+
+_X = Normal("X", 0, 1)
+"""A standard normal draw (sec. 5.2)."""
+n_train = sp.Symbol("N_train", integer=True, positive=True)
+"""N_train, the number of training samples (sec. 5.2)."""
+n_in = sp.Symbol("n_in", integer=True, positive=True)
+"""n_in, a layer's fan-in."""
+
+
+def _init_scale_claim() -> Claim:
+    """Sec. 5.2: 'a Gaussian divided by N_train' vs '(0, 1/N_train)', under both readings."""
+    X = _X
     divided = sp.simplify(variance(X / n_train))  # 'Gaussian divided by N_train'
     printed_var = 1 / n_train  # '(0, 1/N_train)' read as N(mean, variance)
 
@@ -221,6 +243,40 @@ def _init_claims() -> list[Claim]:
         conditional=(divided_std, printed_std),
         condition=scale_condition,
     )
+    return make_claim(
+        id="training.init.scale",
+        ref="sec. 5.2",
+        family="training",
+        title="'Gaussian divided by N_train' vs '(0, 1/N_train)': ambiguous notation",
+        printed=r"\text{a Gaussian distribution but divided by the number of training "
+        r"samples, } (0, 1/N_{\text{train}})",
+        expected=Verdict.HOLDS_IF,
+        judgement=j_scale,
+        paper=divided,
+        truth=printed_var,
+        corrected=sp.Eq(sp.Symbol("sigma_W"), printed_std),
+        note="The notation (0, s) does not say whether s is a variance or a standard "
+        "deviation. Dividing a standard normal by N_train gives standard deviation "
+        "1/N_train (variance 1/N_train², sympy.stats), which is (0, 1/N_train) as "
+        "numpy.random.normal(0, 1/N_train) reads it; as N(mean, variance) it would be "
+        "1/√N_train. The finding that matters is not the notation but what sets the scale: "
+        "the number of training samples, not the number of inputs of the layer (see the entry "
+        "'Initial weight scale set by the number of training samples, not the fan-in').",
+        numeric=NumericSpec(
+            variables=(n_train,),
+            definition=printed_std,
+            wrt=(),
+            paper=divided_std,
+            truth=printed_std,
+            sample=lambda rng: {n_train: float(rng.integers(2, 5000))},
+        ),
+    )
+
+
+def _init_fan_in_claim() -> Claim:
+    """Sec. 5.2: the initial scale is set by N_train, not by the layer's fan-in."""
+    printed_var = 1 / n_train  # '(0, 1/N_train)' read as N(mean, variance)
+    printed_std = 1 / n_train  # '(0, 1/N_train)' read as (mean, standard deviation)
     var_z = sp.simplify(n_in * printed_var)  # Var(Σ_k W_k x_k), unit-variance independent x_k
     digits = var_z.subs({n_in: 64, n_train: 1437})
     var_z_std = sp.simplify(n_in * printed_std**2)
@@ -233,53 +289,28 @@ def _init_claims() -> list[Claim]:
         "a choice: the text does not claim any variance preservation",
         "inspection",
     )
-    return [
-        make_claim(
-            id="training.init.scale",
-            ref="sec. 5.2",
-            family="training",
-            title="'Gaussian divided by N_train' vs '(0, 1/N_train)': ambiguous notation",
-            printed=r"\text{a Gaussian distribution but divided by the number of training "
-            r"samples, } (0, 1/N_{\text{train}})",
-            expected=Verdict.HOLDS_IF,
-            judgement=j_scale,
-            paper=divided,
-            truth=printed_var,
-            corrected=sp.Eq(sp.Symbol("sigma_W"), printed_std),
-            note="The notation (0, s) does not say whether s is a variance or a standard "
-            "deviation. Dividing a standard normal by N_train gives standard deviation "
-            "1/N_train (variance 1/N_train², sympy.stats), which is (0, 1/N_train) as "
-            "numpy.random.normal(0, 1/N_train) reads it; as N(mean, variance) it would be "
-            "1/√N_train. The finding that matters is not the notation but what sets the scale: "
-            "the number of training samples, not the number of inputs of the layer (see the entry "
-            "'Initial weight scale set by the number of training samples, not the fan-in').",
-            numeric=NumericSpec(
-                variables=(n_train,),
-                definition=printed_std,
-                wrt=(),
-                paper=divided_std,
-                truth=printed_std,
-                sample=lambda rng: {n_train: float(rng.integers(2, 5000))},
-            ),
-        ),
-        make_claim(
-            id="training.init.fan_in",
-            ref="sec. 5.2",
-            family="training",
-            title="Initial weight scale set by the number of training samples, not the fan-in",
-            printed=r"(0, 1/N_{\text{train}}) \text{ ... by default use in our neural network}",
-            expected=Verdict.CONVENTION,
-            judgement=j_conv,
-            paper=printed_var,
-            truth=1 / n_in,
-            note=f"Under either reading of (0, 1/N_train) the scale depends on the data-set "
-            f"size, not on the layer: with unit-variance inputs Var(z) = {var_z} if 1/N_train is "
-            f"the variance, {var_z_std} if it is the standard deviation (for 64 inputs and 1437 "
-            f"training digits {float(digits):.3f} or {float(digits_std):.1e}). Fan-in scaling "
-            "(LeCun, Var(W) = 1/n_in, shown as the derived truth) keeps Var(z) = 1; Glorot uses "
-            "2/(n_in + n_out).",
-        ),
-    ]
+    return make_claim(
+        id="training.init.fan_in",
+        ref="sec. 5.2",
+        family="training",
+        title="Initial weight scale set by the number of training samples, not the fan-in",
+        printed=r"(0, 1/N_{\text{train}}) \text{ ... by default use in our neural network}",
+        expected=Verdict.CONVENTION,
+        judgement=j_conv,
+        paper=printed_var,
+        truth=1 / n_in,
+        note=f"Under either reading of (0, 1/N_train) the scale depends on the data-set "
+        f"size, not on the layer: with unit-variance inputs Var(z) = {var_z} if 1/N_train is "
+        f"the variance, {var_z_std} if it is the standard deviation (for 64 inputs and 1437 "
+        f"training digits {float(digits):.3f} or {float(digits_std):.1e}). Fan-in scaling "
+        "(LeCun, Var(W) = 1/n_in, shown as the derived truth) keeps Var(z) = 1; Glorot uses "
+        "2/(n_in + n_out).",
+    )
+
+
+def _init_claims() -> list[Claim]:
+    """Sec. 5.2: the initial weight distribution."""
+    return [_init_scale_claim(), _init_fan_in_claim()]
 
 
 def _accuracy_claim() -> Claim:

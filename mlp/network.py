@@ -251,11 +251,7 @@ class MLP:
         if not isinstance(shuffle, bool | np.bool_):
             raise TypeError(f"shuffle: expected a bool, got {type(shuffle).__name__}")
         rng_seed = (self.seed, self._fit_calls) if seed is None else v.check_int(seed, "seed", 0)
-        val: tuple[FloatArray, FloatArray] | None = None
-        if validation is not None:
-            if not isinstance(validation, tuple | list) or len(validation) != 2:
-                raise TypeError("validation: expected a pair (X_val, Y_val)")
-            val = self._xy(validation[0], validation[1], "validation[0]", "validation[1]")
+        val = self._validation_set(validation)
         labels = val_labels = None
         if self.output != "identity":
             labels = v.as_labels(y, self.layer_sizes[-1], y.shape[0], "Y")
@@ -291,17 +287,34 @@ class MLP:
             if acc is not None:
                 history.accuracy.append(acc)
             if val is not None:
-                xv, yv = val
-                with _quiet():
-                    z, a = forward(self.weights, self.biases, self.activations, xv)
-                    c_val = cost_value(self.cost_name, self.output, z[-1], a[-1], yv)
-                _require_finite([np.asarray(c_val)], "validation cost", self.dtype)
-                history.val_cost.append(c_val)
-                if val_labels is not None:
-                    history.val_accuracy.append(
-                        float(np.mean(predict_classes(a[-1]) == val_labels))
-                    )
+                self._record_validation(history, val, val_labels)
         return history
+
+    def _validation_set(
+        self, validation: tuple[object, object] | None
+    ) -> tuple[FloatArray, FloatArray] | None:
+        """``fit``'s ``validation=(X_val, Y_val)`` checked and converted (None: no validation)."""
+        if validation is None:
+            return None
+        if not isinstance(validation, tuple | list) or len(validation) != 2:
+            raise TypeError("validation: expected a pair (X_val, Y_val)")
+        return self._xy(validation[0], validation[1], "validation[0]", "validation[1]")
+
+    def _record_validation(
+        self,
+        history: History,
+        val: tuple[FloatArray, FloatArray],
+        val_labels: NDArray[np.intp] | None,
+    ) -> None:
+        """After an epoch: validation cost (eq. 7, 9, 11) and accuracy (eq. 24) into ``history``."""
+        xv, yv = val
+        with _quiet():
+            z, a = forward(self.weights, self.biases, self.activations, xv)
+            c_val = cost_value(self.cost_name, self.output, z[-1], a[-1], yv)
+        _require_finite([np.asarray(c_val)], "validation cost", self.dtype)
+        history.val_cost.append(c_val)
+        if val_labels is not None:
+            history.val_accuracy.append(float(np.mean(predict_classes(a[-1]) == val_labels)))
 
     def _check_epoch(self, cost: float, epoch: int, eta0: float, start: list[FloatArray]) -> None:
         """After an epoch: a non-finite cost or parameter means SGD diverged; undo that epoch."""

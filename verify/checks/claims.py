@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -83,68 +84,125 @@ def _seed(claim_id: str) -> int:
     return zlib.crc32(claim_id.encode())
 
 
-def check_claim(claim: Any) -> list[Record]:
-    """Check one claim with a NumericSpec: its truth, paper, line and kink records."""
-    from derivations.claims import Verdict
+@dataclass(frozen=True)
+class _Values:
+    """One claim's sampled points and its values there: paper, truth, JAX, FD and FD's budget."""
 
-    spec = ClaimSpec(claim)
-    seed = _seed(claim.id)
+    spec: ClaimSpec
+    points: np.ndarray[Any, Any]
+    cols: list[np.ndarray[Any, Any]]
+    paper: np.ndarray[Any, Any]
+    truth: np.ndarray[Any, Any]
+    jax_v: np.ndarray[Any, Any]
+    fd_v: np.ndarray[Any, Any]
+    fd_b: np.ndarray[Any, Any]
+    decisive: np.ndarray[Any, Any]
+
+    def agree_row(self, p: int, v: np.ndarray[Any, Any]) -> bool:
+        """``v`` agrees with JAX and with FD (within FD's budget) at point ``p``."""
+        return agree(v[p], self.jax_v[p], RTOL) and agree(
+            v[p], self.fd_v[p], RTOL, 4 * self.fd_b[p]
+        )
+
+    def fd_columns(self, values: np.ndarray[Any, Any]) -> dict[str, Any]:
+        """The error columns of a record: against JAX, against FD where FD decides."""
+        return {
+            "max_err_jax": _err(values, self.jax_v),
+            "max_err_fd": _err_where(values, self.fd_v, self.decisive),
+            "fd_undecided_points": int(N_POINTS - np.count_nonzero(self.decisive)),
+        }
+
+
+def _evaluate(spec: ClaimSpec, seed: int, base: dict[str, Any]) -> _Values:
+    """Sample the claim's points and evaluate every side there (notes JAX failures in ``base``)."""
     points = spec.sample(seed)
     cols = spec.columns(points)
     paper = eval_numpy(spec.f_paper, cols)
     truth = eval_numpy(spec.f_truth, cols)
     fd_v, fd_b = spec.fd_values(points)
-    base: dict[str, Any] = {"claim": claim.id, "dtype": "float64", "points": N_POINTS, "seed": seed}
     try:
         jax_v = spec.jax_values(points)
     except Exception as exc:  # an expression JAX cannot trace: FD and mpmath still judge
         jax_v = fd_v
         base["jax_unavailable"] = f"{type(exc).__name__}: {exc}"[:200]
-
     decisive = _fd_decisive(fd_b)
-    fd_note = _fd_words(decisive)
+    return _Values(spec, points, cols, paper, truth, jax_v, fd_v, fd_b, decisive)
 
-    def agree_row(p: int, v: np.ndarray[Any, Any]) -> bool:
-        return agree(v[p], jax_v[p], RTOL) and agree(v[p], fd_v[p], RTOL, 4 * fd_b[p])
 
-    # --- the derived truth against JAX and FD (must agree everywhere) ---------------------------
-    truth_bad = [p for p in range(N_POINTS) if not agree_row(p, truth)]
+def _truth_record(claim: Any, v: _Values, base: dict[str, Any]) -> Record:
+    """The derived truth against JAX and FD: must agree everywhere (50 digits arbitrate)."""
+    truth, jax_v, fd_v = v.truth, v.jax_v, v.fd_v
+    truth_bad = [p for p in range(N_POINTS) if not v.agree_row(p, truth)]
     arb_t = [
-        spec.arbitrate(points[p], {"truth": truth[p], "jax": jax_v[p], "fd": fd_v[p]})
+        v.spec.arbitrate(v.points[p], {"truth": truth[p], "jax": jax_v[p], "fd": fd_v[p]})
         for p in truth_bad[:MAX_ARBITRATIONS]
     ]
     t_ok = not truth_bad or all(not a.wrong or a.wrong == ["fd"] for a in arb_t)
     t_msg = (
         f"derived truth agrees with jax.jacfwd and finite differences at {N_POINTS} points"
-        + fd_note
+        + _fd_words(v.decisive)
         if not truth_bad
         else f"truth/JAX/FD disagree at {len(truth_bad)} points; 50-digit arbiter: "
         + "; ".join(f"wrong: {', '.join(a.wrong) or 'none'}" for a in arb_t)
     )
-    records = [
-        expect_pass(
-            id=f"numeric.{claim.id}.truth",
-            ref=claim.ref,
-            ok=t_ok,
-            method="jax+fd+mpmath",
-            message=t_msg,
-            details={
-                **base,
-                "side": "truth",
-                "max_err_jax": _err(truth, jax_v),
-                "max_err_fd": _err_where(truth, fd_v, decisive),
-                "fd_undecided_points": int(N_POINTS - np.count_nonzero(decisive)),
-                "arbitrations": [a.__dict__ for a in arb_t],
-            },
-        )
-    ]
+    return expect_pass(
+        id=f"numeric.{claim.id}.truth",
+        ref=claim.ref,
+        ok=t_ok,
+        method="jax+fd+mpmath",
+        message=t_msg,
+        details={
+            **base,
+            "side": "truth",
+            **v.fd_columns(truth),
+            "arbitrations": [a.__dict__ for a in arb_t],
+        },
+    )
 
-    # --- each printed line of a derivation, then the paper's final form ------------------------
-    step_records, wrong_lines = _step_records(spec, claim, points, cols, jax_v, agree_row, base)
-    paper_bad = [p for p in range(N_POINTS) if not agree_row(p, paper)]
+
+def _paper_message(
+    v: _Values,
+    confirmed: list[Arbitration],
+    wrong_lines: list[tuple[int, Arbitration]],
+    paper_bad: list[int],
+) -> str:
+    """What the paper's form did: wrong at a point, a wrong line, rounding only, or agreement."""
+    if confirmed:
+        a = confirmed[0]
+        others = [s for s in a.wrong if s != "paper"]
+        return (
+            f"paper's form is wrong at {a.point}: paper {_fmt(a.values['paper'])} vs 50-digit "
+            f"reference {_fmt(a.reference)} (truth, JAX, FD "
+            + ("agree with the reference)" if not others else f"also off: {', '.join(others)})")
+        )
+    if wrong_lines:
+        index, a = wrong_lines[0]
+        return (
+            f"final form agrees at {N_POINTS} points, but printed line {index} is wrong at "
+            f"{a.point}: {_fmt(a.values['line'])} vs 50-digit reference {_fmt(a.reference)}"
+        )
+    if paper_bad:
+        return (
+            f"paper's form differs in float64 at {len(paper_bad)} points, but agrees at 50 digits "
+            "(rounding, not a formula error)"
+        )
+    return (
+        f"paper's form agrees with jax.jacfwd and finite differences at {N_POINTS} points"
+        + _fd_words(v.decisive)
+    )
+
+
+def _paper_record(
+    claim: Any, v: _Values, base: dict[str, Any], wrong_lines: list[tuple[int, Arbitration]]
+) -> Record:
+    """The paper's final form: shown wrong at a point (or at a line) iff the verdict is wrong."""
+    from derivations.claims import Verdict
+
+    paper, truth, jax_v, fd_v = v.paper, v.truth, v.jax_v, v.fd_v
+    paper_bad = [p for p in range(N_POINTS) if not v.agree_row(p, paper)]
     arb_p = [
-        spec.arbitrate(
-            points[p], {"paper": paper[p], "truth": truth[p], "jax": jax_v[p], "fd": fd_v[p]}
+        v.spec.arbitrate(
+            v.points[p], {"paper": paper[p], "truth": truth[p], "jax": jax_v[p], "fd": fd_v[p]}
         )
         for p in paper_bad[:MAX_ARBITRATIONS]
     ]
@@ -152,36 +210,10 @@ def check_claim(claim: Any) -> list[Record]:
     shown_wrong = bool(confirmed) or bool(wrong_lines)
     expected = "fail" if claim.verdict is Verdict.WRONG else "pass"
     verdict = "fail" if shown_wrong else "pass"
-    if confirmed:
-        a = confirmed[0]
-        others = [s for s in a.wrong if s != "paper"]
-        msg = (
-            f"paper's form is wrong at {a.point}: paper {_fmt(a.values['paper'])} vs 50-digit "
-            f"reference {_fmt(a.reference)} (truth, JAX, FD "
-            + ("agree with the reference)" if not others else f"also off: {', '.join(others)})")
-        )
-    elif wrong_lines:
-        index, a = wrong_lines[0]
-        msg = (
-            f"final form agrees at {N_POINTS} points, but printed line {index} is wrong at "
-            f"{a.point}: {_fmt(a.values['line'])} vs 50-digit reference {_fmt(a.reference)}"
-        )
-    elif paper_bad:
-        msg = (
-            f"paper's form differs in float64 at {len(paper_bad)} points, but agrees at 50 digits "
-            "(rounding, not a formula error)"
-        )
-    else:
-        msg = (
-            f"paper's form agrees with jax.jacfwd and finite differences at {N_POINTS} points"
-            + fd_note
-        )
     details: dict[str, Any] = {
         **base,
         "side": "paper",
-        "max_err_jax": _err(paper, jax_v),
-        "max_err_fd": _err_where(paper, fd_v, decisive),
-        "fd_undecided_points": int(N_POINTS - np.count_nonzero(decisive)),
+        **v.fd_columns(paper),
         "points_disagreeing": len(paper_bad),
         "arbitrations": [a.__dict__ for a in arb_p],
         "wrong_lines": [i for i, _ in wrong_lines],
@@ -190,19 +222,31 @@ def check_claim(claim: Any) -> list[Record]:
         details["counterexample"] = confirmed[0].point
     elif wrong_lines:
         details["counterexample"] = wrong_lines[0][1].point
-    records.append(
-        Record(
-            id=f"numeric.{claim.id}.paper",
-            ref=claim.ref,
-            kind="numeric",
-            verdict=verdict,
-            expected=expected,
-            status="ok" if verdict == expected else "unexpected",
-            method="jax+fd+mpmath",
-            message=msg,
-            details=details,
-        )
+    return Record(
+        id=f"numeric.{claim.id}.paper",
+        ref=claim.ref,
+        kind="numeric",
+        verdict=verdict,
+        expected=expected,
+        status="ok" if verdict == expected else "unexpected",
+        method="jax+fd+mpmath",
+        message=_paper_message(v, confirmed, wrong_lines, paper_bad),
+        details=details,
     )
+
+
+def check_claim(claim: Any) -> list[Record]:
+    """Check one claim with a NumericSpec: its truth, paper, line and kink records."""
+    spec = ClaimSpec(claim)
+    seed = _seed(claim.id)
+    base: dict[str, Any] = {"claim": claim.id, "dtype": "float64", "points": N_POINTS, "seed": seed}
+    v = _evaluate(spec, seed, base)
+    records = [_truth_record(claim, v, base)]
+    # each printed line of a derivation, then the paper's final form
+    step_records, wrong_lines = _step_records(
+        spec, claim, v.points, v.cols, v.jax_v, v.agree_row, base
+    )
+    records.append(_paper_record(claim, v, base, wrong_lines))
     records.extend(step_records)
     records.extend(_kink_records(spec, base))
     return records

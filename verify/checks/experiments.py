@@ -276,11 +276,8 @@ def _r3(x: float) -> float:
     return float(f"{x:.3g}")
 
 
-def judge(runs: Sequence[Run], settings: Settings) -> tuple[str, tuple[Record, ...]]:
-    """Verdicts on the training claims from finished runs; returns (selected run, records)."""
-    by = {r.spec.name: r for r in runs}
-    records: list[Record] = []
-
+def _init_record(by: dict[str, Run], settings: Settings) -> Record:
+    """Weight initialisation: large and default initial weights converge to the same accuracy."""
     d, g = by["default"], by["large"]
     gap_first = abs(d.history["val_accuracy"][0] - g.history["val_accuracy"][0])
     gap_last = abs(d.history["val_accuracy"][-1] - g.history["val_accuracy"][-1])
@@ -295,62 +292,65 @@ def judge(runs: Sequence[Run], settings: Settings) -> tuple[str, tuple[Record, .
         if r is not None:
             details[f"val_accuracy_{r.spec.name}"] = _r3(r.history["val_accuracy"][-1])
             details[f"val_cost_{r.spec.name}"] = _r3(r.history["val_cost"][-1])
-    records.append(
-        _record(
-            "experiment.init_converge",
-            "holds" if converged else "does_not_hold",
-            f"Validation accuracy large vs default: {100 * g.history['val_accuracy'][0]:.1f}% vs "
-            f"{100 * d.history['val_accuracy'][0]:.1f}% after epoch 1, "
-            f"{100 * g.history['val_accuracy'][-1]:.1f}% vs "
-            f"{100 * d.history['val_accuracy'][-1]:.1f}% after {settings.epochs} epochs "
-            f"(gap {100 * gap_first:.1f} -> {100 * gap_last:.1f} points; validation cost "
-            f"{g.history['val_cost'][-1]:.3g} vs {d.history['val_cost'][-1]:.3g})",
-            details,
-        )
+    return _record(
+        "experiment.init_converge",
+        "holds" if converged else "does_not_hold",
+        f"Validation accuracy large vs default: {100 * g.history['val_accuracy'][0]:.1f}% vs "
+        f"{100 * d.history['val_accuracy'][0]:.1f}% after epoch 1, "
+        f"{100 * g.history['val_accuracy'][-1]:.1f}% vs "
+        f"{100 * d.history['val_accuracy'][-1]:.1f}% after {settings.epochs} epochs "
+        f"(gap {100 * gap_first:.1f} -> {100 * gap_last:.1f} points; validation cost "
+        f"{g.history['val_cost'][-1]:.3g} vs {d.history['val_cost'][-1]:.3g})",
+        details,
     )
 
-    lin = by["linear"]
+
+def _schedule_record(by: dict[str, Run], settings: Settings) -> Record:
+    """Eq. (23): the linear schedule is followed, and trains as well as a constant η."""
+    d, lin = by["default"], by["linear"]
     n = settings.epochs
     eta0 = settings.learning_rate
     eq23 = [eta0 * (1.0 - i / (1.0 + n)) for i in range(1, n + 1)]
     follows = bool(np.allclose(lin.history["learning_rate"], eq23, rtol=1e-12, atol=0.0))
     loss = d.history["val_accuracy"][-1] - lin.history["val_accuracy"][-1]
     as_good = loss <= settings.schedule_tolerance
-    records.append(
-        _record(
-            "experiment.schedule",
-            "holds" if follows and as_good else "does_not_hold",
-            f"The learning rate η falls from {eq23[0]:.3g} to {eq23[-1]:.3g} = η_0/(N+1) "
-            "(never 0); final validation "
-            f"accuracy {100 * lin.history['val_accuracy'][-1]:.1f}% vs constant "
-            f"{100 * d.history['val_accuracy'][-1]:.1f}%",
-            {
-                "eta_first": _r3(eq23[0]),
-                "eta_last": _r3(eq23[-1]),
-                "follows_eq23": follows,
-                "val_accuracy_linear": _r3(lin.history["val_accuracy"][-1]),
-                "val_accuracy_constant": _r3(d.history["val_accuracy"][-1]),
-                "tolerance": settings.schedule_tolerance,
-            },
-        )
+    return _record(
+        "experiment.schedule",
+        "holds" if follows and as_good else "does_not_hold",
+        f"The learning rate η falls from {eq23[0]:.3g} to {eq23[-1]:.3g} = η_0/(N+1) "
+        "(never 0); final validation "
+        f"accuracy {100 * lin.history['val_accuracy'][-1]:.1f}% vs constant "
+        f"{100 * d.history['val_accuracy'][-1]:.1f}%",
+        {
+            "eta_first": _r3(eq23[0]),
+            "eta_last": _r3(eq23[-1]),
+            "follows_eq23": follows,
+            "val_accuracy_linear": _r3(lin.history["val_accuracy"][-1]),
+            "val_accuracy_constant": _r3(d.history["val_accuracy"][-1]),
+            "tolerance": settings.schedule_tolerance,
+        },
     )
 
+
+def _heaviside_record(by: dict[str, Run]) -> Record:
+    """Heaviside hidden units (derivative 0 almost everywhere): the hidden layer never learns."""
     h = by["heaviside"]
-    records.append(
-        _record(
-            "experiment.heaviside",
-            "hidden_frozen" if h.hidden_change == 0.0 else "hidden_learns",
-            f"Max change of W^1, b^1 over training: {h.hidden_change:.3g}; only the output layer "
-            f"learns: test accuracy {100 * h.test_accuracy:.1f}% (sigmoid: "
-            f"{100 * by['fan_in'].test_accuracy:.1f}%)",
-            {
-                "hidden_change": _r3(h.hidden_change),
-                "test_accuracy_heaviside": _r3(h.test_accuracy),
-                "test_accuracy_sigmoid": _r3(by["fan_in"].test_accuracy),
-            },
-        )
+    return _record(
+        "experiment.heaviside",
+        "hidden_frozen" if h.hidden_change == 0.0 else "hidden_learns",
+        f"Max change of W^1, b^1 over training: {h.hidden_change:.3g}; only the output layer "
+        f"learns: test accuracy {100 * h.test_accuracy:.1f}% (sigmoid: "
+        f"{100 * by['fan_in'].test_accuracy:.1f}%)",
+        {
+            "hidden_change": _r3(h.hidden_change),
+            "test_accuracy_heaviside": _r3(h.test_accuracy),
+            "test_accuracy_sigmoid": _r3(by["fan_in"].test_accuracy),
+        },
     )
 
+
+def _accuracy_record(runs: Sequence[Run], settings: Settings) -> tuple[Run, Record]:
+    """Select the run by validation only, then report its test accuracy against the target."""
     candidates = [r for r in runs if r.spec.hidden != "heaviside"]
     w = settings.select_window
 
@@ -361,21 +361,31 @@ def judge(runs: Sequence[Run], settings: Settings) -> tuple[str, tuple[Record, .
         )
 
     best = min(candidates, key=score)
-    records.append(
-        _record(
-            "experiment.test_accuracy",
-            "pass" if best.test_accuracy >= settings.target_accuracy else "fail",
-            f"Run {best.spec.name!r} (best mean validation accuracy over the last {w} epochs) "
-            "reaches test accuracy "
-            f"{100 * best.test_accuracy:.1f}% (target {100 * settings.target_accuracy:.0f}%)",
-            {
-                "selected": best.spec.name,
-                "test_accuracy": _r3(best.test_accuracy),
-                "target": settings.target_accuracy,
-            },
-        )
+    return best, _record(
+        "experiment.test_accuracy",
+        "pass" if best.test_accuracy >= settings.target_accuracy else "fail",
+        f"Run {best.spec.name!r} (best mean validation accuracy over the last {w} epochs) "
+        "reaches test accuracy "
+        f"{100 * best.test_accuracy:.1f}% (target {100 * settings.target_accuracy:.0f}%)",
+        {
+            "selected": best.spec.name,
+            "test_accuracy": _r3(best.test_accuracy),
+            "target": settings.target_accuracy,
+        },
     )
-    return best.spec.name, tuple(records)
+
+
+def judge(runs: Sequence[Run], settings: Settings) -> tuple[str, tuple[Record, ...]]:
+    """Verdicts on the training claims from finished runs; returns (selected run, records)."""
+    by = {r.spec.name: r for r in runs}
+    best, accuracy = _accuracy_record(runs, settings)
+    records = (
+        _init_record(by, settings),
+        _schedule_record(by, settings),
+        _heaviside_record(by),
+        accuracy,
+    )
+    return best.spec.name, records
 
 
 def run_experiments(

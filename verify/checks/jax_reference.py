@@ -244,6 +244,50 @@ def network(
     )
 
 
+def _rounding_bounds(
+    act: Callable[[Any, Any], Any],
+    masks: Any,
+    Ws: Sequence[Any],
+    zs: Sequence[Any],
+    as_: Sequence[Any],
+    deltas: Sequence[Any],
+    Y: Any,
+    n: int,
+) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """Term-magnitude bounds of eq. (33)-(35) for rounding, layers 1..L (traced inside jit).
+
+    |δ| propagated backwards through |W| and |σ'| bounds the terms of ∂C/∂W^l and ∂C/∂b^l
+    (``bound_W``, ``bound_b``); r bounds (in units of eps) the error the rounding of σ' puts
+    into δ^l (``slope_W``, ``slope_b``); ``n`` is the batch size of the mean cost.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    d_abs = jnp.abs(deltas[-1]) + (jnp.abs(as_[-1]) + jnp.abs(Y)) / n
+    # r: running bound (units of eps) of the error the rounding of σ' puts into δ^l:
+    # δ^l = (δ^{l+1} W^{l+1}) ⊙ σ'(z^l), so r^l = (r^{l+1} |W|) ⊙ |σ'| + (|δ^{l+1}| |W|) ⊙ e_σ'
+    # with e_σ' from SLOPE_ERROR (first order; r^L = 0, the output δ is in d_abs above).
+    r = jnp.zeros_like(d_abs)
+    bound_W, bound_b, slope_W, slope_b = [], [], [], []
+    for k in range(len(Ws) - 1, -1, -1):
+        bound_W.append(d_abs.T @ jnp.abs(as_[k]))
+        bound_b.append(jnp.sum(d_abs, axis=0))
+        slope_W.append(r.T @ jnp.abs(as_[k]))
+        slope_b.append(jnp.sum(r, axis=0))
+        if k > 0:
+            m = masks[k - 1]
+            slope = jax.jvp(lambda z, m=m: act(m, z), (zs[k - 1],), (jnp.ones_like(zs[k - 1]),))[1]
+            a_k = jnp.abs(as_[k])
+            e_slope = sum(
+                m[j] * (c[0] + c[1] * a_k + c[2] * a_k * a_k)
+                for j, c in enumerate(SLOPE_ERROR[h] for h in HIDDEN)
+            )
+            back = d_abs @ jnp.abs(Ws[k])
+            r = (r @ jnp.abs(Ws[k])) * jnp.abs(slope) + back * e_slope
+            d_abs = back * jnp.abs(slope)
+    return bound_W[::-1], bound_b[::-1], slope_W[::-1], slope_b[::-1]
+
+
 @functools.cache
 def _compiled(
     n_layers: int, output: str, cost: str, relu: ReluConvention
@@ -283,42 +327,19 @@ def _compiled(
     def evaluate(masks: Any, Ws: Any, bs: Any, X: Any, Y: Any) -> Any:
         shifts = [jnp.zeros((X.shape[0], W.shape[0]), dtype=X.dtype) for W in Ws]
         (c, (zs, as_)), (dWs, dbs, deltas) = grad_all(masks, Ws, bs, shifts, X, Y)
-        n = X.shape[0]
-        # |δ| propagated backwards through |W| and |σ'|: term-magnitude bounds for rounding.
-        d_abs = jnp.abs(deltas[-1]) + (jnp.abs(as_[-1]) + jnp.abs(Y)) / n
-        # r: running bound (units of eps) of the error the rounding of σ' puts into δ^l:
-        # δ^l = (δ^{l+1} W^{l+1}) ⊙ σ'(z^l), so r^l = (r^{l+1} |W|) ⊙ |σ'| + (|δ^{l+1}| |W|) ⊙ e_σ'
-        # with e_σ' from SLOPE_ERROR (first order; r^L = 0, the output δ is in d_abs above).
-        r = jnp.zeros_like(d_abs)
-        bound_W, bound_b, slope_W, slope_b = [], [], [], []
-        for k in range(len(Ws) - 1, -1, -1):
-            bound_W.append(d_abs.T @ jnp.abs(as_[k]))
-            bound_b.append(jnp.sum(d_abs, axis=0))
-            slope_W.append(r.T @ jnp.abs(as_[k]))
-            slope_b.append(jnp.sum(r, axis=0))
-            if k > 0:
-                m = masks[k - 1]
-                slope = jax.jvp(
-                    lambda z, m=m: act(m, z), (zs[k - 1],), (jnp.ones_like(zs[k - 1]),)
-                )[1]
-                a_k = jnp.abs(as_[k])
-                e_slope = sum(
-                    m[j] * (c[0] + c[1] * a_k + c[2] * a_k * a_k)
-                    for j, c in enumerate(SLOPE_ERROR[h] for h in HIDDEN)
-                )
-                back = d_abs @ jnp.abs(Ws[k])
-                r = (r @ jnp.abs(Ws[k])) * jnp.abs(slope) + back * e_slope
-                d_abs = back * jnp.abs(slope)
+        bound_W, bound_b, slope_W, slope_b = _rounding_bounds(
+            act, masks, Ws, zs, as_, deltas, Y, X.shape[0]
+        )
         return (
             c,
             as_[-1],
             dWs,
             dbs,
             deltas,
-            bound_W[::-1],
-            bound_b[::-1],
-            slope_W[::-1],
-            slope_b[::-1],
+            bound_W,
+            bound_b,
+            slope_W,
+            slope_b,
             zs[-1],
         )
 
