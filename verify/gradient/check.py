@@ -368,46 +368,12 @@ def _directional(
     (:func:`~verify.gradient.settle.settle`). Undecided directions (see
     :class:`DirectionCheck`) make the result ``undecided`` unless ``undecided_ok`` (a pass).
     """
-    shapes = [a.shape for a in obj.work]
-    checks: list[DirectionCheck] = []
-    settled: dict[int, tuple[Settled | None, DirectionOptions]] = {}
-    noise: list[Noise] = []
-    # arrays whose errors the rounding allowed for the others could hide (mixed precision)
-    whole = rounding_allowance(obj, grads, 0, obj.total, options.grad_tol)
-    hidden = hidden_arrays(obj, grads, whole, options.grad_tol) if len(grads) > 1 else []
-    for k in range(directions):
-        u = rademacher(shapes, seed + k)
-        c, used, found = _direction(obj, grads, u, seed + k, f0, options, noise)
-        settled[seed + k] = (found, used)
-        for array in hidden if c.ok else []:
-            part = check_direction(obj, grads, u, seed + k, f0, span=Span(array), options=used)
-            if not part.ok:  # the direction is as good as its worst resolved part
-                c = part
-                break
-        checks.append(c)
-        scratch.give([u.flat])
+    checks, settled = _run_directions(obj, grads, f0, seed, directions, options)
     undecided = [c for c in checks if c.undecided]
     failed = [c for c in checks if not c.ok and not c.undecided]
     norm = max(_norm(obj, grads), 1e-300)
     worst_dir = max(checks, key=lambda c: over(c.abs_error, c.budget.total))
-    limit = max(checks, key=_width)
-    resolution, note = resolution_of(
-        obj, f0, limit.budget, norm, np.result_type(*grads), f"direction seed {limit.seed}",
-        "||grad_f||_2, for an error not nearly orthogonal to u",
-    )  # fmt: skip
-    if limit.kink is not None and not limit.parts:  # accepted between one-sided derivatives
-        resolution = 2.0 * _width(limit) / norm
-        note = (
-            f"relative errors above {resolution:.3g} are always detected; limited at direction "
-            f"seed {limit.seed} by a kink along u (any value between its one-sided derivatives "
-            "passes); mode='full' or a point off the kink would resolve more"
-        )
-    if undecided:
-        seeds = ", ".join(str(c.seed) for c in undecided)
-        resolution, note = (
-            math.inf,
-            f"none along seed(s) {seeds}: finite differences did not decide",
-        )
+    resolution, note = _directional_resolution(obj, grads, f0, checks, norm)
     status: Status = "fail" if failed else ("undecided" if undecided else "pass")
     if status == "undecided" and undecided_ok:
         status = "pass"
@@ -431,6 +397,69 @@ def _directional(
         return result
     localise(result, obj, grads, f0, failed, directions, settled)
     return result
+
+
+def _run_directions(
+    obj: Objective,
+    grads: list[np.ndarray[Any, Any]],
+    f0: float,
+    seed: int,
+    directions: int,
+    options: DirectionOptions,
+) -> tuple[list[DirectionCheck], dict[int, tuple[Settled | None, DirectionOptions]]]:
+    """Each direction checked (and settled at kinks), then on each array the others could hide.
+
+    Returns the checks and, per seed, what settling found with the options it used.
+    """
+    shapes = [a.shape for a in obj.work]
+    checks: list[DirectionCheck] = []
+    settled: dict[int, tuple[Settled | None, DirectionOptions]] = {}
+    noise: list[Noise] = []
+    # arrays whose errors the rounding allowed for the others could hide (mixed precision)
+    whole = rounding_allowance(obj, grads, 0, obj.total, options.grad_tol)
+    hidden = hidden_arrays(obj, grads, whole, options.grad_tol) if len(grads) > 1 else []
+    for k in range(directions):
+        u = rademacher(shapes, seed + k)
+        c, used, found = _direction(obj, grads, u, seed + k, f0, options, noise)
+        settled[seed + k] = (found, used)
+        for array in hidden if c.ok else []:
+            part = check_direction(obj, grads, u, seed + k, f0, span=Span(array), options=used)
+            if not part.ok:  # the direction is as good as its worst resolved part
+                c = part
+                break
+        checks.append(c)
+        scratch.give([u.flat])
+    return checks, settled
+
+
+def _directional_resolution(
+    obj: Objective,
+    grads: list[np.ndarray[Any, Any]],
+    f0: float,
+    checks: list[DirectionCheck],
+    norm: float,
+) -> tuple[float, str]:
+    """The smallest relative error the directions were sure to detect, and what limits it."""
+    limit = max(checks, key=_width)
+    resolution, note = resolution_of(
+        obj, f0, limit.budget, norm, np.result_type(*grads), f"direction seed {limit.seed}",
+        "||grad_f||_2, for an error not nearly orthogonal to u",
+    )  # fmt: skip
+    if limit.kink is not None and not limit.parts:  # accepted between one-sided derivatives
+        resolution = 2.0 * _width(limit) / norm
+        note = (
+            f"relative errors above {resolution:.3g} are always detected; limited at direction "
+            f"seed {limit.seed} by a kink along u (any value between its one-sided derivatives "
+            "passes); mode='full' or a point off the kink would resolve more"
+        )
+    undecided = [c for c in checks if c.undecided]
+    if undecided:
+        seeds = ", ".join(str(c.seed) for c in undecided)
+        resolution, note = (
+            math.inf,
+            f"none along seed(s) {seeds}: finite differences did not decide",
+        )
+    return resolution, note
 
 
 def _undecided_message(directions: int, undecided: list[DirectionCheck], ok: bool) -> str:

@@ -71,6 +71,9 @@ def settle(
     value is a valid choice between its one-sided derivatives. A smooth part that fails while
     its halves pass has errors that cancel between the halves: it fails without an element.
     More than ``max_checks`` part checks: undecided.
+
+    Longer than most functions here: it is one recursive search whose two closures (``check``,
+    ``visit``) share the trail and the accumulators it returns; split, they would pass all five.
     """
     options = DirectionOptions() if options is None else options
     x = obj.work
