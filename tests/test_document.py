@@ -6,7 +6,9 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -141,9 +143,9 @@ def test_readme_example_runs(tmp_path: Path) -> None:
     assert (tmp_path / "notes-report" / "notes.md").exists()
 
 
-def test_paper_with_notation_block_finds_the_conditions() -> None:
-    path = ROOT / "examples" / "paper" / "backprop-notes-notation.txt"
-    result = derivations.check_document(path.read_text(encoding="utf-8"), path=str(path))
+@pytest.mark.slow  # the whole notation copy of the paper (shared with test_document_vectors.py)
+def test_paper_with_notation_block_finds_the_conditions(paper_notation_result: Any) -> None:
+    result = paper_notation_result
     conditional = [s for s in result.steps if s.verdict == "holds_if"]
     assert {s.tag for s in conditional} >= {"11"}
     assert any("\\sum_k y_k = 1" in (s.condition or "") for s in conditional)

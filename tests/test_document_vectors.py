@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,12 +26,12 @@ def one(step: str, notation: str = NETWORK) -> StepRecord:
 
 
 @pytest.fixture(scope="module")
-def paper() -> dict[str, StepRecord]:
-    path = ROOT / "examples" / "paper" / "backprop-notes-notation.txt"
-    result = derivations.check_document(path.read_text(encoding="utf-8"), path=str(path))
-    return {s.tag: s for s in result.steps if s.tag in {str(n) for n in range(29, 38)}}
+def paper(paper_notation_result: Any) -> dict[str, StepRecord]:
+    steps = paper_notation_result.steps
+    return {s.tag: s for s in steps if s.tag in {str(n) for n in range(29, 38)}}
 
 
+@pytest.mark.slow  # the whole notation copy of the paper (shared with test_document.py)
 def test_paper_eqs_32_to_37_through_the_vector_reading(paper: dict[str, StepRecord]) -> None:
     verdicts = {tag: paper[tag].verdict for tag in ("32", "33", "34", "35", "36", "37")}
     assert verdicts == {"32": "wrong", "33": "holds", "34": "wrong", "35": "holds",

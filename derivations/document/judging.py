@@ -27,6 +27,10 @@ __all__ = ["Outcome", "judge", "unknowns"]
 
 SYMBOLIC_BUDGET = 2.0
 """Seconds of SymPy per step before the numbers decide alone."""
+PROOF_BUDGET = 0.5
+"""Seconds for the last SymPy proof of a step the 50-digit numbers already found to hold: it only
+turns "agree at random points" into "SymPy proves it", so it gets less than the budget that
+decides verdicts."""
 
 
 @dataclass(frozen=True)
@@ -340,7 +344,8 @@ def judge(
     if counted_total == 0:
         return Outcome("undecided", "numeric",
                        "no sample point was found where both sides are defined")
-    proved = len(cases) <= 4 and all(_prove(inst, ctx, budget / len(cases)) for inst in cases)
+    proof = min(budget, PROOF_BUDGET) / max(len(cases), 1)
+    proved = len(cases) <= 4 and all(_prove(inst, ctx, proof) for inst in cases)
     fixed = cases[0].fixed if cases else {}
     sizes = _fixed_text({k: v for k, v in fixed.items() if k in ctx.sizes})
     free = sorted(k for k in fixed if k not in ctx.sizes)

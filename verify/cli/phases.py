@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from verify.cli.worker import CLAIM_FREE, Background, Done, start, worth_starting
+from verify.cli.worker import (
+    BACKGROUND_ONLY,
+    CLAIM_FREE,
+    Background,
+    Done,
+    start,
+    worth_starting,
+)
 from verify.results import Record
 
 if TYPE_CHECKING:
@@ -255,7 +262,10 @@ class Run:
         """Import the heavy modules up front, timed as the ``imports`` phase."""
         os.environ.setdefault("MPLBACKEND", "Agg")  # figures are files, never windows
         with self.clock.phase("imports"):
+            skip = BACKGROUND_ONLY if self.background is not None else frozenset()
             for name in self.sources.preload:
+                if name in skip:
+                    continue
                 try:
                     importlib.import_module(name)
                 except Exception:  # reported by the group that needs it

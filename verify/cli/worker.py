@@ -23,10 +23,21 @@ if TYPE_CHECKING:
     from verify.checks.experiments import ExperimentResults
     from verify.report.figures import FDCurve
 
-__all__ = ["CLAIM_FREE", "Background", "Done", "Outcome", "start", "worth_starting"]
+__all__ = [
+    "BACKGROUND_ONLY",
+    "CLAIM_FREE",
+    "Background",
+    "Done",
+    "Outcome",
+    "start",
+    "worth_starting",
+]
 
 CLAIM_FREE: tuple[str, ...] = ("mlp", "kinks", "training")
 """The numeric groups of :func:`verify.cli.phases.default_sources` that do not read the claims."""
+BACKGROUND_ONLY: frozenset[str] = frozenset({"sklearn.datasets", "sklearn.model_selection"})
+"""Preloaded modules that only the background process uses (the digits data of the experiments):
+the main process does not import them while it has a background process."""
 
 
 @dataclass(frozen=True)
