@@ -79,15 +79,7 @@ def cmd_all(inv: Invocation) -> int:
 
     The checks that need no claims run in a second process meanwhile (:mod:`verify.cli.worker`).
     """
-    run = inv.run
-    run.start_background()
-    run.preload()
-    run.symbolic()
-    run.numeric()
-    run.run_experiments()
-    with run.clock.phase("reports"):
-        status = _reports(inv, check=False)
-    return _finish(inv, status, gate=True)
+    return _finish(inv, _every_phase(inv, check=False), gate=True)
 
 
 def cmd_symbolic(inv: Invocation) -> int:
@@ -114,15 +106,7 @@ def cmd_experiments(inv: Invocation) -> int:
 
 def cmd_report(inv: Invocation) -> int:
     """Regenerate the reports (``--check``: compare only); 0 once written, whatever checks say."""
-    run = inv.run
-    run.start_background()
-    run.preload()
-    run.symbolic()
-    run.numeric()
-    run.run_experiments()
-    with run.clock.phase("reports"):
-        status = _reports(inv, check=inv.check)
-    return _finish(inv, status, gate=False)
+    return _finish(inv, _every_phase(inv, check=inv.check), gate=False)
 
 
 def cmd_list(inv: Invocation) -> int:
@@ -204,6 +188,18 @@ COMMANDS: dict[str, Command] = {
 
 
 # --- shared steps ---------------------------------------------------------------------------------
+
+
+def _every_phase(inv: Invocation, *, check: bool) -> int:
+    """Every phase of ``all`` and ``report``, then the reports written (or, ``check``, compared)."""
+    run = inv.run
+    run.start_background()
+    run.preload()
+    run.symbolic()
+    run.numeric()
+    run.run_experiments()
+    with run.clock.phase("reports"):
+        return _reports(inv, check=check)
 
 
 def _finish(inv: Invocation, status: int, *, gate: bool) -> int:
