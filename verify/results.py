@@ -22,6 +22,7 @@ __all__ = [
     "Record",
     "Status",
     "dumps",
+    "error_message",
     "expect_pass",
     "json_safe",
     "merge_json",
@@ -72,6 +73,12 @@ def expect_pass(
         message=message,
         details=details,
     )
+
+
+def error_message(exc: BaseException) -> str:
+    """``ValueError: first line of the message``: how a check that raised is reported."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first}"
 
 
 def summarise(records: list[Record]) -> dict[str, Any]:

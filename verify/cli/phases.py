@@ -23,7 +23,7 @@ from verify.cli.worker import (
     start,
     worth_starting,
 )
-from verify.results import Record
+from verify.results import Record, error_message
 
 if TYPE_CHECKING:
     from derivations.claims import Claim
@@ -174,7 +174,6 @@ def symbolic_records(claims: Sequence[Claim]) -> list[Record]:
 
 def error_record(check_id: str, kind: str, exc: BaseException) -> Record:
     """Return a record standing for a check group that could not run."""
-    first = (str(exc).strip().splitlines() or [""])[0]
     return Record(
         id=check_id,
         ref="harness",
@@ -183,7 +182,7 @@ def error_record(check_id: str, kind: str, exc: BaseException) -> Record:
         expected="ok",
         status="error",
         method="harness",
-        message=f"{type(exc).__name__}: {first}",
+        message=error_message(exc),
     )
 
 
@@ -352,7 +351,7 @@ class Run:
             except Exception as exc:
                 if self.debug:
                     raise
-                self.say(f"warning: no finite-difference figure: {type(exc).__name__}: {exc}")
+                self.say(f"warning: no finite-difference figure: {error_message(exc)}")
         return build_reports(
             ReportInputs(
                 claims=self.claims,

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from verify.results import Record
+from verify.results import Record, error_message
 
 if TYPE_CHECKING:
     from verify.checks.experiments import ExperimentResults
@@ -61,11 +61,6 @@ class Outcome:
     curves_error: str = ""
 
 
-def _error_text(exc: BaseException) -> str:
-    first = (str(exc).strip().splitlines() or [""])[0]
-    return f"{type(exc).__name__}: {first}"
-
-
 def _work() -> Outcome:
     """Run the claim-free groups, the experiments and the FD curves (in the spawned process)."""
     from verify.cli.phases import default_sources, error_record
@@ -91,7 +86,7 @@ def _work() -> Outcome:
         try:
             out.curves = list(sources.fd_curves())
         except Exception as exc:
-            out.curves_error = _error_text(exc)
+            out.curves_error = error_message(exc)
     return out
 
 
@@ -118,7 +113,7 @@ class Background:
                         for n in CLAIM_FREE
                     ],
                     experiments_error=error_record("experiment.error", "experiment", exc),
-                    curves_error=_error_text(exc),
+                    curves_error=error_message(exc),
                 )
             finally:
                 self._pool.shutdown(wait=True)
