@@ -7,7 +7,6 @@ scalar and index-notation derivations (:func:`benchmarks.document.hundred_steps`
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
@@ -51,8 +50,7 @@ def _commands(tmp: Path) -> dict[str, list[str]]:
 
 def _time(command: Sequence[str]) -> tuple[float, int]:
     t0 = time.perf_counter()
-    proc = subprocess.run(list(command), cwd=ROOT, capture_output=True, text=True,
-                          env=dict(os.environ), check=False)
+    proc = subprocess.run(list(command), cwd=ROOT, capture_output=True, text=True, check=False)
     return time.perf_counter() - t0, proc.returncode
 
 
