@@ -142,7 +142,7 @@ class ClaimSpec:
         if not idx:
             values = jax.jit(jax.vmap(lambda x: F(jnp.zeros(0), x)), compiler_options=FAST_COMPILE)
             return np.asarray(values(X)).reshape(len(points), -1)
-        W = X[:, idx]
+        W = jnp.asarray(points[:, idx])  # picked in NumPy: an eager JAX gather compiles per index
         jac = jax.jit(jax.vmap(jax.jacfwd(F)), compiler_options=FAST_COMPILE)
         return np.asarray(jac(W, X)).reshape(len(points), -1)  # (P, m * k)
 
