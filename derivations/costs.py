@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from derivations.claims import Claim, Method, NumericSpec, Verdict
 from derivations.definitions import ce, mse
 from derivations.equivalence import Sampler, decide
 from derivations.judge import Judgement, define, judge, judge_chain, make_claim
-from derivations.sampling import combine, one_hot_sampler, probability_sampler, simplex_sampler
+from derivations.sampling import (
+    combine,
+    complement,
+    integer_sampler,
+    one_hot_sampler,
+    probability_sampler,
+    simplex_sampler,
+)
 
 __all__ = ["NUMERIC_K", "NUMERIC_N", "cost_claims"]
 
@@ -190,8 +196,7 @@ def _binary_derivative_claim() -> Claim:
         (a - y) / (a * (1 - a)),
     ]
 
-    def sample(rng: np.random.Generator) -> dict[sp.Symbol, float]:
-        return {a: float(rng.uniform(0.02, 0.98)), y: float(rng.integers(2))}
+    sample = combine(probability_sampler([a]), integer_sampler(y, 0, 2))
 
     steps, chain = judge_chain(lines, truth, [a, y], sample)
     corrected = -sp.Derivative(y * sp.log(a) + (1 - y) * sp.log(1 - a), a)
@@ -283,10 +288,7 @@ def _binary_ce_claim() -> Claim:
         -y1 * sp.log(a1) - (1 - y1) * sp.log(1 - a1),  # eq. 11 after relabelling y1 -> y, a1 -> a
     ]
 
-    def sample(rng: np.random.Generator) -> dict[sp.Symbol, float]:
-        hot = int(rng.integers(2))
-        p = float(rng.uniform(0.02, 0.98))
-        return {y1: float(hot == 0), y2: float(hot == 1), a1: p, a2: float(rng.uniform(0.02, 0.98))}
+    sample = combine(one_hot_sampler([y1, y2]), probability_sampler([a1, a2]))
 
     condition = (
         "y1 + y2 = 1 and a1 + a2 = 1 ('the same can be done for the output': true for a "
@@ -299,10 +301,7 @@ def _binary_ce_claim() -> Claim:
         sample,
     )
 
-    def cond_sample(rng: np.random.Generator) -> dict[sp.Symbol, float]:
-        point = sample(rng)
-        point[a2] = 1.0 - point[a1]
-        return point
+    cond_sample = complement(sample, a1, a2)
 
     return make_claim(
         id="costs.ce.binary",

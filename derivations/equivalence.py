@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,7 @@ import numpy as np
 import sympy as sp
 
 from derivations.claims import Method
+from derivations.sampling import Sampler, uniform_sampler
 
 __all__ = [
     "Decision",
@@ -23,9 +24,6 @@ __all__ = [
     "shape_of",
     "uniform_sampler",
 ]
-
-Sampler = Callable[[np.random.Generator], dict[sp.Symbol, float]]
-"""Draws one valid point (symbol -> float) from a ``numpy.random.Generator``."""
 
 _SIMPLIFY_OPS_LIMIT = 400
 """Above this many operations, ``simplify`` is skipped (too slow) and mpmath decides."""
@@ -82,17 +80,6 @@ def shape_of(expr: sp.Expr | sp.Matrix) -> tuple[int, int] | None:
         rows, cols = expr.shape
         return (int(rows), int(cols))
     return None
-
-
-def uniform_sampler(
-    variables: Sequence[sp.Symbol], low: float = 0.05, high: float = 0.95
-) -> Sampler:
-    """Sampler drawing each of ``variables`` uniformly from ``(low, high)``."""
-
-    def sample(rng: np.random.Generator) -> dict[sp.Symbol, float]:
-        return {v: float(rng.uniform(low, high)) for v in variables}
-
-    return sample
 
 
 def collapse_kronecker(expr: sp.Expr) -> sp.Expr:

@@ -8,7 +8,13 @@ import sympy as sp
 from derivations.claims import Claim, Method, NumericSpec, Verdict
 from derivations.definitions import ce, mse
 from derivations.judge import Judgement, judge, make_claim
-from derivations.sampling import combine, one_hot_sampler, probability_sampler, weight_sampler
+from derivations.sampling import (
+    combine,
+    one_hot_sampler,
+    probability_sampler,
+    uniform_sampler,
+    weight_sampler,
+)
 
 __all__ = ["slip_claims"]
 
@@ -178,8 +184,7 @@ def _vector_cost_slips() -> list[Claim]:
 def _algorithm_slips() -> list[Claim]:
     w, g, eta = sp.symbols("W g eta", real=True)
 
-    def update_sample(rng: np.random.Generator) -> dict[sp.Symbol, float]:
-        return {**weight_sampler([w, g])(rng), eta: float(rng.uniform(0.01, 0.9))}
+    update_sample = combine(weight_sampler([w, g]), uniform_sampler([eta], 0.01, 0.9))
 
     printed_update = w - g  # step 10: "update weights W^l ... with these averages"
     sgd_update = w - eta * g

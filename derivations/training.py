@@ -8,6 +8,7 @@ from sympy.stats import Normal, std, variance
 
 from derivations.claims import Claim, Method, NumericSpec, Verdict
 from derivations.judge import Judgement, define, judge, make_claim
+from derivations.sampling import integer_sampler
 
 __all__ = ["MINI_BATCH_EXAMPLE", "training_claims"]
 
@@ -268,7 +269,7 @@ def _init_scale_claim() -> Claim:
             wrt=(),
             paper=divided_std,
             truth=printed_std,
-            sample=lambda rng: {n_train: float(rng.integers(2, 5000))},
+            sample=integer_sampler(n_train, 2, 5000),
         ),
     )
 
