@@ -6,12 +6,16 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from verify.cli import worker
 from verify.cli.phases import Run, default_sources
+from verify.results import Record
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,3 +68,88 @@ def _records(tmp: Path, serial: bool) -> list[dict[str, object]]:
 @pytest.mark.slow
 def test_parallel_gate_gives_the_serial_records(tmp_path: Path) -> None:
     assert _records(tmp_path, serial=False) == _records(tmp_path, serial=True)
+
+
+class _Claim:
+    """A stand-in claim: an id, and a numeric spec or none."""
+
+    def __init__(self, cid: str, numeric: bool = True) -> None:
+        self.id = cid
+        self.numeric = object() if numeric else None
+
+
+def _check_here(claim: _Claim) -> list[Record]:
+    return [_record(claim.id, "here")]
+
+
+def _record(cid: str, where: str) -> Record:
+    return Record(
+        id=f"numeric.{cid}",
+        ref="eq. 1",
+        kind="numeric",
+        verdict="pass",
+        expected="pass",
+        status="ok",
+        method="test",
+        message=where,
+    )
+
+
+def test_share_splits_the_claims_from_both_ends_in_serial_order() -> None:
+    claims = [_Claim(f"c{n}") for n in range(12)]
+    claims.insert(3, _Claim("no-spec", numeric=False))
+    busy, ran = threading.Event(), threading.Event()
+    there: list[str] = []
+
+    def check_there(claim: _Claim) -> list[Record]:
+        there.append(claim.id)
+        ran.set()
+        return [_record(claim.id, "there")]
+
+    def check(claim: _Claim) -> list[Record]:
+        # this process waits until the pool has checked one claim, so both take part
+        ran.wait(timeout=30)
+        return _check_here(claim)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(busy.wait, 0.2)  # the claim-free checks, running first
+        recs = worker.share(pool, claims, lambda c: check_there(c) if pool_thread() else check(c))
+    ids = [r.id for r in recs]
+    assert ids == [
+        f"numeric.c{n}" for n in range(12)
+    ]  # serial order, the claim without a spec left out
+    where = [r.message for r in recs]
+    assert where[0] == "here" and where[-1] == "there"
+    assert there[0] == "c11"  # the pool starts from the back
+    assert where == sorted(where, key=lambda w: w == "there")  # one switch: front here, back there
+
+
+def pool_thread() -> bool:
+    return threading.current_thread() is not threading.main_thread()
+
+
+def test_share_checks_everything_here_when_the_pool_is_gone() -> None:
+    pool = ThreadPoolExecutor(max_workers=1)
+    pool.shutdown()
+    recs = worker.share(pool, [_Claim("a"), _Claim("b")], _check_here)
+    assert [(r.id, r.message) for r in recs] == [("numeric.a", "here"), ("numeric.b", "here")]
+
+
+def test_share_rechecks_here_a_claim_whose_job_died() -> None:
+    def check(claim: _Claim) -> list[Record]:
+        if pool_thread():
+            raise RuntimeError("the process died")
+        return _check_here(claim)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        started = threading.Event()
+
+        def claim_free() -> None:
+            started.set()
+            time.sleep(0.2)
+
+        pool.submit(claim_free)
+        started.wait(timeout=30)
+        recs = worker.share(pool, [_Claim(f"c{n}") for n in range(4)], check)
+    assert [r.id for r in recs] == [f"numeric.c{n}" for n in range(4)]
+    assert {r.message for r in recs} == {"here"}

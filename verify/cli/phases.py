@@ -6,6 +6,7 @@ so that ``python -m verify list`` or a usage error never pays for SymPy, JAX or 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import time
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from verify.cli.worker import (
     BACKGROUND_ONLY,
     CLAIM_FREE,
+    SHARED,
     Background,
     Done,
     start,
@@ -292,7 +294,8 @@ class Run:
         """Phase ``numeric``: every numeric group in turn (the claims must be loaded).
 
         With a background process, the claim-free groups are its results, added where a serial
-        run would put them (the time shown is the group's own, in the other process).
+        run would put them (the time shown is the group's own, in the other process), and the
+        claims are checked by both processes (:meth:`Background.share`).
         """
         done: dict[str, Done] = {}
         for name, fn in self.sources.numeric:
@@ -302,6 +305,10 @@ class Run:
                     if not done:
                         done = {d.name: d for d in self.background.result().groups}
                     recs, seconds = done[name].records, done[name].seconds
+                elif self.background is not None and name == SHARED:
+                    share = functools.partial(self.background.share, self.claims)
+                    recs = self.guarded(f"numeric.{name}", "numeric", share)
+                    seconds = time.perf_counter() - t0
                 else:
                     recs = self.guarded(f"numeric.{name}", "numeric", _bind(fn, self.claims))
                     seconds = time.perf_counter() - t0

@@ -3,8 +3,9 @@
 The numeric claim checks need the claims that the symbolic phase builds; the network grid, the
 kinks, the training semantics, the digits experiments and the figure's finite-difference curves
 do not. ``all`` and ``report`` start those in one spawned process (:func:`start`) while the main
-process builds the claims and checks them numerically, then collect them (:meth:`Background.result`)
-and add them in the order a serial run gives, so records and reports are the same either way.
+process builds the claims, then collect them (:meth:`Background.result`) and add them in the order
+a serial run gives, so records and reports are the same either way. Once the claims are built,
+both processes check them numerically, from opposite ends of the list (:meth:`Background.share`).
 A spawned process (not a fork) starts clean: JAX and OpenBLAS threads are never forked.
 """
 
@@ -13,28 +14,37 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from verify.results import Record, error_message
 
 if TYPE_CHECKING:
+    from derivations.claims import Claim
     from verify.checks.experiments import ExperimentResults
     from verify.report.figures import FDCurve
 
 __all__ = [
     "BACKGROUND_ONLY",
     "CLAIM_FREE",
+    "SHARED",
     "Background",
     "Done",
     "Outcome",
+    "share",
     "start",
     "worth_starting",
 ]
 
 CLAIM_FREE: tuple[str, ...] = ("mlp", "kinks", "training")
 """The numeric groups of :func:`verify.cli.phases.default_sources` that do not read the claims."""
+ClaimT = TypeVar("ClaimT")
+"""A claim (tests pass stand-ins): anything with a ``numeric`` attribute."""
+
+SHARED = "claims"
+"""The numeric group that both processes work on once the claims are built, claim by claim."""
 BACKGROUND_ONLY: frozenset[str] = frozenset({"sklearn.datasets", "sklearn.model_selection"})
 """Preloaded modules that only the background process uses (the digits data of the experiments):
 the main process does not import them while it has a background process."""
@@ -90,6 +100,48 @@ def _work() -> Outcome:
     return out
 
 
+def _check_claim(claim: Claim) -> list[Record]:
+    """The numeric records of one claim (in either process)."""
+    from verify.checks.claims import check_claims
+
+    return check_claims([claim])
+
+
+def share(
+    pool: Executor,
+    claims: Sequence[ClaimT],
+    check: Callable[[ClaimT], list[Record]],
+) -> list[Record]:
+    """``check`` every claim with a numeric spec: here from the front, in ``pool`` from the back.
+
+    Every such claim is queued in ``pool``, last claim first, behind whatever the pool is already
+    running (the claim-free checks). This process then goes through the claims in order and
+    checks each one whose job has not started yet (cancelling that job); the others are the
+    pool's. Each claim's records depend on that claim alone (seeded by its id), so the list is
+    the one a serial run gives. A pool that is broken, or whose process died, leaves its claims
+    to this process.
+    """
+    todo = [c for c in claims if getattr(c, "numeric", None) is not None]
+    queued: list[Future[list[Record]] | None] = []
+    for claim in reversed(todo):
+        try:
+            queued.append(pool.submit(check, claim))
+        except RuntimeError:  # the pool is broken or shut down: this process checks the rest
+            queued.append(None)
+    jobs = queued[::-1]
+    parts: list[list[Record] | None] = [None] * len(todo)
+    for n, (claim, job) in enumerate(zip(todo, jobs, strict=True)):
+        if job is None or job.cancel():
+            parts[n] = check(claim)
+    for n, job in enumerate(jobs):
+        if parts[n] is None and job is not None:
+            try:
+                parts[n] = job.result()
+            except Exception:  # the process died: nothing of this claim came back
+                parts[n] = check(todo[n])
+    return [r for part in parts if part is not None for r in part]
+
+
 class Background:
     """The running background process; :meth:`result` waits for it (once) and shuts it down."""
 
@@ -98,6 +150,10 @@ class Background:
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
         self._future: Future[Outcome] = self._pool.submit(_work)
         self._outcome: Outcome | None = None
+
+    def share(self, claims: Sequence[Claim]) -> list[Record]:
+        """The numeric records of ``claims``, checked by both processes (:func:`share`)."""
+        return share(self._pool, claims, _check_claim)
 
     def result(self) -> Outcome:
         """The background outcome; a process that died gives one error per part it owed."""
