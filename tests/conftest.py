@@ -1,4 +1,4 @@
-"""Shared pytest configuration: Hypothesis profiles, JAX in float64, the paper's notation copy."""
+"""Shared pytest configuration: Hypothesis profiles, JAX in float64, the claims and the notes."""
 
 import os
 from pathlib import Path
@@ -25,6 +25,26 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+CLAIMS_GROUP = "paper-claims"
+"""The xdist group of every test that uses ``paper_claims``: one process builds the claims."""
+
+
+@pytest.fixture(scope="session")
+def paper_claims() -> Any:
+    """Every claim of the paper (built on first use in this process: about 8 s of SymPy)."""
+    import derivations
+
+    return derivations.all_claims()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Send every test that needs the paper's claims to one process (``--dist loadgroup``)."""
+    for item in items:
+        if "paper_claims" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(CLAIMS_GROUP))
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,9 @@
-"""Every claim: verdict == expected, eq. (1)-(39) covered, evidence for wrong claims."""
+"""Every claim: verdict == expected, eq. (1)-(39) covered, evidence for wrong claims.
+
+The claims are built once per test process (the ``paper_claims`` fixture), when a test here first
+needs them, and every test that uses them runs in the same process (see ``tests/conftest.py``); each
+claim is its own subtest, so a failure names the claim.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,6 @@ import derivations
 from derivations import Claim, Verdict
 from derivations.registry import FAMILIES, paper_position
 
-CLAIMS = derivations.all_claims()
-IDS = [c.id for c in CLAIMS]
 AGREEING = {
     Verdict.HOLDS,
     Verdict.HOLDS_IF,
@@ -24,50 +27,57 @@ AGREEING = {
 }
 
 
-@pytest.mark.parametrize("claim", CLAIMS, ids=IDS)
-def test_verdict_is_expected(claim: Claim) -> None:
-    assert claim.verdict is claim.expected, f"{claim.id}: {claim.verdict} != {claim.expected}"
+def test_verdict_is_expected(paper_claims: list[Claim], subtests: pytest.Subtests) -> None:
+    for claim in paper_claims:
+        with subtests.test(claim.id):
+            assert claim.verdict is claim.expected, (
+                f"{claim.id}: {claim.verdict} != {claim.expected}"
+            )
 
 
-def test_every_numbered_equation_has_a_claim() -> None:
+def test_every_numbered_equation_has_a_claim(paper_claims: list[Claim]) -> None:
     numbers = set()
-    for c in CLAIMS:
+    for c in paper_claims:
         m = re.fullmatch(r"eq\. (\d+)", c.ref)
         if m:
             numbers.add(int(m.group(1)))
     assert numbers == set(range(1, 40))
 
 
-def test_ids_unique_families_known_and_paper_order() -> None:
-    assert len(IDS) == len(set(IDS))
-    assert {c.family for c in CLAIMS} <= set(FAMILIES)
-    positions = [paper_position(c.ref) for c in CLAIMS]
+def test_ids_unique_families_known_and_paper_order(paper_claims: list[Claim]) -> None:
+    ids = [c.id for c in paper_claims]
+    assert len(ids) == len(set(ids))
+    assert {c.family for c in paper_claims} <= set(FAMILIES)
+    positions = [paper_position(c.ref) for c in paper_claims]
     assert positions == sorted(positions)
     grouped = derivations.claims_by_family()
-    assert sum(len(v) for v in grouped.values()) == len(CLAIMS)
+    assert sum(len(v) for v in grouped.values()) == len(paper_claims)
     assert list(grouped)[: len(FAMILIES)] == list(FAMILIES)
 
 
-@pytest.mark.parametrize(
-    "claim", [c for c in CLAIMS if c.verdict is Verdict.WRONG], ids=lambda c: c.id
-)
-def test_wrong_claims_carry_evidence(claim: Claim) -> None:
-    assert claim.corrected is not None
-    assert claim.residual is not None
-    assert claim.counterexample, "a wrong claim needs a concrete point"
-    assert all(isinstance(v, float) for v in claim.counterexample.values())
+def test_wrong_claims_carry_evidence(paper_claims: list[Claim], subtests: pytest.Subtests) -> None:
+    wrong = [c for c in paper_claims if c.verdict is Verdict.WRONG]
+    assert wrong
+    for claim in wrong:
+        with subtests.test(claim.id):
+            assert claim.corrected is not None
+            assert claim.residual is not None
+            assert claim.counterexample, "a wrong claim needs a concrete point"
+            assert all(isinstance(v, float) for v in claim.counterexample.values())
 
 
-@pytest.mark.parametrize(
-    "claim",
-    [c for c in CLAIMS if c.verdict in (Verdict.HOLDS_IF, Verdict.HOLDS_ALMOST_EVERYWHERE)],
-    ids=lambda c: c.id,
-)
-def test_conditional_verdicts_state_their_condition(claim: Claim) -> None:
-    assert claim.condition
+def test_conditional_verdicts_state_their_condition(
+    paper_claims: list[Claim], subtests: pytest.Subtests
+) -> None:
+    conditional = (Verdict.HOLDS_IF, Verdict.HOLDS_ALMOST_EVERYWHERE)
+    claims = [c for c in paper_claims if c.verdict in conditional]
+    assert claims
+    for claim in claims:
+        with subtests.test(claim.id):
+            assert claim.condition
 
 
-def test_chains_report_the_first_wrong_line() -> None:
+def test_chains_report_the_first_wrong_line(paper_claims: list[Claim]) -> None:
     binary = derivations.get("costs.ce.binary.derivative")
     assert binary.first_wrong_step == 1
     assert binary.steps[-1].verdict is Verdict.HOLDS  # right end, wrong middle: still reported
@@ -82,7 +92,7 @@ def test_chains_report_the_first_wrong_line() -> None:
     assert ce.first_wrong_step == 1 and ce.verdict is Verdict.WRONG
 
 
-def test_specific_findings() -> None:
+def test_specific_findings(paper_claims: list[Claim]) -> None:
     assert derivations.get("softmax.jacobian").method == "symbolic_general_K"
     assert derivations.get("backprop.dW_layer").residual.name.startswith("ShapeError")
     assert derivations.get("training.algorithm.sgd").extra["printed_update_is_full_batch"]
@@ -93,12 +103,12 @@ def test_specific_findings() -> None:
     assert relu.extra["paper_at_0"] == 1.0
 
 
-def test_the_same_list_every_call() -> None:
-    assert [c.id for c in derivations.all_claims()] == IDS
+def test_the_same_list_every_call(paper_claims: list[Claim]) -> None:
+    assert [c.id for c in derivations.all_claims()] == [c.id for c in paper_claims]
     assert set(derivations.timings()) >= {"costs", "deltas", "training"}
 
 
-def test_get_unknown_claim_names_it() -> None:
+def test_get_unknown_claim_names_it(paper_claims: list[Claim]) -> None:
     with pytest.raises(KeyError, match=r"no\.such"):
         derivations.get("no.such")
 
@@ -117,8 +127,21 @@ def _evaluator(claim: Claim) -> Callable[[dict[sp.Symbol, float]], tuple[np.ndar
     return evaluate
 
 
-@pytest.mark.parametrize("claim", [c for c in CLAIMS if c.numeric is not None], ids=lambda c: c.id)
-def test_numeric_spec_agrees_iff_verdict_agrees(claim: Claim) -> None:
+def _numeric(claims: list[Claim]) -> list[Claim]:
+    out = [c for c in claims if c.numeric is not None]
+    assert out
+    return out
+
+
+def test_numeric_spec_agrees_iff_verdict_agrees(
+    paper_claims: list[Claim], subtests: pytest.Subtests
+) -> None:
+    for claim in _numeric(paper_claims):
+        with subtests.test(claim.id):
+            _agrees_iff_verdict_agrees(claim)
+
+
+def _agrees_iff_verdict_agrees(claim: Claim) -> None:
     spec = claim.numeric
     assert spec is not None
     rng = np.random.default_rng(0)
@@ -137,30 +160,48 @@ def test_numeric_spec_agrees_iff_verdict_agrees(claim: Claim) -> None:
         assert max(gaps) > 1e-6, f"{claim.id}: wrong but numbers agree at every sampled point"
 
 
-@pytest.mark.parametrize(
-    "claim",
-    [c for c in CLAIMS if c.verdict is Verdict.WRONG and c.numeric is not None],
-    ids=lambda c: c.id,
-)
-def test_counterexample_separates_paper_and_truth(claim: Claim) -> None:
-    spec = claim.numeric
-    assert spec is not None and claim.counterexample is not None
-    names = {str(v): v for v in spec.variables}
-    if not set(names) <= set(claim.counterexample):
-        pytest.skip("counterexample given in the claim's own instance, not the numeric one")
-    point = {names[k]: claim.counterexample[k] for k in names}
-    paper, truth = _evaluator(claim)(point)
-    assert not np.allclose(paper, truth, rtol=1e-9, atol=1e-12)
+def test_counterexample_separates_paper_and_truth(
+    paper_claims: list[Claim], subtests: pytest.Subtests
+) -> None:
+    checked = 0
+    for claim in _numeric(paper_claims):
+        if claim.verdict is not Verdict.WRONG:
+            continue
+        spec = claim.numeric
+        assert spec is not None and claim.counterexample is not None
+        names = {str(v): v for v in spec.variables}
+        if not set(names) <= set(claim.counterexample):
+            continue  # counterexample given in the claim's own instance, not the numeric one
+        with subtests.test(claim.id):
+            point = {names[k]: claim.counterexample[k] for k in names}
+            paper, truth = _evaluator(claim)(point)
+            assert not np.allclose(paper, truth, rtol=1e-9, atol=1e-12)
+        checked += 1
+    assert checked >= 12  # the wrong claims whose counterexample is in the numeric instance
 
 
-@pytest.mark.parametrize(
-    "claim", [c for c in CLAIMS if c.numeric is not None and not c.numeric.wrt], ids=lambda c: c.id
-)
-def test_identity_specs_define_the_truth(claim: Claim) -> None:
-    spec = claim.numeric
-    assert spec is not None
-    point = spec.sample(np.random.default_rng(1))
-    args = [point[v] for v in spec.variables]
-    definition = np.asarray(spec.lambdify(spec.definition)(*args), dtype=float)
-    truth = np.asarray(spec.lambdify(spec.truth)(*args), dtype=float)
-    np.testing.assert_allclose(definition, truth, rtol=1e-12)
+def test_identity_specs_define_the_truth(
+    paper_claims: list[Claim], subtests: pytest.Subtests
+) -> None:
+    identities = [c for c in _numeric(paper_claims) if c.numeric is not None and not c.numeric.wrt]
+    assert identities
+    for claim in identities:
+        spec = claim.numeric
+        assert spec is not None
+        with subtests.test(claim.id):
+            point = spec.sample(np.random.default_rng(1))
+            args = [point[v] for v in spec.variables]
+            definition = np.asarray(spec.lambdify(spec.definition)(*args), dtype=float)
+            truth = np.asarray(spec.lambdify(spec.truth)(*args), dtype=float)
+            np.testing.assert_allclose(definition, truth, rtol=1e-12)
+
+
+def test_tests_of_the_claims_share_one_process(
+    paper_claims: list[Claim], request: pytest.FixtureRequest
+) -> None:
+    """Under ``-n auto --dist loadgroup`` every test using the claims carries the group suffix."""
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("not run by pytest-xdist with --dist loadgroup")
+    assert request.node.nodeid.endswith("@paper-claims"), (
+        f"{request.node.nodeid}: the claims would be built in every test process"
+    )

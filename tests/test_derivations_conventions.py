@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import pytest
 
 import derivations
+
+pytestmark = pytest.mark.usefixtures("paper_claims")  # in the process that built the claims
 
 
 def test_jax_relu_gradient_at_zero_is_what_the_claim_records() -> None:

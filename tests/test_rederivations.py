@@ -6,11 +6,14 @@ import math
 
 import mpmath
 import numpy as np
+import pytest
 import sympy as sp
 from sympy.stats import Normal, std, variance
 
 import derivations
 from derivations.claims import Verdict
+
+pytestmark = pytest.mark.usefixtures("paper_claims")  # in the process that built the claims
 
 
 def test_sec52_scale_is_ambiguous_notation_not_a_contradiction() -> None:

@@ -7,7 +7,7 @@ import re
 import pytest
 import sympy as sp
 
-from derivations import Claim, Verdict, all_claims
+from derivations import Claim, Verdict
 from derivations.claims import Method, NumericSpec
 from derivations.judge import make_claim
 from verify.report import ReportInputs, build_reports
@@ -20,16 +20,22 @@ from verify.report.corrected import (
 from verify.report.errata import MAX_ERRATA_LATEX, render_errata
 from verify.results import Record
 
-CLAIMS = all_claims()
-WRONG = [c for c in CLAIMS if c.verdict is Verdict.WRONG]
 _FENCE = re.compile(r"```math\n(.*?)\n```", re.S)
 _PROSE_IN_MATH = re.compile(r"(?<![\\\w])[a-z]{3,} [a-z]{3,}(?![\w}])")
 """Two plain words in math outside ``\\text{}``: a prose Symbol name printed by sympy.latex."""
 
 
 @pytest.fixture(scope="module")
-def pages() -> dict[str, str]:
-    out = build_reports(ReportInputs(CLAIMS, []))
+def wrong(paper_claims: list[Claim]) -> list[Claim]:
+    """The paper's wrong claims."""
+    out = [c for c in paper_claims if c.verdict is Verdict.WRONG]
+    assert out
+    return out
+
+
+@pytest.fixture(scope="module")
+def pages(paper_claims: list[Claim]) -> dict[str, str]:
+    out = build_reports(ReportInputs(paper_claims, []))
     return {k: v.decode() for k, v in out.items() if k.endswith(".md")}
 
 
@@ -52,11 +58,14 @@ def _without_text(tex: str) -> str:
     return re.sub(r"\\text\{[^{}]*\}", "", tex)
 
 
-@pytest.mark.parametrize("claim", WRONG, ids=[c.id for c in WRONG])
-def test_every_wrong_claim_has_a_printed_correction(claim: Claim) -> None:
-    assert claim.corrected_printed.strip(), claim.id
-    if not claim.corrected_prose:
-        assert "$" not in claim.corrected_printed, "LaTeX without math delimiters"
+def test_every_wrong_claim_has_a_printed_correction(
+    wrong: list[Claim], subtests: pytest.Subtests
+) -> None:
+    for claim in wrong:
+        with subtests.test(claim.id):
+            assert claim.corrected_printed.strip(), claim.id
+            if not claim.corrected_prose:
+                assert "$" not in claim.corrected_printed, "LaTeX without math delimiters"
 
 
 def test_a_wrong_claim_without_printed_correction_is_refused() -> None:
@@ -77,9 +86,9 @@ def test_a_wrong_claim_without_printed_correction_is_refused() -> None:
         )
 
 
-def test_corrected_blocks_read_as_mathematics(pages: dict[str, str]) -> None:
+def test_corrected_blocks_read_as_mathematics(pages: dict[str, str], wrong: list[Claim]) -> None:
     entries = _entries(pages["errata.md"])
-    for c in WRONG:
+    for c in wrong:
         block = _corrected_block(entries[f"### {c.ref}: {c.title}"])
         assert block.strip(), f"{c.id}: no Corrected block"
         assert r"\text{True}" not in block and r"\text{False}" not in block, c.id
@@ -102,8 +111,8 @@ def test_errata_math_is_short_or_a_checked_instance(pages: dict[str, str]) -> No
             assert len(tex) < MAX_ERRATA_LATEX, f"{label}: {len(tex)} chars"
 
 
-def test_shown_instances_are_displayable() -> None:
-    for c in WRONG:
+def test_shown_instances_are_displayable(wrong: list[Claim]) -> None:
+    for c in wrong:
         text = "\n".join(corrected_lines(c, label="Corrected", full=False))
         if CHECKED_INSTANCE_LABEL in text:
             assert c.corrected_instance and instance_displayable(c.corrected), c.id
@@ -117,11 +126,13 @@ def test_displayable_rejects_booleans_and_prose_symbols() -> None:
     assert instance_displayable(sp.Symbol("y_1") + sp.Symbol("K_mb"))
 
 
-def test_header_counts_slips_and_drops_zero_clauses(pages: dict[str, str]) -> None:
+def test_header_counts_slips_and_drops_zero_clauses(
+    pages: dict[str, str], wrong: list[Claim]
+) -> None:
     header = pages["errata.md"].split("\n## ", 1)[0]
     slips = [
         c
-        for c in WRONG
+        for c in wrong
         if c.first_wrong_step is not None and c.steps[-1].verdict is not Verdict.WRONG
     ]
     assert slips, "sec. 6.2's binary CE derivation is a slip whose final line is right"

@@ -78,10 +78,8 @@ def test_broken_spec_gives_an_error_record() -> None:
 
 
 @pytest.fixture(scope="module")
-def real_records() -> list[Any]:
-    import derivations
-
-    return check_claims(derivations.all_claims())
+def real_records(paper_claims: list[Any]) -> list[Any]:
+    return check_claims(paper_claims)
 
 
 @pytest.mark.slow  # every claim of the paper, as 'python -m verify numeric' checks them
