@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -36,26 +37,34 @@ class Case:
     x: Any
     compute: str
     boundary: str
+    drawn: str = ""
+    """The :class:`Draw` it was built from (``repr``): what reproduces a failing example."""
 
 
-@st.composite
-def cases(draw: st.DrawFn, max_n: int = 24) -> Case:
-    """A correct (f, grad_f, x): compute and interface dtypes, output type, shapes all drawn."""
-    seed = draw(st.integers(0, 2**31 - 1))
-    n = draw(st.integers(1, max_n))
-    m = draw(st.integers(1, 6))
-    names = draw(st.lists(st.sampled_from(sorted(_PHI)), min_size=m, max_size=m))
-    compute = draw(st.sampled_from(["float32", "float64"]))
-    interface = draw(st.sampled_from(["float32", "float64"]))
-    boundary = draw(st.sampled_from(["float", "numpy", "0d"]))
-    split = draw(st.booleans()) and n > 1
-    scale = draw(st.sampled_from([0.1, 1.0, 3.0]))
-    rng = np.random.default_rng(seed)
-    dt = np.dtype(compute)
+@dataclass(frozen=True)
+class Draw:
+    """The drawn parameters of a :class:`Case` (printed by Hypothesis: enough to rebuild it)."""
+
+    seed: int
+    n: int
+    phi: tuple[str, ...]
+    compute: str
+    interface: str
+    boundary: str
+    split: bool
+    scale: float
+
+
+def build(d: Draw) -> Case:
+    """The correct (f, grad_f, x) drawn as ``d``: ``f = sum_j a_j phi_j(B_j . x + c_j)``."""
+    n, m, names = d.n, len(d.phi), d.phi
+    rng = np.random.default_rng(d.seed)
+    dt = np.dtype(d.compute)
     B = (rng.normal(size=(m, n)) / np.sqrt(n)).astype(dt)
     c = rng.normal(size=m).astype(dt)
     a = rng.normal(size=m).astype(dt)
-    x = (scale * rng.normal(size=n)).astype(interface)
+    x = (d.scale * rng.normal(size=n)).astype(d.interface)
+    boundary = d.boundary
 
     def flat(p: Any) -> np.ndarray:
         parts = p if isinstance(p, list) else [p]
@@ -77,8 +86,24 @@ def cases(draw: st.DrawFn, max_n: int = 24) -> Case:
             return [g[:k].reshape(p[0].shape), g[k:].reshape(p[1].shape)]
         return g
 
+    split = d.split and n > 1
     point: Any = [x[: n // 2], x[n // 2 :]] if split else x
-    return Case(f, grad, point, compute, boundary)
+    return Case(f, grad, point, d.compute, boundary, repr(d))
+
+
+@st.composite
+def cases(draw: st.DrawFn, max_n: int = 24) -> Case:
+    """A correct (f, grad_f, x): compute and interface dtypes, output type, shapes all drawn."""
+    seed = draw(st.integers(0, 2**31 - 1))
+    n = draw(st.integers(1, max_n))
+    m = draw(st.integers(1, 6))
+    names = draw(st.lists(st.sampled_from(sorted(_PHI)), min_size=m, max_size=m))
+    compute = draw(st.sampled_from(["float32", "float64"]))
+    interface = draw(st.sampled_from(["float32", "float64"]))
+    boundary = draw(st.sampled_from(["float", "numpy", "0d"]))
+    split = draw(st.booleans()) and n > 1
+    scale = draw(st.sampled_from([0.1, 1.0, 3.0]))
+    return build(Draw(seed, n, tuple(names), compute, interface, boundary, split, scale))
 
 
 def _planted(case: Case, result: verify.GradientResult, k: int) -> Any:
@@ -112,10 +137,8 @@ def test_random_correct_pairs_pass_and_errors_above_the_resolution_fail(
     assert bad.status == "fail", f"planted at {k}:\n{bad}\ncorrect run:\n{result}"
 
 
-@given(case=cases(max_n=6), seed=st.integers(0, 2**16))
-def test_random_correct_pairs_pass_in_directional_mode(case: Case, seed: int) -> None:
-    """The same problems along random directions: never a FAIL; a planted error never passes
-    silently."""
+def _directional_pair(case: Case, seed: int) -> None:
+    """No FAIL on the correct pair; its planted error never passes silently (see below)."""
     result = verify.check_gradient(case.f, case.grad, case.x, mode="directional", seed=seed)
     # no false alarm; rarely undecided (float32 noise along u that the noise estimate missed)
     assert result.status != "fail", str(result)
@@ -139,3 +162,36 @@ def test_random_correct_pairs_pass_in_directional_mode(case: Case, seed: int) ->
     # whose own stated resolution admits the error (a kink limits it, and the report says so).
     planted = 3.0 * result.resolution
     assert bad.status != "pass" or bad.resolution >= planted, f"{bad}\ncorrect run:\n{result}"
+
+
+@given(case=cases(max_n=6), seed=st.integers(0, 2**16))
+def test_random_correct_pairs_pass_in_directional_mode(case: Case, seed: int) -> None:
+    """The same problems along random directions: never a FAIL; a planted error never passes
+    silently."""
+    _directional_pair(case, seed)
+
+
+# The soak profile's two failures before the directional check measured f's noise when its
+# budget was mostly truncation (f in float32 behind a float64 interface, x up to 6.5):
+_SOAK_PHI = {
+    "false_fail": ("log1p_sq", "sin", "softplus", "softplus", "sigmoid", "sigmoid"),
+    "silent_pass": ("softplus", "softplus", "sin", "log1p_sq", "sigmoid", "softplus"),
+}
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: directional budget assumes float64 noise")
+def test_float32_f_with_no_measurable_noise_level_is_no_false_alarm() -> None:
+    """Seed 1 of a correct 4-element pair: ECnoise found no level, the truncation-only budget
+    was too tight for the float32 rounding inside f, and the check said FAIL."""
+    phi = _SOAK_PHI["false_fail"]
+    case = build(Draw(333, 4, phi, "float32", "float64", "float", True, 3.0))
+    _directional_pair(case, 1)
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: a clean pass never measures the noise")
+def test_a_planted_error_above_the_resolution_does_not_pass_a_clean_looking_check() -> None:
+    """Seed 12: the first check passed without measuring f's noise (clean, truncation-bound),
+    and an error of 3x the stated resolution passed with it."""
+    phi = _SOAK_PHI["silent_pass"]
+    case = build(Draw(333, 4, phi, "float32", "float64", "float", False, 3.0))
+    _directional_pair(case, 12)
