@@ -5,7 +5,9 @@ solvers, reductions in another order: the noise of ``f`` is not ``eps |f|`` of t
 returns. :func:`ecnoise` estimates it from values at equally spaced points (the ``k``-th
 differences of a smooth function vanish like ``s^k`` while those of noise of level ``σ`` keep the
 size ``σ sqrt((2k)! / (k!)^2)``); :func:`measure` takes those values along a line, at up to three
-spacings until two agree; :func:`along` measures it along a direction of a check. The
+spacings until two agree; :func:`along` measures it along a direction of a check;
+:func:`value_dtype` reads the precision ``f`` computes in from its values (what bounds the noise
+when no level is found). The
 step and the budget that use the level live in :mod:`verify.gradient.budget`
 (:func:`~verify.gradient.budget.noisy_step`, :func:`~verify.gradient.budget.noise_allowance`).
 """
