@@ -9,8 +9,13 @@ import pytest
 
 import mlp
 import verify
-from verify.gradient.budget import noisy_step
-from verify.gradient.noise import ecnoise, measure
+from verify.gradient.budget import (
+    MEASURED_NOISE_SAFETY,
+    noise_allowance,
+    noisy_step,
+    precision_noise,
+)
+from verify.gradient.noise import ecnoise, measure, value_dtype
 
 
 def _softmax_regression() -> tuple[Any, Any, list[np.ndarray]]:
@@ -286,3 +291,27 @@ def test_noisy_step_grows_with_the_noise_and_stays_bounded() -> None:
     loud = noisy_step(1e-7, 1.0, 1.0, np.float64)
     assert quiet < loud <= 0.05
     assert noisy_step(1e-7, 1.0, 1.0, np.float64, curvature=1e6) < loud
+
+
+def test_value_dtype_sees_float32_values_and_not_round_numbers() -> None:
+    """float32 numbers with more than 16 significant bits show a float32 f; 1.0, 0.25 do not."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=16)
+    assert value_dtype([float(v) for v in z.astype(np.float32)]) == np.float32
+    assert value_dtype(z.tolist()) == np.float64
+    assert value_dtype([1.0, 0.25, -3.0, 0.0]) == np.float64  # a number of every dtype
+    one_float64 = [*(float(v) for v in z[:7].astype(np.float32)), float(z[7])]
+    assert value_dtype(one_float64) == np.float64
+
+
+def test_no_noise_level_of_a_float32_f_is_bounded_by_its_precision() -> None:
+    """f computed in float32, flat to its precision along the line: ECnoise finds no level
+    (``below``), the values show float32, which bounds the noise (not float64's rounding)."""
+    c = float(np.float32(0.7310586))
+    flat = measure(lambda t: float(np.float32(c + 1e-9 * t)), c, 1e-6)
+    assert flat.level == 0.0 and flat.outcome == "below" and flat.precision == "float32"
+    kink = measure(lambda t: 1.0 + abs(t) + 0.3 * t, 1.0, 1e-6)
+    assert kink.level == 0.0 and kink.precision == "float64"
+    assert precision_noise(1.0, np.float32) == pytest.approx(
+        noise_allowance(1.0, np.float32) / MEASURED_NOISE_SAFETY
+    )

@@ -52,6 +52,7 @@ __all__ = [
     "network_tolerances",
     "noise_allowance",
     "noisy_step",
+    "precision_noise",
     "quadrature_allowance",
     "refined_step",
     "third_derivative",
@@ -122,6 +123,17 @@ def noise_allowance(f_scale: float, dtype: Any, measured: float = 0.0) -> float:
     """
     assumed = NOISE_FACTOR * machine_eps(dtype) * max(abs(f_scale), np.finfo(np.float64).tiny)
     return max(assumed, MEASURED_NOISE_SAFETY * measured)
+
+
+def precision_noise(f_scale: float, dtype: Any) -> float:
+    """The noise level of ``f`` bounded from the precision its values show, when none is measured.
+
+    The level ``σ`` that :func:`noise_allowance` counts as the rounding assumed for ``dtype``
+    (``MEASURED_NOISE_SAFETY σ = NOISE_FACTOR eps |f|``): for ``f`` computing in float32 behind
+    a float64 interface where the noise estimate found no level (values flat to float32's
+    precision, or levels that disagree).
+    """
+    return noise_allowance(f_scale, dtype) / MEASURED_NOISE_SAFETY
 
 
 def third_derivative(d_h: float, d_h2: float, h: float, noise: float) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import math
@@ -16,12 +17,23 @@ from verify.gradient import scratch, tree
 from verify.gradient.budget import float_dtype
 from verify.gradient.finite_diff import COMPLEX_STEP, Shift
 
-__all__ = ["Arrays", "Objective", "UserError", "evaluate_grad", "label", "normalise_x"]
+__all__ = [
+    "RECENT_VALUES",
+    "Arrays",
+    "Objective",
+    "UserError",
+    "evaluate_grad",
+    "label",
+    "normalise_x",
+]
 
 Structure = Literal["single", "list", "tuple", "tree"]
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _REAL_KINDS = "fiu"
 """dtype kinds accepted as real numbers: floating, signed and unsigned integer (not bool)."""
+
+RECENT_VALUES = 16
+""":attr:`Objective.recent` keeps this many of the last values of ``f``."""
 
 
 class UserError(Exception):
@@ -193,6 +205,8 @@ class Objective:
         self.moved_is_x = False
         """Whether the ``perturbing()`` buffer holds x everywhere (checks of part of x need it)."""
         self.evaluations = 0
+        self.recent: collections.deque[float] = collections.deque(maxlen=RECENT_VALUES)
+        """The last values of ``f`` (what the precision they show is judged from)."""
         self._abs_max: float | None = None
         self._scales: dict[int, tuple[np.ndarray[Any, Any], float]] = {}
         self._abs_sums: dict[int, tuple[np.ndarray[Any, Any], float]] = {}
@@ -328,7 +342,9 @@ class Objective:
                 out = self.f(packed)
         except Exception as exc:
             raise UserError(f"f raised {type(exc).__name__}: {exc}") from exc
-        return _scalar(out, "f")
+        value = _scalar(out, "f")
+        self.recent.append(value)
+        return value
 
     def element_shift(self, array: int, flat: int) -> Shift:
         """Return the line ``t -> f(x + t e_i)`` for element ``flat`` of array ``array``."""
