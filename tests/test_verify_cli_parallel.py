@@ -24,10 +24,22 @@ def test_serial_switch_and_core_count(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DERIVCHECK_SERIAL", "1")
     assert not worker.worth_starting()
     monkeypatch.delenv("DERIVCHECK_SERIAL")
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    assert not worker.worth_starting()
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert not worker.worth_starting()  # pinned to one core of two (taskset, a benchmark)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     assert worker.worth_starting()
+
+
+def test_one_thread_each_keeps_the_users_xla_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
+    worker.one_thread_each().restore_original_limits()
+    assert os.environ["XLA_FLAGS"] == (
+        "--xla_force_host_platform_device_count=2 " + worker.ONE_THREAD_XLA
+    )
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=true")
+    worker.one_thread_each().restore_original_limits()
+    assert os.environ["XLA_FLAGS"] == "--xla_cpu_multi_thread_eigen=true"
 
 
 def test_no_second_process_with_debug_or_fake_sources(monkeypatch: pytest.MonkeyPatch) -> None:
