@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from verify.checks.jax_reference import ONE_THREAD_XLA, xla_on_one_thread
 from verify.cli import worker
 from verify.cli.phases import Run, default_sources
 from verify.results import Record
@@ -31,15 +32,24 @@ def test_serial_switch_and_core_count(monkeypatch: pytest.MonkeyPatch) -> None:
     assert worker.worth_starting()
 
 
-def test_one_thread_each_keeps_the_users_xla_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_xla_on_one_thread_keeps_the_users_flags(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
-    worker.one_thread_each().restore_original_limits()
-    assert os.environ["XLA_FLAGS"] == (
-        "--xla_force_host_platform_device_count=2 " + worker.ONE_THREAD_XLA
-    )
+    xla_on_one_thread()
+    xla_on_one_thread()  # idempotent
+    assert os.environ["XLA_FLAGS"] == "--xla_force_host_platform_device_count=2 " + ONE_THREAD_XLA
     monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=true")
-    worker.one_thread_each().restore_original_limits()
+    xla_on_one_thread()
     assert os.environ["XLA_FLAGS"] == "--xla_cpu_multi_thread_eigen=true"
+
+
+def test_one_blas_thread_is_undone() -> None:
+    from threadpoolctl import threadpool_info
+
+    before = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    limit = worker.one_blas_thread()
+    assert all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "blas")
+    limit.restore_original_limits()
+    assert [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"] == before
 
 
 def test_no_second_process_with_debug_or_fake_sources(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -51,7 +51,7 @@ def test_float32_inside_a_float64_interface_is_no_false_alarm(dtype: Any) -> Non
     x = [a.astype(dtype) for a in x]
     result = verify.check_gradient(f, grad, x)
     assert result.status == "pass" and result.ok, str(result)
-    assert not result.kinks and "noise measured in f" in result.resolution_note
+    assert not result.kinks and "noise of f" in result.resolution_note
     assert result.resolution < 0.05
 
     def wrong(p: list[np.ndarray]) -> list[np.ndarray]:

@@ -20,6 +20,7 @@ __all__ = [
     "COSTS",
     "FAST_COMPILE",
     "HIDDEN",
+    "ONE_THREAD_XLA",
     "OUTPUTS",
     "SLOPE_ERROR",
     "Reference",
@@ -46,8 +47,28 @@ ReluConvention = Literal["paper", "jax"]
 """``paper``: relu'(0) = 1 (eq. 20, via ``custom_jvp``); ``jax``: ``jax.nn.relu`` (relu'(0) = 0)."""
 
 
+ONE_THREAD_XLA = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+"""XLA's CPU flags for computing on the calling thread only."""
+
+
+def xla_on_one_thread() -> None:
+    """Ask XLA to compute on one thread (before JAX starts; idempotent).
+
+    The reference's values then do not depend on how many cores the machine has (XLA's
+    multi-threaded kernels split sums by thread, which moves the last bits), and two processes
+    of the gate do not spin idle threads on each other's core. Flags the user set are kept, and
+    nothing changes once JAX has started.
+    """
+    import os
+
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "intra_op_parallelism_threads" not in flags and "multi_thread_eigen" not in flags:
+        os.environ["XLA_FLAGS"] = f"{flags} {ONE_THREAD_XLA}".strip()
+
+
 def enable_x64() -> None:
-    """Switch JAX to float64 (the reference precision); idempotent."""
+    """Switch JAX to float64 (the reference precision), on one XLA thread; idempotent."""
+    xla_on_one_thread()
     import jax
 
     jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]

@@ -7,7 +7,8 @@ process builds the claims, then collect them (:meth:`Background.result`) and add
 a serial run gives, so records and reports are the same either way. Once the claims are built,
 both processes check them numerically, from opposite ends of the list (:meth:`Background.share`).
 A spawned process (not a fork) starts clean: JAX and OpenBLAS threads are never forked. While
-both run, each computes on one thread (:func:`one_thread_each`).
+both run, each runs BLAS on one thread (:func:`one_blas_thread`); XLA always runs on one
+(:func:`verify.checks.jax_reference.xla_on_one_thread`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ __all__ = [
     "Background",
     "Done",
     "Outcome",
-    "one_thread_each",
+    "one_blas_thread",
     "share",
     "start",
     "worth_starting",
@@ -44,9 +45,6 @@ CLAIM_FREE: tuple[str, ...] = ("mlp", "kinks", "training")
 """The numeric groups of :func:`verify.cli.phases.default_sources` that do not read the claims."""
 ClaimT = TypeVar("ClaimT")
 """A claim (tests pass stand-ins): anything with a ``numeric`` attribute."""
-
-ONE_THREAD_XLA = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-"""XLA's CPU flags for computing on the calling thread only."""
 
 SHARED = "claims"
 """The numeric group that both processes work on once the claims are built, claim by claim."""
@@ -83,28 +81,25 @@ class Limit(Protocol):
         """Put the thread counts back."""
 
 
-def one_thread_each() -> Limit:
-    """BLAS and XLA on one thread in this process (and in processes it spawns from now on).
+def one_blas_thread() -> Limit:
+    """BLAS on one thread in this process; returns the limit, to restore it.
 
-    Two processes share two cores. OpenBLAS's and XLA's idle worker threads spin for a while
-    after each call, on the core the other process is using: measured on ``verify all``, 6 s of
-    the 47 s of CPU time that both processes used. The records are the same with any thread
-    count (a test compares a parallel run with a serial one). XLA flags the user set are kept;
-    they take effect only where JAX has not started yet. Returns the BLAS limit (threadpoolctl),
-    whose ``restore_original_limits()`` undoes it.
+    Two processes share two cores, and OpenBLAS's idle worker threads spin for a while after each
+    call, on the core the other process is using. The records are the same with any BLAS thread
+    count (a test compares a parallel run with a serial one).
     """
     from threadpoolctl import threadpool_limits
 
-    flags = os.environ.get("XLA_FLAGS", "")
-    if "intra_op_parallelism_threads" not in flags and "multi_thread_eigen" not in flags:
-        os.environ["XLA_FLAGS"] = f"{flags} {ONE_THREAD_XLA}".strip()
     limit: Limit = threadpool_limits(limits=1, user_api="blas")
     return limit
 
 
 def _work() -> Outcome:
     """Run the claim-free groups, the experiments and the FD curves (in the spawned process)."""
-    one_thread_each()  # for the life of this process
+    from verify.checks.jax_reference import xla_on_one_thread
+
+    xla_on_one_thread()
+    one_blas_thread()  # for the life of this process
     from verify.cli.phases import default_sources, error_record
 
     sources = default_sources()
@@ -178,7 +173,7 @@ class Background:
     """The running background process; :meth:`result` waits for it (once) and shuts it down."""
 
     def __init__(self) -> None:
-        self._limit = one_thread_each()  # here until the background is done, and there
+        self._limit = one_blas_thread()  # here until the background is done
         ctx = multiprocessing.get_context("spawn")
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
         self._future: Future[Outcome] = self._pool.submit(_work)

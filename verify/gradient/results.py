@@ -276,7 +276,7 @@ def resolution(
         times = b.noise / max(eps64 * abs(f0), np.finfo(np.float64).tiny)
         better = over(2.0 * (f64 + b.reference), scale)
         why = (
-            f"limited at {where} by the noise measured in f ({b.noise:.2g}, {times:.2g} times "
+            f"limited at {where} by the noise of f ({b.noise:.2g}, {times:.2g} times "
             "float64 rounding of |f|: f computes in lower precision or iteratively); f in "
             f"float64 throughout would resolve about {better:.2g}"
         )
