@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from verify.checks.jax_reference import xla_on_one_thread
 from verify.cli.worker import (
     BACKGROUND_ONLY,
     CLAIM_FREE,
@@ -263,7 +262,6 @@ class Run:
     def preload(self) -> None:
         """Import the heavy modules up front, timed as the ``imports`` phase."""
         os.environ.setdefault("MPLBACKEND", "Agg")  # figures are files, never windows
-        xla_on_one_thread()  # before JAX starts: the same reference values on any machine
         with self.clock.phase("imports"):
             skip = BACKGROUND_ONLY if self.background is not None else frozenset()
             for name in self.sources.preload:

@@ -7,8 +7,8 @@ process builds the claims, then collect them (:meth:`Background.result`) and add
 a serial run gives, so records and reports are the same either way. Once the claims are built,
 both processes check them numerically, from opposite ends of the list (:meth:`Background.share`).
 A spawned process (not a fork) starts clean: JAX and OpenBLAS threads are never forked. While
-both run, each runs BLAS on one thread (:func:`one_blas_thread`); XLA always runs on one
-(:func:`verify.checks.jax_reference.xla_on_one_thread`).
+both run, each runs BLAS on one thread (:func:`one_blas_thread`); the JAX reference always runs
+on one XLA thread (:func:`verify.checks.jax_reference.enable_x64`).
 """
 
 from __future__ import annotations
@@ -96,10 +96,7 @@ def one_blas_thread() -> Limit:
 
 def _work() -> Outcome:
     """Run the claim-free groups, the experiments and the FD curves (in the spawned process)."""
-    from verify.checks.jax_reference import xla_on_one_thread
-
-    xla_on_one_thread()
-    one_blas_thread()  # for the life of this process
+    one_blas_thread()  # for the life of this process (XLA: jax_reference.enable_x64)
     from verify.cli.phases import default_sources, error_record
 
     sources = default_sources()
