@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import signal
 import threading
@@ -36,6 +37,17 @@ class StepTimeoutError(Exception):
     """A symbolic computation ran over its time budget."""
 
 
+def _swallowing(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs inside a gc callback (JAX has one) or a ``__del__``."""
+    callbacks = {getattr(cb, "__code__", None) for cb in gc.callbacks}
+    while frame is not None:
+        code = frame.f_code
+        if code in callbacks or code.co_name == "__del__" or code.co_name.startswith("gc_"):
+            return True
+        frame = frame.f_back
+    return False
+
+
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise :class:`StepTimeoutError` after ``seconds`` (main thread only; elsewhere no limit)."""
@@ -44,9 +56,9 @@ def time_limit(seconds: float) -> Iterator[None]:
         return
 
     def _raise(signum: int, frame: FrameType | None) -> None:
-        if frame is not None and frame.f_code.co_name.startswith("gc_"):
-            # An exception raised inside a garbage-collector callback would be swallowed:
-            # try again a moment later, back in ordinary code.
+        if _swallowing(frame):
+            # Python swallows an exception raised in a garbage-collector callback or a
+            # finaliser: try again a moment later, back in ordinary code.
             signal.setitimer(signal.ITIMER_REAL, 0.005)
             return
         raise StepTimeoutError
