@@ -12,6 +12,7 @@ import numpy as np
 import sympy as sp
 
 from derivations.claims import Method
+from derivations.compiled import lambdify
 from derivations.sampling import Sampler, uniform_sampler
 
 __all__ = [
@@ -184,7 +185,7 @@ def _numeric_residuals(
     residual vanishes at all ``n_points`` points.
     """
     rng = np.random.default_rng(seed)
-    f = sp.lambdify(list(variables), entries, modules="mpmath")
+    f = lambdify(list(variables), entries, "mpmath")
     worst = 0.0
     worst_point: dict[sp.Symbol, float] | None = None
     tol = mpmath.mpf(10) ** (-(dps - 15))

@@ -8,6 +8,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from derivations.compiled import lambdify
 from derivations.document.context import Context
 from derivations.document.convert import Derivative
 from derivations.document.numeric import concretise, sample_point
@@ -47,14 +48,14 @@ def second_opinion(
     point = sample_point(variables, ctx, np.random.default_rng(seed + 7), set())
     try:
         jax = _jax()
-        fn = sp.lambdify(variables, fi, modules="jax", dummify=True)
+        fn = lambdify(variables, fi, "jax")
         grad = jax.grad(fn, argnums=variables.index(vi))
         for _ in range(derivative.order - 1):
             grad = jax.grad(grad, argnums=variables.index(vi))
         args = [np.float64(point[s]) for s in variables]
         auto = float(grad(*args))
         with mpmath.workdps(30):
-            value = complex(sp.lambdify(variables, ci, modules="mpmath", dummify=True)(
+            value = complex(lambdify(variables, ci, "mpmath")(
                 *[mpmath.mpf(point[s]) for s in variables]))
     except Exception:
         return None

@@ -15,6 +15,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from derivations.compiled import lambdify
 from derivations.document.context import Context
 from derivations.document.unfolding import rename_bound
 
@@ -191,7 +192,7 @@ def compare(
         key=str,
     )
     wide = _kinked(left) | _kinked(right)
-    f = sp.lambdify(variables, [left, right], modules="mpmath", dummify=True)
+    f = lambdify(variables, [left, right], "mpmath")
     rng = np.random.default_rng(seed)
     counted = 0
     with mpmath.workdps(dps):
