@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,8 +64,10 @@ def test_mlp_snippet_trains_on_the_digits() -> None:
 
 
 def test_derivations_cli_help_is_plain_and_output_has_a_header(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], paper_claims: Any
 ) -> None:
+    """``python -m derivations`` prints every claim (``paper_claims``: built once, in the
+    process of the other tests that need them)."""
     from derivations.__main__ import main
 
     with pytest.raises(SystemExit) as done:
@@ -73,8 +76,9 @@ def test_derivations_cli_help_is_plain_and_output_has_a_header(
     text = capsys.readouterr().out
     assert "``" not in text and "verdict" in text
     assert main([]) == 0
-    first = capsys.readouterr().out.splitlines()[0]
-    assert first.split() == ["as", "recorded", "paper", "claim", "verdict", "method"]
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["as", "recorded", "paper", "claim", "verdict", "method"]
+    assert len(lines) == 1 + len(paper_claims)
 
 
 def test_quick_start_has_two_commands() -> None:
