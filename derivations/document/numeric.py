@@ -112,16 +112,16 @@ def concretise(
     size_values = {s: sp.Integer(ctx.sizes.get(s.name) or DEFAULT_SIZE) for s in sizes}
     free_idx = sorted((s for s in free if s.is_integer and s not in sizes), key=str)
     top = max([int(v) for v in size_values.values()] or [DEFAULT_SIZE])
+    # The sums and derivatives are worked out once at the sizes, with the free indices still
+    # symbols; each instance then only puts its indices in (and finishes what needed them).
+    sized = [rename_bound(e).xreplace(size_values).doit() for e in exprs]
     out: list[tuple[list[sp.Expr], dict[str, int], dict[sp.Symbol, sp.Expr]]] = []
     for values in itertools.product(range(1, top + 1), repeat=len(free_idx)):
         if len(out) >= _MAX_INSTANCES:
             break
         fixed = dict(zip(free_idx, map(sp.Integer, values), strict=True))
         table: dict[sp.Symbol, sp.Expr] = {}
-        done = [
-            flatten_entries(rename_bound(e).xreplace({**size_values, **fixed}).doit(), table)
-            for e in exprs
-        ]
+        done = [flatten_entries(e.xreplace(fixed).doit(), table) for e in sized]
         shown = {str(k): int(v) for k, v in {**size_values, **fixed}.items()}
         out.append((done, shown, table))
     return out
