@@ -34,7 +34,7 @@ def second_opinion(
     """
     f, v, c = unfold(derivative.function, ctx), derivative.variable, unfold(claimed, ctx)
     try:
-        (fi, vi, ci), fixed, _ = concretise([f, v, c], ctx)[0]
+        (fi, vi, ci), fixed, _ = concretise([f, v, c], ctx, limit=1)[0]
     except (IndexError, ValueError, TypeError):
         return None
     if not isinstance(vi, sp.Symbol):

@@ -101,11 +101,12 @@ def flatten_entries(expr: sp.Expr, table: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
 
 
 def concretise(
-    exprs: list[sp.Expr], ctx: Context
+    exprs: list[sp.Expr], ctx: Context, limit: int = _MAX_INSTANCES
 ) -> list[tuple[list[sp.Expr], dict[str, int], dict[sp.Symbol, sp.Expr]]]:
     """Each assignment of the free indices (1..size) at the declared sizes, sums expanded.
 
-    Returns (expressions with indexed entries as symbols, the fixed values, entry table).
+    Returns (expressions with indexed entries as symbols, the fixed values, entry table), for
+    the first ``limit`` assignments.
     """
     free = set().union(*(e.free_symbols for e in exprs))
     sizes = {s for s in free if s.name in ctx.sizes and s.is_integer}
@@ -117,7 +118,7 @@ def concretise(
     sized = [rename_bound(e).xreplace(size_values).doit() for e in exprs]
     out: list[tuple[list[sp.Expr], dict[str, int], dict[sp.Symbol, sp.Expr]]] = []
     for values in itertools.product(range(1, top + 1), repeat=len(free_idx)):
-        if len(out) >= _MAX_INSTANCES:
+        if len(out) >= limit:
             break
         fixed = dict(zip(free_idx, map(sp.Integer, values), strict=True))
         table: dict[sp.Symbol, sp.Expr] = {}
