@@ -9,6 +9,8 @@ from typing import Any
 
 import sympy as sp
 
+from derivations.compiled import lambdify
+
 __all__ = [
     "Claim",
     "Method",
@@ -93,9 +95,7 @@ class NumericSpec:
     def lambdify(self, expr: sp.Expr | sp.Matrix, modules: str = "numpy") -> Callable[..., Any]:
         """Callable of ``expr`` taking ``variables`` positionally (numpy, jax or mpmath)."""
         # cse: the backprop instances share large subexpressions (the forward pass).
-        return sp.lambdify(  # type: ignore[no-any-return]
-            self.variables, expr, modules=modules, cse=True
-        )
+        return lambdify(self.variables, expr, modules, cse=True)
 
 
 @dataclass(frozen=True)
