@@ -131,6 +131,7 @@ def test_examples_behave_as_documented() -> None:
     assert main([str(ROOT / "examples" / "sigmoid_with_slip.md"), "--quiet"]) == 1
 
 
+@pytest.mark.slow  # the README's example end to end: verify doc in a subprocess, files written
 def test_readme_example_runs(tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Check your own derivation", 1)[1]

@@ -42,6 +42,7 @@ def test_jvp():
 '''
 
 
+@pytest.mark.slow  # runs a second pytest on a user's test file
 @pytest.mark.parametrize("tb", ["auto", "long"])
 def test_failing_user_tests_show_the_report_without_library_source(
     tmp_path: Path, tb: str
