@@ -4,27 +4,36 @@ import os
 from pathlib import Path
 from typing import Any
 
-import jax
 import pytest
-from hypothesis import HealthCheck, settings
 
-jax.config.update("jax_enable_x64", True)
 
-settings.register_profile(
-    "default",
-    deadline=None,
-    max_examples=60,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile(
-    "soak",
-    deadline=None,
-    max_examples=5000,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+def pytest_configure(config: pytest.Config) -> None:
+    """JAX in float64 and the Hypothesis profiles, in each process that runs tests.
+
+    Not in pytest-xdist's controller, which only hands tests out: importing JAX and Hypothesis
+    there cost two seconds of the start-up, on a core the test processes need.
+    """
+    if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
+        return
+    import jax
+    from hypothesis import HealthCheck, settings
+
+    jax.config.update("jax_enable_x64", True)
+    settings.register_profile(
+        "default",
+        deadline=None,
+        max_examples=60,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.register_profile(
+        "soak",
+        deadline=None,
+        max_examples=5000,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 CLAIMS_GROUP = "paper-claims"
