@@ -82,6 +82,11 @@ def product(*factors: tuple[str, sp.Matrix]) -> sp.Matrix | ShapeError:
     return out
 
 
+def _concrete(e: Any) -> Any:
+    """``e`` with sigma and sigma_f replaced by their CONCRETE activations, evaluated."""
+    return e.replace(sigma, CONCRETE[sigma]).replace(sigma_f, CONCRETE[sigma_f]).doit()
+
+
 @dataclass(frozen=True)
 class Network:
     """The L = 3 network of eq. (4)–(6) with MSE cost (eq. 8) and its sympy.diff gradients.
@@ -155,15 +160,19 @@ class Network:
             prev = [math.tanh(v) for v in Zl]  # hidden activation of CONCRETE
         return out
 
+    @functools.cached_property
+    def _concrete_z_form(self) -> dict[int, dict[sp.Symbol, sp.Expr]]:
+        """Each ``Z^l`` -> what it stands for, with CONCRETE activations (worked out once)."""
+        return {
+            layer: dict(zip(self.Z[layer], _concrete(self.z_form[layer]), strict=True))
+            for layer in range(1, self.L + 1)
+        }
+
     def concrete(self, expr: Any) -> Any:
         """A z-form expression with CONCRETE activations, in the primitive variables."""
-
-        def swap(e: Any) -> Any:
-            return e.replace(sigma, CONCRETE[sigma]).replace(sigma_f, CONCRETE[sigma_f]).doit()
-
-        expr = swap(expr)
+        expr = _concrete(expr)
         for layer in range(self.L, 0, -1):
-            expr = expr.xreplace(dict(zip(self.Z[layer], swap(self.z_form[layer]), strict=True)))
+            expr = expr.xreplace(self._concrete_z_form[layer])
         return expr
 
     def sample_primitive(self, rng: np.random.Generator) -> dict[sp.Symbol, float]:
