@@ -275,3 +275,19 @@ def test_figures_are_byte_stable_pngs() -> None:
     assert first.startswith(b"\x89PNG") and b"matplotlib" not in first
     with pytest.raises(ValueError, match="curves"):
         fd_figure([])
+
+
+def test_figures_drawn_elsewhere_are_used_as_given() -> None:
+    """The gate's second process draws the figures that need no claims; the reports take them."""
+    from verify.report import FD_FIGURE, draw_figures
+    from verify.report.figures import FDCurve, fd_figure
+
+    curves = [FDCurve("eq. (14)", "float64", (1e-8, 1e-4, 1.0), (1e-8, 1e-12, 1e-2), 6e-6)]
+    drawn = draw_figures(None, curves)
+    assert set(drawn) == {FD_FIGURE} and drawn[FD_FIGURE] == fd_figure(curves)
+    inputs = ReportInputs(fake_claims(), fake_records(), fd_curves=curves)
+    assert build_reports(inputs)[FD_FIGURE] == drawn[FD_FIGURE]
+    given = ReportInputs(
+        fake_claims(), fake_records(), fd_curves=curves, figures={FD_FIGURE: b"drawn elsewhere"}
+    )
+    assert build_reports(given)[FD_FIGURE] == b"drawn elsewhere"

@@ -70,7 +70,8 @@ def test_claim_free_groups_are_the_ones_that_ignore_the_claims() -> None:
     assert "claims" not in worker.CLAIM_FREE
 
 
-def _records(tmp: Path, serial: bool) -> list[dict[str, object]]:
+def _records(tmp: Path, serial: bool) -> tuple[list[dict[str, object]], dict[str, bytes]]:
+    """The records of a gate run, and the figures it drew (in the second process, if any)."""
     out = tmp / ("serial.json" if serial else "parallel.json")
     env = dict(os.environ, DERIVCHECK_SERIAL="1" if serial else "0")
     proc = subprocess.run(
@@ -84,12 +85,16 @@ def _records(tmp: Path, serial: bool) -> list[dict[str, object]]:
     )
     assert proc.returncode == 0, proc.stderr
     checks: list[dict[str, object]] = json.loads(out.read_text())["checks"]
-    return checks
+    figures = {p.name: p.read_bytes() for p in sorted((ROOT / "reports" / "figures").glob("*.png"))}
+    return checks, figures
 
 
 @pytest.mark.slow
 def test_parallel_gate_gives_the_serial_records(tmp_path: Path) -> None:
-    assert _records(tmp_path, serial=False) == _records(tmp_path, serial=True)
+    parallel, parallel_figures = _records(tmp_path, serial=False)
+    serial, serial_figures = _records(tmp_path, serial=True)
+    assert parallel == serial
+    assert parallel_figures == serial_figures and len(serial_figures) == 3
 
 
 class _Claim:

@@ -347,9 +347,10 @@ class Run:
         from verify.report.reliability import load_reliability
 
         curves: list[FDCurve] = []
+        figures: dict[str, bytes] = {}
         if self.background is not None:
             outcome = self.background.result()
-            curves = outcome.curves or []
+            curves, figures = outcome.curves or [], outcome.figures
             if outcome.curves_error:
                 self.say(f"warning: no finite-difference figure: {outcome.curves_error}")
         elif self.sources.fd_curves is not None:
@@ -366,6 +367,7 @@ class Run:
                 experiments=self.experiments,
                 fd_curves=curves,
                 reliability=load_reliability(reports_dir / "data"),
+                figures=figures,
             )
         )
 

@@ -72,6 +72,9 @@ class Outcome:
     experiments_seconds: float = 0.0
     curves: list[FDCurve] | None = None
     curves_error: str = ""
+    figures: dict[str, bytes] = field(default_factory=dict)
+    """The figures of the experiments and the curves, drawn here (empty if drawing failed: the
+    main process then draws them)."""
 
 
 class Limit(Protocol):
@@ -121,6 +124,12 @@ def _work() -> Outcome:
             out.curves = list(sources.fd_curves())
         except Exception as exc:
             out.curves_error = error_message(exc)
+    try:
+        from verify.report import draw_figures
+
+        out.figures = draw_figures(out.experiments, out.curves or [])
+    except Exception:  # the main process draws them again, and reports what goes wrong
+        out.figures = {}
     return out
 
 

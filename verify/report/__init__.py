@@ -22,6 +22,7 @@ __all__ = [
     "FRESHNESS_SUFFIXES",
     "ReportInputs",
     "build_reports",
+    "draw_figures",
     "stale_files",
     "write_reports",
 ]
@@ -42,6 +43,26 @@ class ReportInputs:
     fd_curves: Sequence[FDCurve] = field(default=())
     reliability: Mapping[str, Any] = field(default_factory=dict)
     """Committed figures from ``reports/data/`` (``verify.report.reliability.load_reliability``)."""
+    figures: Mapping[str, bytes] = field(default_factory=dict)
+    """Figures already drawn from these inputs (:func:`draw_figures`: the gate's second process
+    draws them while the claims are built); the others are drawn here."""
+
+
+def draw_figures(
+    experiments: ExperimentResults | None, fd_curves: Sequence[FDCurve]
+) -> dict[str, bytes]:
+    """The figures that need no claims: path -> PNG (the step-size figure, the training one)."""
+    out: dict[str, bytes] = {}
+    if fd_curves:
+        from verify.report.figures import fd_figure
+
+        out[FD_FIGURE] = fd_figure(fd_curves)
+    if experiments is not None:
+        from verify.report.experiments_page import TRAINING_FIGURE
+        from verify.report.figures import training_figure
+
+        out[TRAINING_FIGURE] = training_figure(experiments)
+    return out
 
 
 def _verdict_counts(claims: Sequence[Claim]) -> dict[str, dict[str, int]]:
@@ -66,12 +87,10 @@ def build_reports(inputs: ReportInputs) -> dict[str, bytes]:
     from verify.report.experiments_page import render_experiments, render_training_summary
 
     claims, records, results = list(inputs.claims), list(inputs.records), inputs.experiments
+    drawn = dict(inputs.figures) or draw_figures(results, inputs.fd_curves)
     files: dict[str, bytes] = {}
-    fd_png: bytes | None = None
-    if inputs.fd_curves:
-        from verify.report.figures import fd_figure
-
-        fd_png = fd_figure(inputs.fd_curves)
+    fd_png = drawn.get(FD_FIGURE)
+    if fd_png is not None:
         files[FD_FIGURE] = fd_png
     verdict_png: bytes | None = None
     if claims:
@@ -97,8 +116,7 @@ def build_reports(inputs: ReportInputs) -> dict[str, bytes]:
     files["errata.md"] = render_errata(claims, records).encode()
     if results is not None:
         from verify.report.experiments_page import TRAINING_FIGURE
-        from verify.report.figures import training_figure
 
         files["experiments.md"] = render_experiments(results).encode()
-        files[TRAINING_FIGURE] = training_figure(results)
+        files[TRAINING_FIGURE] = drawn[TRAINING_FIGURE]
     return files
