@@ -137,14 +137,15 @@ class ClaimSpec:
                 args[i] = w[j]
             return jnp.stack([jnp.asarray(o, dtype=jnp.float64) * jnp.ones(()) for o in f(*args)])
 
-        from verify.checks.jax_reference import FAST_COMPILE
+        from verify.checks.jax_reference import fast_compile
 
         X = jnp.asarray(points)
         if not idx:
-            values = jax.jit(jax.vmap(lambda x: F(jnp.zeros(0), x)), compiler_options=FAST_COMPILE)
+            value = jax.vmap(lambda x: F(jnp.zeros(0), x))
+            values = jax.jit(value, compiler_options=fast_compile())
             return np.asarray(values(X)).reshape(len(points), -1)
         W = jnp.asarray(points[:, idx])  # picked in NumPy: an eager JAX gather compiles per index
-        jac = jax.jit(jax.vmap(jax.jacfwd(F)), compiler_options=FAST_COMPILE)
+        jac = jax.jit(jax.vmap(jax.jacfwd(F)), compiler_options=fast_compile())
         return np.asarray(jac(W, X)).reshape(len(points), -1)  # (P, m * k)
 
     def fd_values(

@@ -17,6 +17,7 @@ import numpy as np
 from verify.gradient.budget import SLOPE_ERROR
 
 __all__ = [
+    "CLASSIC_EMITTERS",
     "COSTS",
     "FAST_COMPILE",
     "HIDDEN",
@@ -26,6 +27,7 @@ __all__ = [
     "Reference",
     "activation",
     "enable_x64",
+    "fast_compile",
     "network",
     "reference",
 ]
@@ -40,13 +42,26 @@ COSTS = ("mse", "cross_entropy", "binary_cross_entropy")
 FAST_COMPILE: dict[str, Any] = {
     "xla_backend_optimization_level": 0,
     "xla_llvm_disable_expensive_passes": True,
-    "xla_cpu_use_fusion_emitters": False,
 }
-"""XLA options: these graphs are tiny and run once or twice, so compile time is what counts.
+"""XLA options: these graphs are tiny and run once or twice, so compile time is what counts."""
+CLASSIC_EMITTERS: dict[str, Any] = {"xla_cpu_use_fusion_emitters": False}
+"""XLA's newer CPU fusion emitters (MLIR) cost about a third more compile time than its classic
+ones on these graphs (the values agree to the last bits); older XLA builds know only the classic
+ones and no such option."""
 
-XLA's newer CPU fusion emitters (MLIR) cost about a third more compile time than its classic
-ones on these graphs; the values are the same.
-"""
+
+@functools.cache
+def fast_compile() -> dict[str, Any]:
+    """:data:`FAST_COMPILE`, with :data:`CLASSIC_EMITTERS` where this XLA build knows them."""
+    enable_x64()
+    import jax
+
+    options = {**FAST_COMPILE, **CLASSIC_EMITTERS}
+    try:
+        jax.jit(lambda t: t + 1, compiler_options=options)(0.0)
+    except RuntimeError:  # "No such compile option"
+        return dict(FAST_COMPILE)
+    return options
 
 ReluConvention = Literal["paper", "jax"]
 """``paper``: relu'(0) = 1 (eq. 20, via ``custom_jvp``); ``jax``: ``jax.nn.relu`` (relu'(0) = 0)."""
@@ -393,7 +408,7 @@ def _compiled(
         "forward_jvp": forward_jvp,
         "forward_vjp": forward_vjp,
     }
-    return {k: jax.jit(f, compiler_options=FAST_COMPILE) for k, f in fns.items()}
+    return {k: jax.jit(f, compiler_options=fast_compile()) for k, f in fns.items()}
 
 
 def _f64(arrays: Sequence[Any]) -> list[np.ndarray[Any, Any]]:
