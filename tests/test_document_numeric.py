@@ -1,4 +1,4 @@
-"""The per-step time limit of the document checker, eq. by eq.: it must fire in ordinary code."""
+"""The document checker's numeric instances: the time limit per step, the instances of a step."""
 
 import gc
 import time
@@ -57,3 +57,38 @@ def test_time_limit_is_not_lost_in_a_finaliser() -> None:
         while time.monotonic() < deadline:
             pass
     assert time.monotonic() - start < 2
+
+
+def test_instances_share_the_sums_and_keep_each_index() -> None:
+    """concretise works out the sums once at the sizes; each instance still has its own index."""
+    import sympy as sp
+
+    from derivations.document.context import Context
+    from derivations.document.numeric import concretise
+
+    j, k = sp.symbols("j k", integer=True)
+    K = sp.Symbol("K", integer=True)
+    y = sp.IndexedBase("y")
+    expr = sp.Sum(sp.KroneckerDelta(j, k) * y[k] ** 2, (k, 1, K))
+    out = concretise([expr], Context(sizes={"K": 3}))
+    assert [fixed for _, fixed, _ in out] == [{"K": 3, "j": 1}, {"K": 3, "j": 2}, {"K": 3, "j": 3}]
+    assert [str(done[0]) for done, _, _ in out] == ["y_1**2", "y_2**2", "y_3**2"]
+    assert len(concretise([expr], Context(sizes={"K": 3}), limit=1)) == 1
+
+
+def test_instances_of_a_sum_that_needs_its_index_first() -> None:
+    """A part that cannot be worked out before its index is known is left to each instance."""
+    import sympy as sp
+
+    from derivations.document.context import Context
+    from derivations.document.numeric import concretise
+
+    class Picky(sp.Function):
+        def doit(self, **hints: object) -> sp.Expr:
+            if not self.args[0].is_Integer:
+                raise ValueError("needs a number")
+            return 10 * self.args[0]
+
+    j = sp.Symbol("j", integer=True)
+    out = concretise([Picky(j) + 1], Context())
+    assert [done[0] for done, _, _ in out] == [11, 21, 31]
