@@ -34,7 +34,8 @@ since the noise measurement (three float32 cases blamed innocent arrays before i
 
 
 def _param(case: Case, marks: dict[str, str]) -> Any:
-    applied: list[Any] = []
+    # One test process per case: its tests share one flat check (``check_flat``'s cache).
+    applied: list[Any] = [pytest.mark.xdist_group(f"external:{case.name}")]
     if case.heavy:
         applied.append(pytest.mark.slow)
     if case.name in marks:
