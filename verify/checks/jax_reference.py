@@ -63,6 +63,7 @@ def fast_compile() -> dict[str, Any]:
         return dict(FAST_COMPILE)
     return options
 
+
 ReluConvention = Literal["paper", "jax"]
 """``paper``: relu'(0) = 1 (eq. 20, via ``custom_jvp``); ``jax``: ``jax.nn.relu`` (relu'(0) = 0)."""
 
