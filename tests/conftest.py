@@ -6,6 +6,9 @@ from typing import Any
 
 import pytest
 
+PROFILES = {"default": 60, "soak": 5000}
+"""Hypothesis profiles (``HYPOTHESIS_PROFILE``): examples per property test; both derandomised."""
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """JAX in float64 and the Hypothesis profiles, in each process that runs tests.
@@ -19,20 +22,14 @@ def pytest_configure(config: pytest.Config) -> None:
     from hypothesis import HealthCheck, settings
 
     jax.config.update("jax_enable_x64", True)
-    settings.register_profile(
-        "default",
-        deadline=None,
-        max_examples=60,
-        derandomize=True,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
-    settings.register_profile(
-        "soak",
-        deadline=None,
-        max_examples=5000,
-        derandomize=True,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
+    for name, examples in PROFILES.items():
+        settings.register_profile(
+            name,
+            deadline=None,
+            max_examples=examples,
+            derandomize=True,
+            suppress_health_check=[HealthCheck.too_slow],
+        )
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
