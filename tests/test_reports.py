@@ -291,3 +291,9 @@ def test_figures_drawn_elsewhere_are_used_as_given() -> None:
         fake_claims(), fake_records(), fd_curves=curves, figures={FD_FIGURE: b"drawn elsewhere"}
     )
     assert build_reports(given)[FD_FIGURE] == b"drawn elsewhere"
+    from verify.report.experiments_page import TRAINING_FIGURE
+
+    only_training = ReportInputs(
+        fake_claims(), fake_records(), fd_curves=curves, figures={TRAINING_FIGURE: b"other"}
+    )
+    assert build_reports(only_training)[FD_FIGURE] == drawn[FD_FIGURE]  # the missing one drawn

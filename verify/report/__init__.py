@@ -84,10 +84,21 @@ def _verdict_counts(claims: Sequence[Claim]) -> dict[str, dict[str, int]]:
 
 def build_reports(inputs: ReportInputs) -> dict[str, bytes]:
     """Render every report file in memory: relative path -> bytes (UTF-8 Markdown or PNG)."""
-    from verify.report.experiments_page import render_experiments, render_training_summary
+    from verify.report.experiments_page import (
+        TRAINING_FIGURE,
+        render_experiments,
+        render_training_summary,
+    )
 
     claims, records, results = list(inputs.claims), list(inputs.records), inputs.experiments
-    drawn = dict(inputs.figures) or draw_figures(results, inputs.fd_curves)
+    given = inputs.figures
+    drawn = {
+        **draw_figures(
+            None if TRAINING_FIGURE in given else results,
+            () if FD_FIGURE in given else inputs.fd_curves,
+        ),
+        **given,
+    }
     files: dict[str, bytes] = {}
     fd_png = drawn.get(FD_FIGURE)
     if fd_png is not None:
@@ -115,8 +126,6 @@ def build_reports(inputs: ReportInputs) -> dict[str, bytes]:
         files[family_file(family)] = render_family_page(family, claims, records, extra).encode()
     files["errata.md"] = render_errata(claims, records).encode()
     if results is not None:
-        from verify.report.experiments_page import TRAINING_FIGURE
-
         files["experiments.md"] = render_experiments(results).encode()
         files[TRAINING_FIGURE] = drawn[TRAINING_FIGURE]
     return files
