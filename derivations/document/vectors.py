@@ -421,7 +421,7 @@ def sample_difference(left: Value, right: Value, seed: int = 0
     σ is checked as the logistic sigmoid (the paper's activation); the cost's gradient entries
     and every weight, bias and input entry are drawn in (-2, 2). Both sides are one function
     (their common subexpressions, the forward pass, computed once); the sides differ where
-    they part by more than 10^-30 of their size.
+    they part by more than 10^-30.
     """
     free = sorted(left.free_symbols | right.free_symbols, key=str)
     entries = [(i, j) for i in range(left.rows) for j in range(left.cols)]
@@ -435,7 +435,7 @@ def sample_difference(left: Value, right: Value, seed: int = 0
             values = sides(*point)
             for n, (i, j) in enumerate(entries):
                 lv, rv = values[n], values[n + len(entries)]
-                if abs(lv - rv) > tol * max(1, abs(lv), abs(rv)):
+                if abs(lv - rv) > tol:
                     return i, j, float(lv), float(rv)
     return None
 
