@@ -43,7 +43,7 @@ def _swallowing(frame: FrameType | None) -> bool:
     callbacks = {getattr(cb, "__code__", None) for cb in gc.callbacks}
     while frame is not None:
         code = frame.f_code
-        if code in callbacks or code.co_name == "__del__" or code.co_name.startswith("gc_"):
+        if code in callbacks or code.co_name == "__del__":
             return True
         frame = frame.f_back
     return False
