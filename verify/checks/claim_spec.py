@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -188,6 +189,16 @@ class ClaimSpec:
                     ).total
         return vals.reshape(P, -1), budgets.reshape(P, -1)
 
+    @functools.cached_property
+    def _mp_defs(self) -> list[Callable[..., Any]]:
+        """The definition's entries for mpmath, made once for every arbitration of the claim."""
+        return [lambdify(self.variables, d, "mpmath") for d in self.defs]
+
+    @functools.cached_property
+    def _mp_paper(self) -> Callable[..., list[Any]]:
+        """The paper's form for mpmath (made once, like :attr:`_mp_defs`)."""
+        return lambdify_list(self.variables, self.paper, "mpmath")
+
     def arbitrate(
         self,
         point: np.ndarray[Any, Any],
@@ -199,9 +210,8 @@ class ClaimSpec:
 
         with mpmath.workdps(MP_DIGITS):
             mp_point = [mpmath.mpf(float(x)) for x in point]
-            f_def = [lambdify(self.variables, d, "mpmath") for d in self.defs]
             ref: list[Any] = []
-            for f in f_def:
+            for f in self._mp_defs:
                 if not self.wrt:
                     ref.append(f(*mp_point))
                     continue
@@ -210,8 +220,12 @@ class ClaimSpec:
                     order = [0] * len(self.variables)
                     order[i] = 1
                     ref.append(mpmath.diff(lambda *xs, f=f: f(*xs), mp_point, tuple(order)))
-            exprs = self.paper if candidate is None else candidate
-            paper_mp = lambdify_list(self.variables, list(exprs), "mpmath")(*mp_point)
+            f_paper = (
+                self._mp_paper
+                if candidate is None
+                else lambdify_list(self.variables, list(candidate), "mpmath")
+            )
+            paper_mp = f_paper(*mp_point)
             ref_f = [float(r) for r in ref]
             paper_f = [float(v) for v in paper_mp]
         wrong = [
